@@ -1,0 +1,283 @@
+"""From a shipment's change to a message: plan (one row per shipment, trigger, channel, which
+the database keeps unique) and deliver (quiet hours, supersession, caps, grouping, provider)."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arq import Retry
+from redis.exceptions import RedisError
+from tortoise.exceptions import IntegrityError
+
+from porchlight import timeline, triggers
+from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
+from porchlight.clock import utcnow
+from porchlight.derive import Change
+from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
+from porchlight.jobs import DELIVER_NOTIFICATION
+from porchlight.links import order_url
+from porchlight.messages import render_message
+from porchlight.models import EmailSuppression, Notification, Order, Shipment
+from porchlight.notification_policy import (
+    Decision,
+    brand_channels,
+    customer_allows,
+    daily_cap,
+    quiet_until,
+    shipped_grace,
+)
+from porchlight.settings import Settings
+from porchlight.status_text import HEADLINE, RETURN_HEADLINE
+from porchlight.unsubscribe import unsubscribe_token
+
+log = logging.getLogger(__name__)
+S = NotificationStatus
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 20.0
+GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
+
+
+async def enqueue(redis: Any, notification: Notification) -> None:
+    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job."""
+    due = notification.due_at or utcnow()
+    try:
+        await redis.enqueue_job(
+            DELIVER_NOTIFICATION,
+            notification.id,
+            _job_id=f"notify:{notification.id}:{int(due.timestamp())}",
+            _defer_until=due,
+        )
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "notification %s not enqueued, the due sweep sends it: %s", notification.id, exc
+        )
+
+
+async def schedule(
+    ctx: dict[str, Any],
+    shipment: Shipment,
+    order: Order,
+    trigger: Trigger,
+    *,
+    skip_reason: str = "",
+) -> None:
+    """One row per channel, pending or skipped with its reason. The unique (shipment, trigger,
+    channel) makes a second attempt at the same message a no-op, whoever makes it."""
+    brand, customer = order.brand, order.customer
+    suppressed = await EmailSuppression.exists(email=customer.email)
+    for channel in (Channel.EMAIL, Channel.SMS):
+        if skip_reason:
+            decision = Decision(False, skip_reason)
+        elif channel not in brand_channels(brand, trigger):
+            decision = Decision(False, "policy_off")
+        else:
+            decision = customer_allows(customer, order, channel, suppressed)
+        try:
+            row = await Notification.create(
+                brand=brand,
+                shipment=shipment,
+                customer=customer,
+                trigger=trigger,
+                channel=channel,
+                recipient=customer.email if channel == Channel.EMAIL else customer.phone or "",
+                status=S.PENDING if decision.send else S.SKIPPED,
+                skip_reason=decision.reason,
+                due_at=utcnow(),
+            )
+        except IntegrityError:
+            continue
+        if decision.send:
+            await enqueue(ctx["redis"], row)
+
+
+async def plan(ctx: dict[str, Any], changes: list[Change]) -> None:
+    for change in changes:
+        order = await Order.get(id=change.shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
+        for trigger in triggers.fired(change, order):
+            if trigger == Trigger.FIRST_SCAN and not await Notification.exists(
+                shipment=change.shipment, trigger=Trigger.SHIPPED
+            ):
+                # The "shipped" notice waited for this scan: it goes now, and says it all.
+                await schedule(ctx, change.shipment, order, Trigger.SHIPPED)
+                await schedule(
+                    ctx, change.shipment, order, trigger, skip_reason="merged_into_shipped"
+                )
+                continue
+            await schedule(ctx, change.shipment, order, trigger)
+
+
+async def shipped_after_grace(ctx: dict[str, Any]) -> int:
+    """Parcels the carrier still has not scanned when the brand's grace period is over get their
+    "shipped" notice anyway. Looks at a week of shipments at most, in one indexed query."""
+    now = utcnow()
+    candidates = (
+        await Shipment.filter(
+            direction=Direction.OUTBOUND,
+            first_scan_at=None,
+            shipped_at__gte=now - timedelta(days=7),
+            shipped_at__lte=now,
+            status__not=ShipmentStatus.CANCELLED,
+        )
+        .exclude(notifications__trigger=Trigger.SHIPPED)
+        .select_related("order__brand", "order__customer")
+        .limit(500)
+    )
+    sent = 0
+    for shipment in candidates:
+        order = shipment.order
+        if shipment.shipped_at and shipment.shipped_at + shipped_grace(order.brand) <= now:
+            await schedule(ctx, shipment, order, Trigger.SHIPPED)
+            sent += 1
+    return sent
+
+
+async def send_due(ctx: dict[str, Any]) -> int:
+    """Pending rows whose job was lost (Redis restarted empty) are enqueued again."""
+    stale = await Notification.filter(
+        status=S.PENDING, due_at__lte=utcnow() - timedelta(minutes=1)
+    ).limit(1000)
+    for row in stale:
+        await enqueue(ctx["redis"], row)
+    return len(stale)
+
+
+async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
+    row = await Notification.get_or_none(id=notification_id).select_related(
+        "shipment__order__brand", "customer"
+    )
+    if row is None:
+        return "gone"
+    if row.status == S.SENDING:
+        # A worker died after recording the attempt: the provider may have sent it. At most once.
+        return await _finish(row, S.FAILED, error="interrupted mid-send: not resent")
+    if row.status != S.PENDING:
+        return row.status
+    shipment, order, customer = row.shipment, row.shipment.order, row.customer
+    brand = order.brand
+    if triggers.superseded(Trigger(row.trigger), ShipmentStatus(shipment.status)):
+        return await _finish(row, S.SKIPPED, reason="superseded")
+    now = utcnow()
+    wake = quiet_until(now, customer, brand)
+    if wake is not None:
+        row.due_at = wake
+        await row.save(update_fields=["due_at"])
+        await enqueue(ctx["redis"], row)
+        return "deferred"
+    since = now - timedelta(days=1)
+    sent_today = await Notification.filter(
+        shipment__order_id=order.id,
+        channel=row.channel,
+        status__in=[S.SENT, S.DELIVERED],
+        sent_at__gte=since,
+        grouped_into_id=None,
+    ).count()
+    if sent_today >= daily_cap(brand):
+        return await _finish(row, S.SKIPPED, reason="daily_cap")
+    group = await _group(row, order)
+    settings: Settings = ctx["settings"]
+    message = await _render(settings, row, order, group)
+    row.subject, row.body = message.subject, message.text
+    row.status, row.attempts = S.SENDING, row.attempts + 1
+    await row.save(update_fields=["subject", "body", "status", "attempts"])
+    try:
+        provider_id = await channel_for(Channel(row.channel), settings).send(message)
+    except TransientSendError as exc:
+        if row.attempts >= MAX_ATTEMPTS:
+            return await _finish(row, S.FAILED, error=str(exc))
+        row.status, row.error = S.PENDING, str(exc)[:255]
+        await row.save(update_fields=["status", "error"])
+        raise Retry(defer=timedelta(seconds=RETRY_BASE_SECONDS * 2**row.attempts)) from None
+    except PermanentSendError as exc:
+        return await _finish(row, S.FAILED, error=str(exc))
+    row.provider_id, row.sent_at, row.status, row.error = provider_id, utcnow(), S.SENT, ""
+    await row.save(update_fields=["provider_id", "sent_at", "status", "error"])
+    others = [n.id for n in group if n.id != row.id]
+    if others:
+        await Notification.filter(id__in=others, status=S.PENDING).update(
+            status=S.SENT,
+            sent_at=row.sent_at,
+            provider_id=provider_id,
+            grouped_into_id=row.id,
+            subject=row.subject,
+        )
+    return S.SENT
+
+
+async def _finish(row: Notification, status: S, *, reason: str = "", error: str = "") -> str:
+    row.status, row.skip_reason, row.error = status, reason, error[:255]
+    await row.save(update_fields=["status", "skip_reason", "error"])
+    return status
+
+
+async def _group(row: Notification, order: Order) -> list[Notification]:
+    """This parcel plus the order's other parcels waiting for the same message."""
+    if row.trigger != Trigger.SHIPPED:
+        return [row]
+    horizon = utcnow() + GROUP_WINDOW
+    siblings = await Notification.filter(
+        shipment__order_id=order.id,
+        trigger=row.trigger,
+        channel=row.channel,
+        status=S.PENDING,
+        due_at__lte=horizon,
+    ).exclude(id=row.id)
+    return [row, *siblings]
+
+
+async def _render(
+    settings: Settings, row: Notification, order: Order, group: list[Notification]
+) -> Outgoing:
+    brand, customer = order.brand, row.customer
+    parcels = await timeline.parcels(order)
+    in_message = {n.shipment_id for n in group}  # type: ignore[attr-defined]
+    outbound = [p for p in parcels if p.shipment.direction == Direction.OUTBOUND]
+    trigger = Trigger(row.trigger)
+    if trigger == Trigger.SHIPPED and len(outbound) > 1 and len(in_message) < len(outbound):
+        trigger = Trigger.SPLIT_PROGRESS  # "2 of 3 parcels shipped"
+    shipped = sum(1 for p in outbound if p.shipment.first_scan_at or p.shipment.id in in_message)
+    link = await order_url(settings.public_base_url, brand, order)
+    base = link.rsplit("/o/", 1)[0]
+    unsubscribe = (
+        f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
+    )
+    locale = customer.locale or brand.default_locale
+    context = {
+        "brand": brand,
+        "order": order,
+        "customer": customer,
+        "locale": locale,
+        "order_url": link,
+        "unsubscribe_url": unsubscribe,
+        "accent": brand.settings.get("accent", "#1f5f8b"),
+        "shipped_count": shipped,
+        "parcel_count": len(outbound),
+        "parcels": [
+            {
+                "position": p.position,
+                "of": p.of,
+                "carrier": p.shipment.carrier,
+                "tracking_number": p.shipment.tracking_number,
+                "headline": (
+                    RETURN_HEADLINE if p.shipment.direction == Direction.RETURN else HEADLINE
+                )[p.derived.status],
+                "estimated_delivery": p.derived.estimated_delivery,
+            }
+            for p in parcels
+            if p.shipment.id in in_message
+        ],
+    }
+    rendered = render_message(trigger, brand.theme, locale, {**context, "subject": ""})
+    email = row.channel == Channel.EMAIL
+    return Outgoing(
+        notification_id=row.id,
+        kind=Channel(row.channel),
+        to=row.recipient,
+        subject=rendered.subject if email else "",
+        text=rendered.text if email else rendered.sms,
+        html=rendered.html if email else "",
+        sender=(brand.email_from or settings.email_from)
+        if email
+        else (brand.sms_from or settings.twilio_from_number or ""),
+        unsubscribe_url=unsubscribe,
+        status_callback=f"{settings.public_base_url}/hooks/twilio/status",
+    )

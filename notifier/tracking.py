@@ -1,0 +1,50 @@
+"""Jobs that turn stored carrier events into derived shipment state."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from tortoise.functions import Max
+
+from notifier.reactions import react
+from porchlight import derive
+from porchlight.clock import utcnow
+from porchlight.models import Shipment, TrackingEvent
+
+log = logging.getLogger(__name__)
+
+RECONCILE_WINDOW = timedelta(minutes=30)
+
+
+async def refresh_tracking(ctx: dict[str, Any], tracking_number: str) -> int:
+    """Re-derive the shipments of one tracking number; the count changed is the job's result."""
+    changes = await derive.refresh_tracking_number(tracking_number)
+    await react(ctx, changes)
+    return len(changes)
+
+
+async def reconcile(ctx: dict[str, Any]) -> int:
+    """Catch events whose follow-up job never ran (Redis was down, a worker died mid-job).
+
+    Looks only at a recent window of arrivals (indexed on received_at), so the cost follows
+    the traffic, not the size of the table.
+    """
+    since = utcnow() - RECONCILE_WINDOW
+    latest = (
+        await TrackingEvent.filter(received_at__gte=since)
+        .group_by("tracking_number")
+        .annotate(last=Max("received_at"))
+        .values("tracking_number", "last")
+    )
+    stale = 0
+    for row in latest:
+        behind = await Shipment.filter(
+            tracking_number=row["tracking_number"], updated_at__lt=row["last"]
+        ).exists()
+        if behind:
+            changes = await derive.refresh_tracking_number(row["tracking_number"])
+            await react(ctx, changes)
+            stale += len(changes)
+    if stale:
+        log.info("reconcile re-derived %d shipments", stale)
+    return stale

@@ -1,0 +1,56 @@
+"""The arq worker's wiring: `porchlight worker` runs it, tests run it in burst mode."""
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+from arq import cron, func
+from arq.connections import RedisSettings
+
+from notifier import notifications, retailer_webhooks, tracking
+from porchlight.db import database
+from porchlight.jobs import DELIVER_NOTIFICATION
+from porchlight.logs import correlation_id
+from porchlight.settings import Settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    ctx["resources"] = AsyncExitStack()
+    await ctx["resources"].enter_async_context(database(settings.database_url))
+    ctx["http"] = await ctx["resources"].enter_async_context(httpx.AsyncClient(timeout=10))
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["resources"].aclose()
+
+
+async def tag_job(ctx: dict[str, Any]) -> None:
+    """Every log line a job writes carries its job id (each job runs in its own task)."""
+    correlation_id.set(ctx["job_id"])
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for arq's Worker, built from our settings (tests call this too)."""
+    return {
+        "functions": [
+            tracking.refresh_tracking,
+            func(retailer_webhooks.forward_delivery_request, max_tries=retailer_webhooks.MAX_TRIES),
+            func(
+                notifications.deliver,
+                name=DELIVER_NOTIFICATION,
+                max_tries=notifications.MAX_ATTEMPTS + 1,
+            ),
+        ],
+        "cron_jobs": [
+            cron(tracking.reconcile, minute=set(range(0, 60, 5)), run_at_startup=True),
+            cron(retailer_webhooks.resend_stuck_delivery_requests, minute=set(range(2, 60, 10))),
+            cron(notifications.shipped_after_grace, minute=set(range(4, 60, 10))),
+            cron(notifications.send_due, minute=set(range(1, 60, 5))),
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "on_job_start": tag_job,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "ctx": {"settings": settings},
+    }

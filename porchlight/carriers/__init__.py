@@ -1,0 +1,1 @@
+"""Aggregator adapters: each verifies its webhook and maps its vocabulary onto ours."""

@@ -1,0 +1,24 @@
+"""Where messages go: a Protocol and one module per provider, chosen by setting."""
+
+from porchlight.channels.base import Channel, Outgoing, PermanentSendError, TransientSendError
+from porchlight.enums import Channel as Kind
+from porchlight.settings import Settings
+
+
+def channel_for(kind: Kind, settings: Settings) -> Channel:
+    """EMAIL_BACKEND / SMS_BACKEND pick the provider; `outbox` writes files for the demo."""
+    backend = settings.email_backend if kind == Kind.EMAIL else settings.sms_backend
+    if backend == "sendgrid":
+        from porchlight.channels.sendgrid_email import SendGridEmail
+
+        return SendGridEmail(settings)
+    if backend == "twilio":
+        from porchlight.channels.twilio_sms import TwilioSms
+
+        return TwilioSms(settings)
+    from porchlight.channels.outbox import Outbox
+
+    return Outbox(settings)
+
+
+__all__ = ["Channel", "Outgoing", "PermanentSendError", "TransientSendError", "channel_for"]

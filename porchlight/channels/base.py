@@ -1,0 +1,33 @@
+"""The contract every channel keeps: send one rendered message, return the provider's id."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from porchlight.enums import Channel as Kind
+
+
+class TransientSendError(Exception):
+    """Worth retrying: 5xx, 429, timeouts, connection trouble."""
+
+
+class PermanentSendError(Exception):
+    """Retrying cannot help: an invalid number, a rejected address, bad credentials."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: int
+    kind: Kind
+    to: str
+    subject: str
+    text: str
+    html: str
+    sender: str  # email address or phone number / messaging service
+    unsubscribe_url: str
+    status_callback: str
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, message: Outgoing) -> str: ...

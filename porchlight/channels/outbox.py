@@ -1,0 +1,30 @@
+"""The demo's and the default channel: every message lands as a file, browsable at /outbox."""
+
+import json
+
+import anyio
+
+from porchlight.channels.base import Outgoing
+from porchlight.settings import Settings
+
+
+class Outbox:
+    name = "outbox"
+
+    def __init__(self, settings: Settings) -> None:
+        self.directory = anyio.Path(settings.outbox_dir)
+
+    async def send(self, message: Outgoing) -> str:
+        await self.directory.mkdir(parents=True, exist_ok=True)
+        stem = f"{message.notification_id:08d}-{message.kind.value}"
+        record = {
+            "to": message.to,
+            "from": message.sender,
+            "subject": message.subject,
+            "text": message.text,
+            "unsubscribe": message.unsubscribe_url,
+        }
+        await (self.directory / f"{stem}.json").write_text(json.dumps(record, indent=2))
+        if message.html:
+            await (self.directory / f"{stem}.html").write_text(message.html)
+        return f"outbox:{stem}"

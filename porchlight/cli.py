@@ -1,0 +1,173 @@
+"""`porchlight`: the operator's command line. Every command reads the same settings."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import click
+
+from porchlight import logs
+from porchlight.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
+    from porchlight.db import database
+
+    async def run() -> Any:
+        async with database(_settings().database_url):
+            return await work()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Porchlight: branded parcel tracking with proactive notifications."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from porchlight.db import migrate as run
+
+    asyncio.run(run(_settings().database_url))
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="portal processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the portal (shopper pages, agent workspace, API, webhooks)."""
+    import uvicorn
+
+    _settings()  # fail here, in one line, rather than inside a server process
+    uvicorn.run(
+        "portal.main:app",
+        log_config=None,
+        access_log=False,  # portal.request_log writes one JSON line per request instead
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips="*" if workers > 1 else None,
+        log_level="info",
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the arq worker (follow-up jobs, notifications, sweeps)."""
+    from arq.worker import Worker
+
+    from notifier.worker import worker_settings
+
+    logs.configure()
+    Worker(**worker_settings(_settings())).run()
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Create the two demo brands with orders in every status (safe to run again)."""
+    from porchlight.demo import seed
+
+    for line in _with_db(seed):
+        click.echo(line)
+
+
+@main.command("create-brand")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--host", "hosts", multiple=True, required=True, help="host name; repeatable")
+@click.option("--theme", default="default", show_default=True)
+@click.option("--locale", default="en", show_default=True)
+def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, locale: str) -> None:
+    """Create a brand served on the given host names."""
+    from porchlight.brands import BrandError
+    from porchlight.brands import create_brand as create
+
+    try:
+        brand = _with_db(lambda: create(slug, name, list(hosts), theme=theme, locale=locale))
+    except BrandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created brand {brand.slug} on {', '.join(hosts)}")
+
+
+@main.command("create-api-key")
+@click.argument("slug")
+def create_api_key(slug: str) -> None:
+    """Print a new API key for the brand (only its hash is stored)."""
+    from porchlight.apikeys import create_api_key as create
+    from porchlight.models import Brand
+
+    async def work() -> str:
+        brand = await Brand.get_or_none(slug=slug)
+        if brand is None:
+            raise click.ClickException(f"no brand {slug}")
+        return await create(brand)
+
+    key = _with_db(work)
+    click.echo("Store this key now; it cannot be shown again.", err=True)
+    click.echo(key)
+
+
+@main.command("create-agent")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent")
+@click.option("--brand", "brands", multiple=True, required=True, help="brand slug; repeatable")
+@click.option("--name", default="")
+def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> None:
+    """Create (or update) an agent; the password is read from standard input."""
+    from porchlight.agents import AgentError, upsert_agent
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if not sys.stdin.isatty()
+        else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    try:
+        agent = _with_db(lambda: upsert_agent(email, password, role, list(brands), name=name))
+    except AgentError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands)}")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(port: int) -> None:
+    """Migrate, seed and run portal + worker in the foreground until Ctrl-C."""
+    from porchlight.db import migrate as run_migrations
+    from porchlight.demo import seed
+
+    settings = _settings()
+    asyncio.run(run_migrations(settings.database_url))
+    lines = _with_db(seed)
+    exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
+    children = [
+        subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)]),
+        subprocess.Popen([exe, "worker"]),
+    ]
+    click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines, ""]))
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGINT)
+        for child in children:
+            child.wait(timeout=15)

@@ -1,0 +1,59 @@
+"""Database wiring: the tortoise config, the connection's lifetime and the versioned migrations."""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api.migrate import migrate as run_migrations
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": ["porchlight.models"],
+                "default_connection": "default",
+                "migrations": "porchlight.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For tortoise's own CLI (`tortoise makemigrations`), named in pyproject.toml.
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:"))
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@asynccontextmanager
+async def database(database_url: str) -> AsyncIterator[None]:
+    """Open the ORM for this process; a caller that already opened it (a test) keeps ownership."""
+    if Tortoise.is_inited():
+        yield
+        return
+    _ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration; safe to run again and from several processes in turn."""
+    _ensure_sqlite_dir(database_url)
+    config = tortoise_config(database_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        await run_migrations(config=config)

@@ -1,0 +1,236 @@
+"""Demo data: two brands, orders with parcels in every canonical status, a lead agent, API keys."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from porchlight import derive, intake
+from porchlight.agents import upsert_agent
+from porchlight.apikeys import _hash
+from porchlight.brands import create_brand
+from porchlight.carriers.base import NormalizedEvent
+from porchlight.clock import utcnow
+from porchlight.enums import Direction, EventSource
+from porchlight.enums import ShipmentStatus as S
+from porchlight.models import ApiKey, Brand, Order
+from porchlight.order_payload import OrderIn
+from porchlight.orders import upsert_order
+
+DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
+AGENT_EMAIL = "lead@porchlight.test"
+
+
+@dataclass(frozen=True)
+class DemoBrand:
+    slug: str
+    name: str
+    host: str
+    theme: str
+    locale: str
+    country: str
+    postcode: str
+    city: str
+    delivery_options: dict[str, bool]
+
+
+BRANDS = [
+    DemoBrand(
+        "northwind",
+        "Northwind Outfitters",
+        "localhost",
+        "northwind",
+        "en",
+        "GB",
+        "SW1A 1AA",
+        "London",
+        {"choose_date": True, "pickup_point": True, "reroute": True},
+    ),
+    DemoBrand(
+        "fjord",
+        "Fjord & Pine",
+        "127.0.0.1",
+        "fjord",
+        "de",
+        "DE",
+        "10115",
+        "Berlin",
+        {"choose_date": True},
+    ),
+]
+
+# (status the parcel ends in, the statuses its carrier reported on the way there)
+JOURNEYS: list[tuple[S, list[S]]] = [
+    (S.LABEL_CREATED, [S.LABEL_CREATED]),
+    (S.IN_TRANSIT, [S.LABEL_CREATED, S.IN_TRANSIT, S.IN_TRANSIT]),
+    (S.OUT_FOR_DELIVERY, [S.LABEL_CREATED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY]),
+    (S.AVAILABLE_FOR_PICKUP, [S.LABEL_CREATED, S.IN_TRANSIT, S.AVAILABLE_FOR_PICKUP]),
+    (S.FAILED_ATTEMPT, [S.LABEL_CREATED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT]),
+    (S.DELIVERED, [S.LABEL_CREATED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED]),
+    (S.EXCEPTION, [S.LABEL_CREATED, S.IN_TRANSIT, S.EXCEPTION]),
+    (S.RETURNING_TO_SENDER, [S.LABEL_CREATED, S.IN_TRANSIT, S.RETURNING_TO_SENDER]),
+    (S.RETURNED, [S.LABEL_CREATED, S.IN_TRANSIT, S.RETURNING_TO_SENDER, S.RETURNED]),
+    (S.CANCELLED, [S.LABEL_CREATED, S.CANCELLED]),
+    (S.UNKNOWN, []),
+]
+
+MESSAGES = {
+    S.LABEL_CREATED: "Shipping label created",
+    S.IN_TRANSIT: "Arrived at sort facility",
+    S.OUT_FOR_DELIVERY: "Out for delivery",
+    S.AVAILABLE_FOR_PICKUP: "Ready for collection at the parcel shop",
+    S.FAILED_ATTEMPT: "Delivery attempted, nobody home",
+    S.DELIVERED: "Delivered, left with neighbour",
+    S.EXCEPTION: "Package damaged in transit",
+    S.RETURNING_TO_SENDER: "Returning to sender: address incomplete",
+    S.RETURNED: "Returned to sender",
+    S.CANCELLED: "Shipment cancelled by sender",
+}
+
+
+def _events(
+    tracking_number: str, steps: list[S], start: datetime, city: str
+) -> list[NormalizedEvent]:
+    return [
+        NormalizedEvent(
+            source=EventSource.EASYPOST,
+            tracking_number=tracking_number,
+            carrier="dhl",
+            occurred_at=start + timedelta(hours=9 * i),
+            status=status,
+            carrier_status=status.value,
+            message=MESSAGES[status],
+            location={"city": city if i else "Warehouse", "country": "DE"},
+        )
+        for i, status in enumerate(steps)
+    ]
+
+
+def _order(
+    spec: DemoBrand,
+    number: str,
+    shipments: list[dict[str, object]],
+    now: datetime,
+    flags: list[str] | None = None,
+) -> OrderIn:
+    return OrderIn.model_validate(
+        {
+            "order_number": number,
+            "placed_at": (now - timedelta(days=4)).isoformat(),
+            "promised_delivery_date": (now + timedelta(days=1)).date().isoformat(),
+            "value": {"amount": "129.00", "currency": "EUR" if spec.country == "DE" else "GBP"},
+            "customer": {
+                "email": f"{number.lower()}@example.com",
+                "name": "Ana Demo",
+                "locale": spec.locale,
+                "time_zone": "Europe/Berlin" if spec.country == "DE" else "Europe/London",
+                "phone": "+4915112345678",
+                "notifications": {"email": True, "sms": True},
+            },
+            "destination": {
+                "postcode": spec.postcode,
+                "city": spec.city,
+                "country": spec.country,
+                "line1": "1 Demo Street",
+            },
+            "flags": flags or [],
+            "shipments": shipments,
+        }
+    )
+
+
+def _shipment(
+    tracking_number: str,
+    now: datetime,
+    direction: Direction = Direction.OUTBOUND,
+    sku: str = "MUG-01",
+) -> dict[str, object]:
+    return {
+        "carrier": "dhl",
+        "service": "parcel",
+        "tracking_number": tracking_number,
+        "direction": direction,
+        "fulfilment_node": "WH-BER-1",
+        "shipped_at": (now - timedelta(days=3)).isoformat(),
+        "items": [{"sku": sku, "name": "Stoneware mug", "quantity": 2}],
+    }
+
+
+def demo_api_key(slug: str) -> str:
+    """Fixed, published keys: for the local demo only, never for a real brand."""
+    return f"pl_demo_{slug}_key_do_not_use_in_production"
+
+
+async def _seed_brand(spec: DemoBrand, now: datetime) -> Brand:
+    brand = await create_brand(
+        spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
+    )
+    brand.settings = {"delivery_options": spec.delivery_options}
+    brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"
+    await brand.save()
+    key = demo_api_key(spec.slug)
+    await ApiKey.create(brand=brand, prefix=key[:10], key_hash=_hash(key))
+    code = spec.slug[:2].upper()
+    events: list[NormalizedEvent] = []
+    start = now - timedelta(days=3)
+    for i, (final, steps) in enumerate(JOURNEYS, start=1):
+        number = f"{code}-{1000 + i}"
+        tracking = f"{code}DEMO{i:04d}"
+        direction = Direction.RETURN if final == S.RETURNED else Direction.OUTBOUND
+        await upsert_order(
+            brand,
+            _order(
+                spec,
+                number,
+                [_shipment(tracking, now, direction)],
+                now,
+                ["vip"] if final == S.EXCEPTION else None,
+            ),
+        )
+        events += _events(tracking, steps, start, spec.city)
+    split = [f"{code}SPLIT{i}" for i in (1, 2, 3)]
+    await upsert_order(
+        brand,
+        _order(
+            spec,
+            f"{code}-2000",
+            [
+                _shipment(split[0], now, sku="MUG-01"),
+                _shipment(split[1], now, sku="PLATE-02"),
+                _shipment(split[2], now, sku="BOWL-03"),
+            ],
+            now,
+            ["first_time_buyer"],
+        ),
+    )
+    events += _events(split[0], JOURNEYS[5][1], start, spec.city)
+    events += _events(split[1], JOURNEYS[1][1], start, spec.city)
+    events += _events(split[2], JOURNEYS[0][1], start, spec.city)
+    await intake.store(events)
+    for number in {e.tracking_number for e in events}:
+        await derive.refresh_tracking_number(number)
+    return brand
+
+
+async def seed() -> list[str]:
+    """Seed once; later runs only report where to look."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for spec in BRANDS:
+        if not await Brand.exists(slug=spec.slug):
+            await _seed_brand(spec, now)
+    await upsert_agent(
+        AGENT_EMAIL, DEMO_PASSWORD, "lead", [b.slug for b in BRANDS], name="Demo Lead"
+    )
+    lines = []
+    for spec in BRANDS:
+        split = await Order.get(brand__slug=spec.slug, number=f"{spec.slug[:2].upper()}-2000")
+        lines += [
+            f"{spec.name} (brand '{spec.slug}', served on host {spec.host}):",
+            f"  tracking page of a split order: http://{spec.host}:8000/o/{split.access_token}",
+            f"  look up an order:               http://{spec.host}:8000/track "
+            f"(order {split.number}, postcode {spec.postcode})",
+            f"  API key:                        {demo_api_key(spec.slug)}",
+        ]
+    lines += [
+        f"Agent workspace: http://localhost:8000/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
+        "Outbox (messages the demo would send): http://localhost:8000/outbox",
+    ]
+    return lines

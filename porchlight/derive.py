@@ -1,0 +1,105 @@
+"""A shipment's state is derived from all of its events, never from whichever arrived last."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from porchlight.enums import ShipmentStatus
+from porchlight.models import Shipment, TrackingEvent
+
+# Where a status sits in a parcel's life. Used only to break ties between events that carry
+# the same carrier time, so "delivered" stamped at 14:02 beats "out for delivery" at 14:02.
+PROGRESSION: dict[ShipmentStatus, int] = {
+    ShipmentStatus.UNKNOWN: 0,
+    ShipmentStatus.LABEL_CREATED: 1,
+    ShipmentStatus.IN_TRANSIT: 2,
+    ShipmentStatus.OUT_FOR_DELIVERY: 3,
+    ShipmentStatus.AVAILABLE_FOR_PICKUP: 3,
+    ShipmentStatus.FAILED_ATTEMPT: 4,
+    ShipmentStatus.EXCEPTION: 4,
+    ShipmentStatus.RETURNING_TO_SENDER: 5,
+    ShipmentStatus.DELIVERED: 6,
+    ShipmentStatus.RETURNED: 7,
+    ShipmentStatus.CANCELLED: 7,
+}
+
+# Statuses that prove the carrier has the parcel in hand.
+NOT_A_SCAN = {ShipmentStatus.UNKNOWN, ShipmentStatus.LABEL_CREATED, ShipmentStatus.CANCELLED}
+
+
+@dataclass(frozen=True)
+class Derived:
+    status: ShipmentStatus
+    carrier_status_detail: str
+    estimated_delivery: date | None
+    last_event_at: datetime | None
+    first_scan_at: datetime | None
+    delivered_at: datetime | None
+
+
+def timeline_order(event: TrackingEvent) -> tuple[datetime, int, int]:
+    """Carrier time first, then progression, then arrival: the sane tie-break for equal times."""
+    return (event.occurred_at, PROGRESSION[ShipmentStatus(event.status)], event.id)
+
+
+def derive(events: Iterable[TrackingEvent]) -> Derived:
+    ordered = sorted(events, key=timeline_order)
+    if not ordered:
+        return Derived(ShipmentStatus.UNKNOWN, "", None, None, None, None)
+    # An "unknown" scan says nothing about where the parcel is: the last known status stands.
+    known = [e for e in ordered if e.status != ShipmentStatus.UNKNOWN] or ordered
+    current = known[-1]
+    scans = [e.occurred_at for e in ordered if e.status not in NOT_A_SCAN]
+    estimates = sorted(
+        (e for e in ordered if e.estimated_delivery is not None),
+        key=lambda e: (e.received_at, e.id),
+    )
+    status = ShipmentStatus(current.status)
+    return Derived(
+        status=status,
+        carrier_status_detail=current.carrier_substatus or current.message,
+        estimated_delivery=estimates[-1].estimated_delivery if estimates else None,
+        last_event_at=ordered[-1].occurred_at,
+        first_scan_at=min(scans) if scans else None,
+        delivered_at=current.occurred_at if status == ShipmentStatus.DELIVERED else None,
+    )
+
+
+async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
+    return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A shipment whose derived state moved: what reactions (notifications, cases) look at."""
+
+    shipment: Shipment
+    before: Derived
+    after: Derived
+
+
+def _current(shipment: Shipment) -> Derived:
+    return Derived(**{name: getattr(shipment, name) for name in Derived.__dataclass_fields__})
+
+
+async def apply(shipment: Shipment, events: Iterable[TrackingEvent]) -> Change | None:
+    """Store the derived fields on the shipment; the change, or None when nothing moved."""
+    before = _current(shipment)
+    after = derive(events)
+    changed = [n for n in Derived.__dataclass_fields__ if getattr(before, n) != getattr(after, n)]
+    if not changed:
+        return None
+    for name in changed:
+        setattr(shipment, name, getattr(after, name))
+    await shipment.save(update_fields=[*changed, "updated_at"])
+    return Change(shipment, before, after)
+
+
+async def refresh_tracking_number(tracking_number: str) -> list[Change]:
+    """Re-derive every shipment carrying this number (one per brand at most)."""
+    shipments = await Shipment.filter(tracking_number=tracking_number)
+    if not shipments:
+        return []
+    events = await events_for([tracking_number])
+    changes = [await apply(s, events) for s in shipments]
+    return [c for c in changes if c is not None]

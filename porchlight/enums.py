@@ -1,0 +1,107 @@
+"""The product's vocabulary (DESIGN.md): one module so portal, notifier and tests agree."""
+
+from enum import StrEnum
+
+
+class ShipmentStatus(StrEnum):
+    LABEL_CREATED = "label_created"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    FAILED_ATTEMPT = "failed_attempt"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURNING_TO_SENDER = "returning_to_sender"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    RETURN = "return"
+
+
+class ExceptionType(StrEnum):
+    NO_FIRST_SCAN = "no_first_scan"
+    STALLED_IN_TRANSIT = "stalled_in_transit"
+    FAILED_ATTEMPT = "failed_attempt"
+    DELIVERED_NOT_RECEIVED = "delivered_not_received"
+    DAMAGE_REPORTED = "damage_reported"
+    RETURN_TO_SENDER = "return_to_sender"
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseSource(StrEnum):
+    RULE = "rule"
+    CARRIER = "carrier"
+    SHOPPER = "shopper"
+    AGENT = "agent"
+
+
+class CloseCode(StrEnum):
+    CARRIER_DELAY = "carrier_delay"
+    WAREHOUSE_MISS = "warehouse_miss"
+    ADDRESS_ISSUE = "address_issue"
+    MISDELIVERY = "misdelivery"
+    DAMAGE = "damage"
+    FRAUD_SUSPECTED = "fraud_suspected"
+    CUSTOMER_ERROR = "customer_error"
+
+
+class PriorityFlag(StrEnum):
+    HIGH_VALUE = "high_value"
+    FIRST_TIME_BUYER = "first_time_buyer"
+    VIP = "vip"
+    REPEAT_ISSUE = "repeat_issue"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Trigger(StrEnum):
+    SHIPPED = "shipped"
+    FIRST_SCAN = "first_scan"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    FAILED_ATTEMPT = "failed_attempt"
+    DELAY = "delay"
+    EXCEPTION = "exception"
+    RETURNING_TO_SENDER = "returning_to_sender"
+    RETURN_RECEIVED = "return_received"
+    REFUND_ISSUED = "refund_issued"
+    SPLIT_PROGRESS = "split_progress"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # recorded before the provider call: never blindly resent
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNDELIVERED = "undelivered"  # the provider accepted it but could not deliver
+
+
+class ContactReason(StrEnum):
+    WISMO = "wismo"
+    WISMR = "wismr"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class EventSource(StrEnum):
+    EASYPOST = "easypost"
+    AFTERSHIP = "aftership"
+    SHIPPO = "shippo"

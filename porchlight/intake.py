@@ -1,0 +1,63 @@
+"""Carrier event intake: store each scan exactly once, then hand follow-up work to the worker."""
+
+import hashlib
+import logging
+
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
+
+from porchlight.carriers.base import NormalizedEvent
+from porchlight.jobs import REFRESH_TRACKING
+from porchlight.models import TrackingEvent
+
+log = logging.getLogger(__name__)
+
+
+def _row(event: NormalizedEvent) -> TrackingEvent:
+    return TrackingEvent(
+        source=event.source,
+        tracking_number=event.tracking_number,
+        carrier=event.carrier,
+        occurred_at=event.occurred_at,
+        occurred_offset=_offset(event),
+        status=event.status,
+        carrier_status=event.carrier_status,
+        carrier_substatus=event.carrier_substatus,
+        message=event.message,
+        location=event.location,
+        estimated_delivery=event.estimated_delivery,
+        fingerprint=event.fingerprint,
+        raw_payload=event.raw,
+    )
+
+
+def _offset(event: NormalizedEvent) -> str:
+    offset = event.occurred_at.strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}" if offset else ""
+
+
+async def store(events: list[NormalizedEvent]) -> None:
+    """Insert what is new; the unique (source, tracking number, fingerprint) drops the rest.
+
+    ON CONFLICT DO NOTHING makes two identical deliveries racing each other safe too.
+    """
+    unique = {(e.source, e.tracking_number, e.fingerprint): e for e in events}
+    if unique:
+        await TrackingEvent.bulk_create([_row(e) for e in unique.values()], ignore_conflicts=True)
+
+
+async def enqueue_follow_up(arq: ArqRedis, events: list[NormalizedEvent]) -> None:
+    """One refresh job per tracking number; the job id folds identical replays into one job.
+
+    If Redis is unreachable the events are already stored: the worker's reconcile sweep
+    re-derives shipments whose events are newer than their derived state.
+    """
+    by_number: dict[str, list[str]] = {}
+    for event in events:
+        by_number.setdefault(event.tracking_number, []).append(event.fingerprint)
+    for number, fingerprints in by_number.items():
+        digest = hashlib.sha256("".join(sorted(fingerprints)).encode()).hexdigest()[:16]
+        try:
+            await arq.enqueue_job(REFRESH_TRACKING, number, _job_id=f"refresh:{number}:{digest}")
+        except (RedisError, OSError) as exc:
+            log.warning("follow-up for %s not enqueued, reconcile will pick it up: %s", number, exc)

@@ -1,0 +1,5 @@
+"""Names of the worker's jobs, shared so the portal enqueues what the notifier defines."""
+
+REFRESH_TRACKING = "refresh_tracking"
+FORWARD_DELIVERY_REQUEST = "forward_delivery_request"
+DELIVER_NOTIFICATION = "deliver_notification"

@@ -1,0 +1,13 @@
+"""Links shoppers follow: the brand's own host, with the deployment's scheme and port."""
+
+from porchlight.models import Brand, BrandHost, Order
+
+
+async def order_url(public_base_url: str, brand: Brand, order: Order) -> str:
+    scheme, _, rest = public_base_url.partition("://")
+    netloc = rest.split("/", 1)[0]
+    port = netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
+    host = await BrandHost.filter(brand=brand).order_by("id").first()
+    if host is None:
+        return f"{public_base_url}/o/{order.access_token}"
+    return f"{scheme}://{host.host}{':' + port if port else ''}/o/{order.access_token}"

@@ -1,0 +1,31 @@
+"""Rendering a notification: one template folder per trigger, in the brand's theme and the
+recipient's language (themes/<theme>/templates/notifications/<trigger>/...)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from porchlight.enums import Trigger
+from porchlight.templating import environment
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def render_message(trigger: Trigger, theme: str, locale: str, context: dict[str, Any]) -> Rendered:
+    env = environment(theme, locale)
+    folder = f"notifications/{trigger.value}"
+
+    def part(name: str) -> str:
+        return env.get_template(f"{folder}/{name}").render(**context).strip()
+
+    return Rendered(
+        subject=" ".join(part("subject.txt").split()),
+        text=part("body.txt"),
+        html=part("body.html"),
+        sms=" ".join(part("sms.txt").split()),
+    )

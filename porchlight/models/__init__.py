@@ -1,0 +1,28 @@
+"""Every table of Porchlight, registered with tortoise as the app ``models``."""
+
+from porchlight.models.auth import Agent, ApiKey
+from porchlight.models.brands import Brand, BrandHost
+from porchlight.models.cases import Case, CaseEntry
+from porchlight.models.contacts import Contact
+from porchlight.models.delivery_requests import DeliveryRequest
+from porchlight.models.notifications import EmailSuppression, Notification
+from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
+from porchlight.models.tracking import TrackingEvent
+
+__all__ = [
+    "Agent",
+    "ApiKey",
+    "Brand",
+    "BrandHost",
+    "Case",
+    "CaseEntry",
+    "Contact",
+    "Customer",
+    "DeliveryRequest",
+    "EmailSuppression",
+    "Notification",
+    "Order",
+    "Shipment",
+    "ShipmentItem",
+    "TrackingEvent",
+]

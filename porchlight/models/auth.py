@@ -1,0 +1,42 @@
+"""Who may act: agents in the workspace, and API keys for the retailer's systems."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from porchlight.enums import Role
+from porchlight.models.brands import Brand
+
+
+class Agent(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    password_hash = fields.CharField(max_length=255)  # argon2
+    role = fields.CharEnumField(Role, max_length=16, default=Role.AGENT)
+    brands: fields.ManyToManyRelation[Brand] = fields.ManyToManyField(
+        "models.Brand", related_name="agents", through="agent_brand"
+    )
+    active = fields.BooleanField(default=True)
+    failed_logins = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "agent"
+
+
+class ApiKey(Model):
+    """Only the key's sha256 is stored: the key itself is shown once, at creation."""
+
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    prefix = fields.CharField(max_length=16)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"

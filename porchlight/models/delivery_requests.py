@@ -1,0 +1,25 @@
+"""Delivery changes a shopper asks for: stored here, carried out by the retailer."""
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from porchlight.models.orders import Shipment
+
+
+class DeliveryRequest(Model):
+    id = fields.IntField(primary_key=True)
+    shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="delivery_requests", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=32)  # choose_date | pickup_point | reroute
+    details: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    status = fields.CharField(max_length=16, default="requested")  # requested|forwarded|failed
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    forwarded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "delivery_request"

@@ -1,0 +1,122 @@
+"""Customers, orders and their parcels: what the retailer tells us through the API."""
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from porchlight.enums import Direction, ShipmentStatus
+from porchlight.models.brands import Brand
+
+
+class Customer(Model):
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="customers", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)  # stored lower-cased and stripped
+    phone = fields.CharField(max_length=20, null=True)  # E.164
+    name = fields.CharField(max_length=200, default="")
+    locale = fields.CharField(max_length=16, null=True)
+    time_zone = fields.CharField(max_length=64, null=True)
+    email_opt_in = fields.BooleanField(default=True)
+    sms_opt_in = fields.BooleanField(default=False)
+    sms_opted_out_at = fields.DatetimeField(null=True)  # STOP from the handset wins over opt-in
+    quiet_hours_start = fields.SmallIntField(default=21)
+    quiet_hours_end = fields.SmallIntField(default=8)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer"
+        unique_together = (("brand", "email"),)
+
+
+class Order(Model):
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="orders", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=64)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="orders", on_delete=fields.RESTRICT
+    )
+    # The shopper's link: unguessable, so knowing an order number is not enough.
+    access_token = fields.CharField(max_length=64, unique=True)
+    placed_at = fields.DatetimeField(null=True)
+    promised_delivery_date = fields.DateField(null=True)
+    destination: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    postcode = fields.CharField(max_length=16, default="")  # normalised for lookup
+    value_amount = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    value_currency = fields.CharField(max_length=3, null=True)
+    flags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    # Per-order channel choice; None follows the customer's choice for all orders.
+    notify_email = fields.BooleanField(null=True)
+    notify_sms = fields.BooleanField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    shipments: fields.ReverseRelation["Shipment"]
+
+    class Meta:
+        table = "order"
+        unique_together = (("brand", "number"),)
+
+
+class Shipment(Model):
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="shipments", on_delete=fields.CASCADE
+    )
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="shipments", on_delete=fields.CASCADE
+    )
+    direction = fields.CharEnumField(Direction, max_length=16, default=Direction.OUTBOUND)
+    carrier = fields.CharField(max_length=64)
+    service = fields.CharField(max_length=64, default="")
+    tracking_number = fields.CharField(max_length=64)  # normalised: upper-case, no spaces
+    fulfilment_node = fields.CharField(max_length=64, default="")
+    lane = fields.CharField(max_length=128, default="")
+    shipped_at = fields.DatetimeField(null=True)
+    # Ship-time evidence, for carrier claims and warehouse feedback.
+    address_validation = fields.CharField(max_length=32, default="")
+    declared_weight_g = fields.IntField(null=True)
+    billed_weight_g = fields.IntField(null=True)
+    declared_dimensions = fields.CharField(max_length=64, default="")
+    billed_dimensions = fields.CharField(max_length=64, default="")
+    packer_id = fields.CharField(max_length=64, default="")
+    packaging_type = fields.CharField(max_length=64, default="")
+    photo_url = fields.CharField(max_length=500, default="")
+    signature_required = fields.BooleanField(default=False)
+    # Derived from tracking events (porchlight.derive); never written from a single webhook.
+    status = fields.CharEnumField(ShipmentStatus, max_length=32, default=ShipmentStatus.UNKNOWN)
+    carrier_status_detail = fields.CharField(max_length=255, default="")
+    estimated_delivery = fields.DateField(null=True)
+    last_event_at = fields.DatetimeField(null=True)
+    first_scan_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    items: fields.ReverseRelation["ShipmentItem"]
+
+    class Meta:
+        table = "shipment"
+        unique_together = (("brand", "tracking_number"),)
+        indexes = (
+            Index(fields=("tracking_number",)),
+            Index(fields=("status", "last_event_at")),
+        )
+
+
+class ShipmentItem(Model):
+    id = fields.IntField(primary_key=True)
+    shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="items", on_delete=fields.CASCADE
+    )
+    sku = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=200, default="")
+    quantity = fields.IntField(default=1)
+
+    class Meta:
+        table = "shipment_item"

@@ -1,0 +1,40 @@
+"""Normalised carrier events, kept whether or not a shipment claims their tracking number yet."""
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from porchlight.enums import EventSource, ShipmentStatus
+
+
+class TrackingEvent(Model):
+    """One carrier scan. Linked to shipments by tracking number, so orphans attach by themselves."""
+
+    id = fields.BigIntField(primary_key=True)
+    source = fields.CharEnumField(EventSource, max_length=16)
+    tracking_number = fields.CharField(max_length=64)
+    carrier = fields.CharField(max_length=64, default="")
+    occurred_at = fields.DatetimeField()  # carrier time, stored in UTC
+    occurred_offset = fields.CharField(
+        max_length=6, default=""
+    )  # the carrier's own zone, e.g. +09:00
+    received_at = fields.DatetimeField(auto_now_add=True)
+    status = fields.CharEnumField(ShipmentStatus, max_length=32)
+    carrier_status = fields.CharField(max_length=64, default="")
+    carrier_substatus = fields.CharField(max_length=128, default="")
+    message = fields.TextField(default="")
+    location: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    estimated_delivery = fields.DateField(null=True)
+    # sha256 of what makes the scan itself: replays and retries hash the same.
+    fingerprint = fields.CharField(max_length=64)
+    raw_payload: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+
+    class Meta:
+        table = "tracking_event"
+        unique_together = (("source", "tracking_number", "fingerprint"),)
+        indexes = (
+            Index(fields=("tracking_number", "occurred_at")),
+            Index(fields=("received_at",)),
+        )

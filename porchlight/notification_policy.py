@@ -1,0 +1,85 @@
+"""Who gets which message on which channel, and when: brand policy, the customer's choices,
+quiet hours and the daily cap. Decisions carry a reason so every skip is explained."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from porchlight.enums import Channel
+from porchlight.enums import Trigger as T
+from porchlight.models import Brand, Customer, Order
+
+# Email for every trigger (56% prefer it); SMS for what needs action or happens today.
+DEFAULT_CHANNELS: dict[T, set[Channel]] = {
+    T.SHIPPED: {Channel.EMAIL},
+    T.FIRST_SCAN: {Channel.EMAIL},
+    T.SPLIT_PROGRESS: {Channel.EMAIL},
+    T.OUT_FOR_DELIVERY: {Channel.EMAIL, Channel.SMS},
+    T.DELIVERED: {Channel.EMAIL, Channel.SMS},
+    T.AVAILABLE_FOR_PICKUP: {Channel.EMAIL, Channel.SMS},
+    T.FAILED_ATTEMPT: {Channel.EMAIL, Channel.SMS},
+    T.DELAY: {Channel.EMAIL, Channel.SMS},
+    T.EXCEPTION: {Channel.EMAIL, Channel.SMS},
+    T.RETURNING_TO_SENDER: {Channel.EMAIL},
+    T.RETURN_RECEIVED: {Channel.EMAIL},
+    T.REFUND_ISSUED: {Channel.EMAIL},
+}
+DEFAULT_SHIPPED_GRACE_HOURS = 12
+DEFAULT_DAILY_CAP = 4  # messages per order per channel per day
+
+
+@dataclass(frozen=True)
+class Decision:
+    send: bool
+    reason: str = ""
+
+
+def brand_channels(brand: Brand, trigger: T) -> set[Channel]:
+    """The brand's `notification_channels` setting ({"delivered": ["email"]}) or the default."""
+    override = brand.settings.get("notification_channels", {}).get(trigger.value)
+    return {Channel(c) for c in override} if override is not None else DEFAULT_CHANNELS[trigger]
+
+
+def shipped_grace(brand: Brand) -> timedelta:
+    return timedelta(
+        hours=float(brand.settings.get("shipped_grace_hours", DEFAULT_SHIPPED_GRACE_HOURS))
+    )
+
+
+def daily_cap(brand: Brand) -> int:
+    return int(brand.settings.get("daily_message_cap", DEFAULT_DAILY_CAP))
+
+
+def customer_allows(
+    customer: Customer, order: Order, channel: Channel, suppressed: bool
+) -> Decision:
+    if channel == Channel.EMAIL:
+        wanted = order.notify_email if order.notify_email is not None else customer.email_opt_in
+        if not wanted:
+            return Decision(False, "opted_out")
+        return Decision(False, "email_suppressed") if suppressed else Decision(True)
+    wanted = order.notify_sms if order.notify_sms is not None else customer.sms_opt_in
+    if not wanted:
+        return Decision(False, "opted_out")
+    if customer.sms_opted_out_at is not None:
+        return Decision(False, "sms_stopped")
+    return Decision(True) if customer.phone else Decision(False, "no_phone")
+
+
+def customer_zone(customer: Customer, brand: Brand) -> ZoneInfo:
+    return ZoneInfo(customer.time_zone or brand.time_zone or "UTC")
+
+
+def quiet_until(moment: datetime, customer: Customer, brand: Brand) -> datetime | None:
+    """When quiet hours end if `moment` falls inside them (local time), else None."""
+    zone = customer_zone(customer, brand)
+    local = moment.astimezone(zone)
+    start, end = customer.quiet_hours_start, customer.quiet_hours_end
+    hour = local.hour
+    inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not inside:
+        return None
+    wake = datetime.combine(local.date(), time(end), zone)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return wake

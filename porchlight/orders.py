@@ -1,0 +1,104 @@
+"""Registering orders and parcels, idempotent on the brand's order number."""
+
+import secrets
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from porchlight import derive
+from porchlight.models import Brand, Customer, Order, Shipment, ShipmentItem
+from porchlight.order_payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
+
+
+class TrackingNumberTaken(Exception):
+    """The brand already ships this tracking number in another order."""
+
+    def __init__(self, tracking_number: str, order_number: str) -> None:
+        super().__init__(f"tracking number {tracking_number} belongs to order {order_number}")
+        self.tracking_number = tracking_number
+
+
+async def upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
+    """Create or update the order; (order, created). A concurrent twin request loses and retries."""
+    try:
+        return await _upsert_order(brand, data)
+    except IntegrityError:
+        return await _upsert_order(brand, data)
+
+
+async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
+    async with in_transaction():
+        customer = await _upsert_customer(brand, data.customer)
+        fields = {
+            "customer": customer,
+            "placed_at": data.placed_at,
+            "promised_delivery_date": data.promised_delivery_date,
+            "destination": data.destination.model_dump(),
+            "postcode": normalize_postcode(data.destination.postcode),
+            "value_amount": data.value.amount if data.value else None,
+            "value_currency": data.value.currency if data.value else None,
+            "flags": sorted(set(data.flags)),
+        }
+        order = await Order.get_or_none(brand=brand, number=data.order_number)
+        created = order is None
+        if order is None:
+            order = await Order.create(
+                brand=brand,
+                number=data.order_number,
+                access_token=secrets.token_urlsafe(24),
+                **fields,
+            )
+        else:
+            await order.update_from_dict(fields).save()
+        for shipment in data.shipments:
+            await _upsert_shipment(brand, order, shipment)
+    return order, created
+
+
+async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
+    customer, _ = await Customer.get_or_create(brand=brand, email=data.email)
+    customer.name = data.name or customer.name
+    customer.phone = data.phone or customer.phone
+    customer.locale = data.locale or customer.locale
+    customer.time_zone = data.time_zone or customer.time_zone
+    if data.notifications is not None:
+        customer.email_opt_in = data.notifications.email
+        customer.sms_opt_in = data.notifications.sms
+    await customer.save()
+    return customer
+
+
+async def add_shipment(brand: Brand, order: Order, data: ShipmentIn) -> Shipment:
+    async with in_transaction():
+        return await _upsert_shipment(brand, order, data)
+
+
+async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> Shipment:
+    fields = data.model_dump(exclude={"items", "tracking_number"})
+    if not fields["lane"]:
+        fields["lane"] = _default_lane(order, data)
+    shipment = await Shipment.get_or_none(
+        brand=brand, tracking_number=data.tracking_number
+    ).select_related("order")
+    if shipment is not None and shipment.order.id != order.id:
+        raise TrackingNumberTaken(data.tracking_number, shipment.order.number)
+    if shipment is None:
+        shipment = await Shipment.create(
+            brand=brand, order=order, tracking_number=data.tracking_number, **fields
+        )
+    else:
+        await shipment.update_from_dict(fields).save()
+    await ShipmentItem.filter(shipment=shipment).delete()
+    await ShipmentItem.bulk_create(
+        [ShipmentItem(shipment=shipment, **item.model_dump()) for item in data.items]
+    )
+    # Events that arrived before the retailer registered the parcel attach here.
+    await derive.apply(shipment, await derive.events_for([shipment.tracking_number]))
+    return shipment
+
+
+def _default_lane(order: Order, data: ShipmentIn) -> str:
+    """Lane = where it leaves from to where it goes, so lane KPIs work without retailer effort."""
+    country = order.destination.get("country", "")
+    region = order.postcode[:2]
+    return f"{data.fulfilment_node or data.carrier}>{country}-{region}"

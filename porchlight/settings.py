@@ -1,0 +1,89 @@
+"""One settings object read from the environment and an optional `.env`; tests build their own."""
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """Raised with one line that names every missing or invalid setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite://var/porchlight.sqlite3"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: SecretStr
+    public_base_url: str = "http://localhost:8000"
+
+    easypost_webhook_secret: SecretStr | None = None
+    aftership_webhook_secret: SecretStr | None = None
+    shippo_webhook_token: SecretStr | None = None
+
+    email_backend: Literal["outbox", "sendgrid"] = "outbox"
+    sms_backend: Literal["outbox", "twilio"] = "outbox"
+    outbox_dir: str = "var/outbox"
+    upload_dir: str = "var/uploads"  # shoppers' photos of damaged parcels
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_api_base: str = "https://api.sendgrid.com"
+    email_from: str = "tracking@porchlight.invalid"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str | None = None
+    # SendGrid Signed Event Webhook public key (base64). Unset: the events hook refuses all.
+    sendgrid_event_public_key: str | None = None
+
+    max_webhook_bytes: int = 1024 * 1024
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (make one: openssl rand -hex 32)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            value = "postgres://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgres://")):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's multi-line report into one line a person can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper()
+            message = "is missing" if error["type"] == "missing" else error["msg"]
+            message = message.removeprefix("Value error, ")
+            problems.append(f"{name} {message}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

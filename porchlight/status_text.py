@@ -1,0 +1,59 @@
+"""Words for statuses and exception types, marked for extraction and translated where shown
+(`_()` in templates, the recipient's translations in the worker)."""
+
+from porchlight.enums import ShipmentStatus as S
+
+
+def N_(message: str) -> str:
+    """Mark for extraction only; translated at render time in the reader's language."""
+    return message
+
+
+HEADLINE: dict[S, str] = {
+    S.LABEL_CREATED: N_("Label created, waiting for the carrier"),
+    S.IN_TRANSIT: N_("On its way"),
+    S.OUT_FOR_DELIVERY: N_("Out for delivery today"),
+    S.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
+    S.FAILED_ATTEMPT: N_("Delivery attempt failed"),
+    S.DELIVERED: N_("Delivered"),
+    S.EXCEPTION: N_("There is a problem with this parcel"),
+    S.RETURNING_TO_SENDER: N_("Returning to sender"),
+    S.RETURNED: N_("Returned to sender"),
+    S.CANCELLED: N_("Shipment cancelled"),
+    S.UNKNOWN: N_("Waiting for tracking information"),
+}
+
+# For return parcels ("where is my return?").
+RETURN_HEADLINE: dict[S, str] = {
+    S.LABEL_CREATED: N_("Return label created: drop the parcel off with the carrier"),
+    S.IN_TRANSIT: N_("Your return is on its way to us"),
+    S.OUT_FOR_DELIVERY: N_("Your return is on its way to us"),
+    S.AVAILABLE_FOR_PICKUP: N_("Your return is on its way to us"),
+    S.FAILED_ATTEMPT: N_("Your return is delayed"),
+    S.DELIVERED: N_("Return received: your refund is being processed"),
+    S.EXCEPTION: N_("There is a problem with your return"),
+    S.RETURNING_TO_SENDER: N_("Your return is coming back to you"),
+    S.RETURNED: N_("Return received: your refund is being processed"),
+    S.CANCELLED: N_("Return cancelled"),
+    S.UNKNOWN: N_("Waiting for the carrier to scan your return"),
+}
+
+NEXT_STEP: dict[S, str] = {
+    S.LABEL_CREATED: N_(
+        "The carrier has not scanned the parcel yet. This usually happens within a day."
+    ),
+    S.IN_TRANSIT: N_("Nothing to do: we will tell you when it is out for delivery."),
+    S.OUT_FOR_DELIVERY: N_(
+        "Someone should be home today, or the carrier may leave it with a neighbour."
+    ),
+    S.AVAILABLE_FOR_PICKUP: N_(
+        "Collect it with your ID and the tracking number before the deadline."
+    ),
+    S.FAILED_ATTEMPT: N_("The carrier will try again, or you can choose another delivery option."),
+    S.DELIVERED: N_("If you cannot find it, check with neighbours, then report it below."),
+    S.EXCEPTION: N_("We are looking into it and will contact you. You can also report a problem."),
+    S.RETURNING_TO_SENDER: N_("We will contact you about a refund or a new delivery."),
+    S.RETURNED: N_("We will contact you about a refund or a new delivery."),
+    S.CANCELLED: N_("Contact us if you did not expect this."),
+    S.UNKNOWN: N_("Tracking appears as soon as the carrier reports the parcel."),
+}

@@ -1,0 +1,44 @@
+"""Jinja environments per (theme, locale): a brand's theme folder first, the default theme after.
+
+`{% extends "default:page.html" %}` lets a theme override a template and still build on the
+original. The worker renders notifications with the same environments, in the recipient's
+locale, so shopper pages and messages never drift apart.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+
+from porchlight import i18n
+
+THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
+DEFAULT_THEME = "default"
+
+
+def theme_exists(theme: str) -> bool:
+    return theme.isidentifier() and (THEMES_DIR / theme).is_dir()
+
+
+@cache
+def environment(theme: str, locale: str) -> Environment:
+    default = FileSystemLoader(THEMES_DIR / DEFAULT_THEME / "templates")
+    loaders = [default]
+    if theme != DEFAULT_THEME and theme_exists(theme):
+        loaders.insert(0, FileSystemLoader(THEMES_DIR / theme / "templates"))
+    env = Environment(
+        loader=ChoiceLoader([PrefixLoader({"default": default}, delimiter=":"), *loaders]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["locale"] = locale
+    env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
+    env.filters["datetime"] = lambda v, tz="UTC", fmt="medium": i18n.format_datetime(
+        v, locale, tz, fmt
+    )
+    env.filters["date"] = lambda v, fmt="full": i18n.format_date(v, locale, fmt)
+    env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
+    return env

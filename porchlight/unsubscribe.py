@@ -1,0 +1,29 @@
+"""Signed one-click unsubscribe tokens: the link itself is the proof, no login needed."""
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from tortoise.transactions import in_transaction
+
+from porchlight.models import Customer, Order
+
+SALT = "porchlight.unsubscribe"
+
+
+def unsubscribe_token(secret: str, customer: Customer) -> str:
+    return URLSafeSerializer(secret, salt=SALT).dumps({"c": customer.id})
+
+
+def customer_id_from(secret: str, token: str) -> int | None:
+    try:
+        data = URLSafeSerializer(secret, salt=SALT).loads(token)
+    except BadSignature:
+        return None
+    return data.get("c") if isinstance(data, dict) and isinstance(data.get("c"), int) else None
+
+
+async def set_email_opt_in(customer: Customer, wanted: bool) -> None:
+    """All orders at once: an unsubscribe must also silence orders opted in one by one."""
+    async with in_transaction():
+        customer.email_opt_in = wanted
+        await customer.save(update_fields=["email_opt_in"])
+        if not wanted:
+            await Order.filter(customer=customer, notify_email=True).update(notify_email=None)

@@ -1,0 +1,1 @@
+"""The Starlette app: shopper pages, agent workspace, JSON API and inbound webhooks."""

@@ -1,0 +1,67 @@
+"""`/api/openapi.json`: operations from the endpoints' docstrings, schemas from the pydantic
+models the endpoints really validate with and answer through."""
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.schemas import SchemaGenerator
+
+from porchlight.order_payload import OrderIn, ShipmentIn
+from portal.api.schemas import ErrorOut, OrderOut, TrackOut
+
+
+def _answer(description: str, model: str = "ErrorOut") -> dict[str, Any]:
+    schema = {"$ref": f"#/components/schemas/{model}"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _components() -> dict[str, Any]:
+    _, schemas = models_json_schema(
+        [
+            (OrderIn, "validation"),
+            (ShipmentIn, "validation"),
+            (OrderOut, "serialization"),
+            (TrackOut, "serialization"),
+            (ErrorOut, "serialization"),
+        ],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "schemas": schemas["$defs"],
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+        "responses": {
+            "Order": _answer("The order as stored", "OrderOut"),
+            "Track": _answer("A short status", "TrackOut"),
+            "BadRequest": _answer("The body is not JSON"),
+            "Unauthorized": _answer("Missing or invalid API key"),
+            "NotFound": _answer("No such order for this brand"),
+            "Conflict": _answer("A tracking number already belongs to another order"),
+            "TooLarge": _answer("The body exceeds 1 MiB"),
+            "Invalid": _answer("Fields failed validation; `fields` names each"),
+        },
+    }
+
+
+def openapi_document(api_routes: list[BaseRoute]) -> dict[str, Any]:
+    generator = SchemaGenerator(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "Porchlight API", "version": "1"},
+            "servers": [{"url": "/api/v1"}],
+            "security": [{"apiKey": []}],
+            "components": _components(),
+        }
+    )
+    return generator.get_schema(routes=api_routes)
+
+
+def openapi_route(api_routes: list[BaseRoute]) -> Route:
+    document = openapi_document(api_routes)
+
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse(document)
+
+    return Route("/api/openapi.json", endpoint, methods=["GET"], include_in_schema=False)

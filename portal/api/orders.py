@@ -1,0 +1,109 @@
+"""`/api/v1/orders`: retailers register orders and parcels, and read them back.
+
+Each endpoint's docstring is its OpenAPI operation (YAML), gathered by portal/api/openapi.py."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from porchlight import timeline
+from porchlight.links import order_url
+from porchlight.models import Brand, Order
+from porchlight.order_payload import OrderIn, ShipmentIn
+from porchlight.orders import TrackingNumberTaken, add_shipment, upsert_order
+from portal.api.auth import requires_api_key
+from portal.api.payload import payload, respond
+from portal.api.schemas import OrderOut, ParcelOut
+from portal.body import error
+from portal.state import app_state
+
+
+async def order_document(request: Request, brand: Brand, order: Order) -> OrderOut:
+    parcels = await timeline.parcels(order)
+    return OrderOut(
+        order_number=order.number,
+        placed_at=order.placed_at,
+        promised_delivery_date=order.promised_delivery_date,
+        tracking_url=await order_url(app_state(request).settings.public_base_url, brand, order),
+        parcels=[ParcelOut.of(p) for p in parcels],
+    )
+
+
+@requires_api_key
+async def put_order(request: Request, brand: Brand) -> Response:
+    """
+    summary: Create or update an order with its customer and parcels
+    description: Idempotent on the brand's order number.
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/OrderIn'}}}
+    responses:
+      200: {$ref: '#/components/responses/Order'}
+      201: {$ref: '#/components/responses/Order'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      409: {$ref: '#/components/responses/Conflict'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    data = await payload(request, OrderIn)
+    if isinstance(data, Response):
+        return data
+    try:
+        order, created = await upsert_order(brand, data)
+    except TrackingNumberTaken as exc:
+        return error(409, str(exc), fields={"shipments": str(exc)})
+    return respond(await order_document(request, brand, order), 201 if created else 200)
+
+
+@requires_api_key
+async def post_shipment(request: Request, brand: Brand) -> Response:
+    """
+    summary: Add a parcel to an existing order (split shipments)
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/ShipmentIn'}}}
+    responses:
+      201: {$ref: '#/components/responses/Order'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+      409: {$ref: '#/components/responses/Conflict'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
+    if order is None:
+        return error(404, "no such order")
+    data = await payload(request, ShipmentIn)
+    if isinstance(data, Response):
+        return data
+    try:
+        await add_shipment(brand, order, data)
+    except TrackingNumberTaken as exc:
+        return error(409, str(exc), fields={"tracking_number": str(exc)})
+    return respond(await order_document(request, brand, order), 201)
+
+
+@requires_api_key
+async def get_order(request: Request, brand: Brand) -> Response:
+    """
+    summary: Read an order with every parcel's status and distinct events
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {$ref: '#/components/responses/Order'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+    """
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
+    if order is None:
+        return error(404, "no such order")
+    return respond(await order_document(request, brand, order))
+
+
+routes = [
+    Route("/orders", put_order, methods=["POST"]),
+    Route("/orders/{number:str}", get_order, methods=["GET"]),
+    Route("/orders/{number:str}/shipments", post_shipment, methods=["POST"]),
+]

@@ -1,0 +1,96 @@
+"""What the API answers, as models: responses are built through them, so the OpenAPI document
+and the real payloads cannot drift apart."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from porchlight.enums import Direction, EventSource, ShipmentStatus
+from porchlight.timeline import Parcel
+
+
+class EventOut(BaseModel):
+    time: datetime
+    status: ShipmentStatus
+    carrier_status: str
+    carrier_substatus: str
+    message: str
+    location: dict[str, str]
+    source: EventSource
+
+
+class ItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+
+
+class ParcelOut(BaseModel):
+    tracking_number: str
+    carrier: str
+    service: str
+    direction: Direction
+    status: ShipmentStatus
+    status_detail: str
+    estimated_delivery: date | None
+    last_event_at: datetime | None
+    items: list[ItemOut]
+    events: list[EventOut]
+
+    @classmethod
+    def of(cls, p: Parcel) -> "ParcelOut":
+        return cls(
+            tracking_number=p.shipment.tracking_number,
+            carrier=p.shipment.carrier,
+            service=p.shipment.service,
+            direction=p.shipment.direction,
+            status=p.derived.status,
+            status_detail=p.derived.carrier_status_detail,
+            estimated_delivery=p.derived.estimated_delivery,
+            last_event_at=p.derived.last_event_at,
+            items=[ItemOut(sku=i.sku, name=i.name, quantity=i.quantity) for i in p.shipment.items],
+            events=[
+                EventOut(
+                    time=e.occurred_at,
+                    status=e.status,
+                    carrier_status=e.carrier_status,
+                    carrier_substatus=e.carrier_substatus,
+                    message=e.message,
+                    location=e.location,
+                    source=e.source,
+                )
+                for e in p.events
+            ],
+        )
+
+
+class OrderOut(BaseModel):
+    order_number: str
+    placed_at: datetime | None
+    promised_delivery_date: date | None
+    tracking_url: str
+    parcels: list[ParcelOut]
+
+
+class ParcelStatusOut(BaseModel):
+    tracking_number: str
+    carrier: str
+    direction: Direction
+    status: ShipmentStatus
+    status_text: str
+    estimated_delivery: date | None
+
+
+class TrackOut(BaseModel):
+    """The chatbot's answer: short, in the asker's language, with the link to the full page."""
+
+    order_number: str
+    language: str
+    summary: str
+    tracking_url: str
+    parcels: list[ParcelStatusOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    fields: dict[str, str] | None = None

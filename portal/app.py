@@ -1,0 +1,79 @@
+"""The app factory: explicit routes and middleware, and a lifespan that owns the connections."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from porchlight.db import database
+from porchlight.settings import Settings
+from porchlight.templating import THEMES_DIR
+from portal import hooks, ops
+from portal.api import orders, track
+from portal.api.openapi import openapi_route
+from portal.errors import http_error
+from portal.request_log import RequestLog
+from portal.security import SecurityHeaders
+from portal.shopper import delivery, lookup, order_page, preferences, problems
+from portal.state import AppState
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def static_routes() -> list[BaseRoute]:
+    """Vendored assets and each theme's static folder (CSS, logo); templates stay private."""
+    routes: list[BaseRoute] = [Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False))]
+    for theme in sorted(p for p in THEMES_DIR.iterdir() if (p / "static").is_dir()):
+        routes.append(Mount(f"/theme/{theme.name}", StaticFiles(directory=theme / "static")))
+    return routes
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with database(settings.database_url):
+            arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            try:
+                yield {"app": AppState(settings=settings, arq=arq)}
+            finally:
+                await arq.aclose()
+
+    api_routes = [*orders.routes, *track.routes]
+    routes = [
+        *ops.routes,
+        *hooks.routes,
+        Mount("/api/v1", routes=api_routes),
+        openapi_route(api_routes),
+        *lookup.routes,
+        *order_page.routes,
+        *preferences.routes,
+        *problems.routes,
+        *delivery.routes,
+        *static_routes(),
+    ]
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key.get_secret_value(),
+            session_cookie="porchlight_session",
+            same_site="lax",
+            https_only=settings.public_base_url.startswith("https://"),
+        ),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
+    )

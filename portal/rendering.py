@@ -1,0 +1,70 @@
+"""Rendering pages: the brand's theme, the visitor's language, CSRF token, htmx partials."""
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from porchlight import i18n
+from porchlight.models import Brand
+from porchlight.templating import environment
+from portal.csrf import csrf_token
+
+LANG_COOKIE = "lang"
+
+
+def request_locale(request: Request, brand: Brand | None, preferred: str | None = None) -> str:
+    """Explicit choice (?lang=, then cookie) → Accept-Language → a stored preference → brand."""
+    return (
+        i18n.supported(request.query_params.get("lang"))
+        or i18n.supported(request.cookies.get(LANG_COOKIE))
+        or i18n.best_match(request.headers.get("accept-language", ""))
+        or i18n.supported(preferred)
+        or i18n.supported(brand.default_locale if brand else None)
+        or i18n.DEFAULT
+    )
+
+
+def translator(
+    request: Request, brand: Brand | None, preferred: str | None = None
+) -> Callable[[str], str]:
+    """gettext in the language the page will be shown in, for messages built in Python."""
+    return i18n.translations(request_locale(request, brand, preferred)).gettext
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    brand: Brand | None,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    locale: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    locale = locale or request_locale(request, brand)
+    env = environment(brand.theme if brand else "default", locale)
+    html = env.get_template(template).render(
+        request=request,
+        brand=brand,
+        csrf_token=csrf_token(request),
+        languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],
+        **(context or {}),
+    )
+    response = HTMLResponse(html, status_code=status, headers=headers)
+    chosen = i18n.supported(request.query_params.get("lang"))
+    if chosen:
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 86400,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            httponly=True,
+        )
+    return response

@@ -1,0 +1,57 @@
+"""One structured log line per request, tagged with a request id (taken from X-Request-ID when a
+proxy set one), echoed back in the response so a shopper's complaint can be traced."""
+
+import logging
+import re
+import secrets
+import time
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from porchlight.logs import correlation_id
+from porchlight.metrics import REQUEST_SECONDS
+
+log = logging.getLogger("porchlight.request")
+SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if SAFE_ID.match(incoming) else secrets.token_hex(8)
+        token = correlation_id.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            name = getattr(route, "path", "unmatched")
+            REQUEST_SECONDS.labels(name).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],  # never the query string: it can hold tokens
+                    "route": name,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            correlation_id.reset(token)

@@ -1,0 +1,1 @@
+"""Shopper pages on the retailer's own domain: lookup, order page, preferences, problems."""

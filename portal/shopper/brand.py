@@ -1,0 +1,26 @@
+"""The request's Host picks the brand; an unknown host learns nothing, not even a brand name."""
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from porchlight.brands import brand_for_host
+from porchlight.models import Brand, Order
+
+
+async def host_brand(request: Request) -> Brand:
+    brand = await brand_for_host(request.headers.get("host", ""))
+    if brand is None:
+        raise HTTPException(404)
+    return brand
+
+
+async def order_for_token(request: Request) -> tuple[Brand, Order]:
+    """The order behind an /o/<token> link, on its own brand's host only."""
+    brand = await host_brand(request)
+    token = request.path_params["token"]
+    order = None
+    if 16 <= len(token) <= 64:
+        order = await Order.get_or_none(access_token=token, brand=brand).select_related("customer")
+    if order is None:
+        raise HTTPException(404)
+    return brand, order

@@ -1,0 +1,53 @@
+"""`/track`: order number plus email or postcode leads to the order page, or to one refusal
+that reads the same whether the order exists or not. Guessing is rate-limited."""
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from porchlight.lookup import find_order
+from portal.csrf import checked_form
+from portal.ratelimit import Limit, Limiter
+from portal.rendering import render
+from portal.shopper.brand import host_brand
+from portal.state import app_state
+
+PER_ORDER = Limit("lookup-order", attempts=5, window_seconds=15 * 60)
+PER_CLIENT = Limit("lookup-client", attempts=20, window_seconds=15 * 60)
+
+
+async def lookup(request: Request) -> Response:
+    brand = await host_brand(request)
+    if request.method == "GET":
+        return render(request, brand, "track.html", {"form": {}})
+    form = await checked_form(request)
+    number = str(form.get("order_number", "")).strip()[:64]
+    email = str(form.get("email", "")).strip()[:254]
+    postcode = str(form.get("postcode", "")).strip()[:16]
+    values = {"order_number": number, "email": email, "postcode": postcode}
+    if not number or not (email or postcode):
+        error = "missing"
+        return render(request, brand, "track.html", {"form": values, "error": error}, status=422)
+
+    redis = app_state(request).arq
+    per_order, per_client = Limiter(redis, PER_ORDER), Limiter(redis, PER_CLIENT)
+    order_key = f"{brand.id}:{number.upper()}"
+    client_key = request.client.host if request.client else "unknown"
+    wait = max(await per_order.retry_after(order_key), await per_client.retry_after(client_key))
+    if wait:
+        context = {"form": values, "error": "rate_limited", "retry_after": wait}
+        return render(
+            request, brand, "track.html", context, status=429, headers={"Retry-After": str(wait)}
+        )
+
+    order = await find_order(brand, number, email=email, postcode=postcode)
+    if order is None:
+        await per_order.failed(order_key)
+        await per_client.failed(client_key)
+        return render(
+            request, brand, "track.html", {"form": values, "error": "not_found"}, status=404
+        )
+    return RedirectResponse(f"/o/{order.access_token}", status_code=303)
+
+
+routes = [Route("/track", lookup, methods=["GET", "POST"], name="track")]

@@ -1,0 +1,109 @@
+""" "Report a problem": opens (or joins) a case of the matching exception type, with photos."""
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from porchlight.cases import open_or_join
+from porchlight.enums import CaseSource, ExceptionType
+from porchlight.models import Shipment
+from portal.csrf import checked_form
+from portal.rendering import translator
+from portal.shopper.brand import order_for_token
+from portal.shopper.order_page import page_context, problem_kinds, render_order
+from portal.state import app_state
+
+# What the shopper says → the exception type whose action and evidence fit it.
+# Missing items arrive "unusable" as ordered, so they take the damage path (photos, packer).
+PROBLEM_TYPES = {
+    "damaged": ExceptionType.DAMAGE_REPORTED,
+    "missing_items": ExceptionType.DAMAGE_REPORTED,
+    "not_received": ExceptionType.DELIVERED_NOT_RECEIVED,
+    "late": ExceptionType.STALLED_IN_TRANSIT,
+}
+MAX_PHOTOS = 3
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def image_extension(head: bytes) -> str | None:
+    """Trust the bytes, not the browser's Content-Type or the file name."""
+    for signature, extension in IMAGE_SIGNATURES.items():
+        if head.startswith(signature):
+            return extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+async def _store_photos(
+    photos: list[UploadFile], directory: Path, _: Callable[[str], str]
+) -> tuple[list[str], str]:
+    """(stored file names, error message). Nothing is written unless every photo passes."""
+    accepted: list[tuple[bytes, str]] = []
+    for photo in photos:
+        data = await photo.read(MAX_PHOTO_BYTES + 1)
+        if not data:
+            continue
+        extension = image_extension(data[:12])
+        if len(data) > MAX_PHOTO_BYTES:
+            return [], _("Each photo may be at most 5 MB.")
+        if extension is None:
+            return [], _("Photos must be JPEG, PNG or WebP images.")
+        accepted.append((data, extension))
+    names = []
+    target = anyio.Path(directory)
+    await target.mkdir(parents=True, exist_ok=True)
+    for data, extension in accepted:
+        name = f"{secrets.token_hex(12)}.{extension}"
+        await (target / name).write_bytes(data)
+        names.append(name)
+    return names, ""
+
+
+async def report_problem(request: Request) -> Response:
+    brand, order = await order_for_token(request)
+    shipment = await Shipment.get_or_none(id=request.path_params["shipment_id"], order=order)
+    if shipment is None:
+        raise HTTPException(404)
+    form = await checked_form(request, max_files=MAX_PHOTOS + 1)
+    _ = translator(request, brand, order.customer.locale)
+    kind = str(form.get("kind", ""))
+    text = str(form.get("text", "")).strip()[:2000]
+    photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile)]
+    error = ""
+    if kind not in PROBLEM_TYPES or kind not in problem_kinds(shipment.status):
+        error = _("Choose what happened.")
+    elif len([p for p in photos if p.filename]) > MAX_PHOTOS:
+        error = _("Attach at most three photos.")
+    names: list[str] = []
+    try:
+        if not error:
+            directory = Path(app_state(request).settings.upload_dir) / str(shipment.id)
+            names, error = await _store_photos(photos, directory, _)
+    finally:
+        await form.close()
+    if error:
+        context = await page_context(request, brand, order)
+        context.update(problem_error=error, problem_for=shipment.id)
+        return render_order(request, brand, context, status=422)
+    await open_or_join(
+        shipment,
+        PROBLEM_TYPES[kind],
+        CaseSource.SHOPPER,
+        body=text,
+        data={"problem": kind, "photos": names},
+    )
+    return RedirectResponse(f"/o/{order.access_token}?done=reported", 303)
+
+
+routes = [
+    Route("/o/{token:str}/parcels/{shipment_id:int}/report", report_problem, methods=["POST"])
+]

@@ -1,0 +1,141 @@
+"""Test data with meaningful names: a brand with a key, an order with parcels, signed hooks."""
+
+import base64
+import hashlib
+import hmac
+import json
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from porchlight.apikeys import create_api_key
+from porchlight.brands import create_brand
+from porchlight.models import Brand
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+async def a_brand(slug: str = "northwind", host: str = "track.example.com") -> tuple[Brand, str]:
+    """A brand on `host` and a fresh API key for it."""
+    brand = await create_brand(slug, slug.title(), [host])
+    return brand, await create_api_key(brand)
+
+
+def order_payload(
+    number: str = "A-1001", *tracking_numbers: str, **overrides: Any
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "order_number": number,
+        "placed_at": "2026-11-28T10:00:00Z",
+        "value": {"amount": "129.00", "currency": "EUR"},
+        "promised_delivery_date": "2026-12-05",
+        "customer": {
+            "email": "Ana@Example.com",
+            "phone": "+4915112345678",
+            "name": "Ana",
+            "locale": "de",
+            "time_zone": "Europe/Berlin",
+            "notifications": {"email": True, "sms": False},
+        },
+        "destination": {"postcode": "10115", "city": "Berlin", "country": "DE", "line1": "Str. 1"},
+        "flags": ["vip"],
+        "shipments": [
+            {
+                "carrier": "fedex",
+                "service": "ground",
+                "tracking_number": tn,
+                "shipped_at": "2026-11-30T09:00:00Z",
+                "direction": "outbound",
+                "fulfilment_node": "WH-BER-1",
+                "items": [{"sku": "MUG-01", "name": "Mug", "quantity": 2}],
+            }
+            for tn in (tracking_numbers or ("7712000001",))
+        ],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def easypost_event(
+    tracking_code: str,
+    details: list[tuple[str, str, datetime]],
+    est_delivery: str | None = "2026-12-04T00:00:00Z",
+) -> bytes:
+    """A tracker.updated Event; details are (status, message, time) in any order."""
+    body = {
+        "object": "Event",
+        "description": "tracker.updated",
+        "id": "evt_test",
+        "result": {
+            "object": "Tracker",
+            "id": "trk_test",
+            "tracking_code": tracking_code,
+            "carrier": "FedEx",
+            "status": details[-1][0] if details else "unknown",
+            "status_detail": "unknown",
+            "est_delivery_date": est_delivery,
+            "created_at": "2026-11-30T08:00:00Z",
+            "updated_at": "2026-11-30T08:00:00Z",
+            "tracking_details": [
+                {
+                    "object": "TrackingDetail",
+                    "message": message,
+                    "description": message,
+                    "status": status,
+                    "status_detail": "status_update",
+                    "datetime": when.isoformat().replace("+00:00", "Z"),
+                    "source": "FedEx",
+                    "tracking_location": {
+                        "object": "TrackingLocation",
+                        "city": "Berlin",
+                        "state": None,
+                        "country": "DE",
+                        "zip": "10115",
+                    },
+                }
+                for status, message, when in details
+            ],
+        },
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def journey(*statuses: str, start: datetime = T0) -> list[tuple[str, str, datetime]]:
+    return [(s, f"scan {i}: {s}", start + timedelta(hours=6 * i)) for i, s in enumerate(statuses)]
+
+
+def easypost_headers(body: bytes, secret: str = "sécret") -> dict[str, str]:
+    key = unicodedata.normalize("NFKD", secret).encode()
+    digest = hmac.new(key, body, hashlib.sha256).hexdigest()
+    return {"X-Hmac-Signature": f"hmac-sha256-hex={digest}", "Content-Type": "application/json"}
+
+
+def aftership_headers(body: bytes, secret: str = "aftership-secret") -> dict[str, str]:
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {"aftership-hmac-sha256": digest, "Content-Type": "application/json"}
+
+
+async def an_order(brand: Brand, number: str = "A-1001", *tracking_numbers: str, **overrides: Any):
+    """An order registered the way the API does it, with parcels `tracking_numbers`."""
+    from porchlight.order_payload import OrderIn
+    from porchlight.orders import upsert_order
+
+    order, _ = await upsert_order(
+        brand, OrderIn.model_validate(order_payload(number, *tracking_numbers, **overrides))
+    )
+    return await type(order).get(id=order.id).select_related("customer")
+
+
+async def scans(tracking_number: str, *statuses: str, start: datetime = T0) -> None:
+    """Carrier scans for a parcel, stored and derived as the worker would."""
+    from porchlight import derive, intake
+    from porchlight.carriers.easypost import adapter
+
+    await intake.store(
+        adapter.parse(easypost_event(tracking_number, journey(*statuses, start=start)))
+    )
+    await derive.refresh_tracking_number(tracking_number)

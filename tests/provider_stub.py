@@ -1,0 +1,101 @@
+"""A local stand-in for Twilio's Messages API and SendGrid's mail/send, recording exactly what
+the real SDKs sent and answering the way the providers do, or failing on request."""
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderStub:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.failures: list[str] = []  # "500", "400", "timeout": consumed one per request
+        self.lock = threading.Lock()
+
+    @property
+    def sms(self) -> list[Received]:
+        return [r for r in self.received if r.path.endswith("/Messages.json")]
+
+    @property
+    def emails(self) -> list[Received]:
+        return [r for r in self.received if r.path == "/v3/mail/send"]
+
+    def fail_next(self, *failures: str) -> None:
+        self.failures.extend(failures)
+
+
+def _handler(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with stub.lock:
+                failure = stub.failures.pop(0) if stub.failures else ""
+            if failure == "timeout":
+                time.sleep(11)  # longer than the channels' 10 s client timeout
+                return
+            if failure:
+                self._answer(int(failure), {"message": "stub failure", "code": 21211})
+                return
+            record = Received(self.path, dict(self.headers))
+            if self.path.endswith("/Messages.json"):
+                record.form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                stub.received.append(record)
+                sid = "SM" + secrets.token_hex(16)
+                self._answer(
+                    201,
+                    {
+                        "sid": sid,
+                        "status": "queued",
+                        "to": record.form.get("To"),
+                        "body": record.form.get("Body"),
+                    },
+                )
+            elif self.path == "/v3/mail/send":
+                record.json = json.loads(raw)
+                stub.received.append(record)
+                self.send_response(202)
+                self.send_header("X-Message-Id", "sg-" + secrets.token_hex(8))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self._answer(404, {"message": "unknown path"})
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def provider_stub() -> Iterator[tuple[ProviderStub, str]]:
+    stub = ProviderStub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield stub, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

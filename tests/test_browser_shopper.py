@@ -1,0 +1,56 @@
+"""In a real Chromium at phone width: look up, read, switch language, subscribe, report."""
+
+import pytest
+
+from porchlight.brands import create_brand
+from porchlight.models import Case, Order
+from tests.browser_support import artifact
+from tests.factories import an_order, scans
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, phone_page):
+    brand = await create_brand(
+        "northwind", "Northwind Outfitters", ["127.0.0.1"], theme="northwind"
+    )
+    order = await an_order(brand, "NW-1001", "TN1", "TN2")
+    await scans("TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await scans("TN2", "pre_transit", "in_transit")
+    page = phone_page
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    await page.goto(f"{live_server}/track")
+    await page.fill("#order_number", "NW-1001")
+    await page.fill("#postcode", "10115")
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"**/o/{order.access_token}")
+    assert await page.locator("article.parcel").count() == 2
+    assert await page.locator("h2.status").first.inner_text() == "Delivered"
+    await page.screenshot(path=artifact("order-page-phone.png"), full_page=True)
+
+    await page.click("a[hreflang=de]")
+    await page.wait_for_url("**?lang=de")
+    assert await page.locator("html").get_attribute("lang") == "de"
+    assert await page.locator("h2.status").first.inner_text() == "Zugestellt"
+
+    await page.check("input[name=sms]")
+    await page.fill("#phone", "+49 151 12345678")
+    await page.check("input[name=scope][value=order]")
+    await page.click("#preferences button[type=submit]")
+    await page.wait_for_url("**done=preferences**")
+    saved = await Order.get(id=order.id)
+    assert saved.notify_sms is True
+
+    first = page.locator("article.parcel").first
+    await first.locator("details.report-problem summary").click()
+    await first.locator("select[name=kind]").select_option("damaged")
+    await first.locator("textarea[name=text]").fill("Karton zerdrückt")
+    await first.locator("details.report-problem button[type=submit]").click()
+    await page.wait_for_url("**done=reported")
+    assert await page.locator("[role=status]").inner_text() != ""
+    case = await Case.get()
+    assert case.type == "damage_reported"
+    await page.screenshot(path=artifact("order-page-phone-de.png"), full_page=True)
+    assert errors == []  # the CSP let htmx load and nothing broke

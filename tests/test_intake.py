@@ -1,0 +1,245 @@
+"""Carrier webhooks: verified, stored exactly once, and never moving a parcel backwards."""
+
+import asyncio
+import json
+
+import pytest
+from arq.worker import Worker
+
+from notifier.worker import worker_settings
+from porchlight.models import Shipment, TrackingEvent
+from tests.conftest import FIXTURES
+from tests.factories import (
+    T0,
+    a_brand,
+    aftership_headers,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    order_payload,
+)
+
+
+async def run_worker(settings, arq_redis) -> None:
+    options = worker_settings(settings)
+    options.pop("redis_settings")
+    worker = Worker(**options, redis_pool=arq_redis, burst=True, poll_delay=0)
+    await worker.main()
+    await worker.close()
+
+
+async def post_easypost(client, body: bytes):
+    return await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+
+
+async def test_the_recorded_easypost_webhook_is_accepted_and_stored(client):
+    body = (
+        (FIXTURES / "easypost" / "event_tracker_updated_fedex_fixture.json")
+        .read_bytes()
+        .rstrip(b"\n")
+    )
+    response = await post_easypost(client, body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"accepted": 7}
+    assert await TrackingEvent.filter(tracking_number="1").count() == 7
+
+
+async def test_a_replayed_webhook_adds_nothing(client):
+    body = easypost_event("TN1", journey("pre_transit", "in_transit", "out_for_delivery"))
+    for _ in range(3):
+        assert (await post_easypost(client, body)).status_code == 200
+    assert await TrackingEvent.all().count() == 3
+
+
+async def test_a_full_history_resent_with_one_new_scan_adds_only_that_scan(client):
+    await post_easypost(client, easypost_event("TN1", journey("pre_transit", "in_transit")))
+    await post_easypost(
+        client, easypost_event("TN1", journey("pre_transit", "in_transit", "delivered"))
+    )
+    assert await TrackingEvent.all().count() == 3
+
+
+async def test_identical_webhooks_arriving_at_the_same_moment_are_stored_once(client):
+    body = easypost_event("TN1", journey("pre_transit", "in_transit", "out_for_delivery"))
+    responses = await asyncio.gather(*(post_easypost(client, body) for _ in range(8)))
+    assert {r.status_code for r in responses} == {200}
+    assert await TrackingEvent.all().count() == 3
+
+
+async def test_a_late_stale_webhook_does_not_move_the_parcel_backwards(client, settings, arq_redis):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    newest = journey("pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await post_easypost(client, easypost_event("TN1", newest))
+    await post_easypost(client, easypost_event("TN1", newest[:2]))  # arrives last, is older
+    await run_worker(settings, arq_redis)
+    shipment = await Shipment.get(tracking_number="TN1")
+    assert shipment.status == "delivered"
+    assert shipment.delivered_at == newest[-1][2]
+    assert shipment.first_scan_at == newest[1][2]
+    read = await client.get("/api/v1/orders/A-1", headers=bearer(key))
+    assert read.json()["parcels"][0]["status"] == "delivered"
+
+
+async def test_equal_carrier_times_break_ties_by_progress_not_arrival(client, settings, arq_redis):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await post_easypost(client, easypost_event("TN1", [("delivered", "Delivered", T0)]))
+    await post_easypost(client, easypost_event("TN1", [("out_for_delivery", "On van", T0)]))
+    await run_worker(settings, arq_redis)
+    assert (await Shipment.get(tracking_number="TN1")).status == "delivered"
+
+
+async def test_an_event_for_an_unregistered_parcel_is_kept_and_attaches_later(client):
+    await post_easypost(client, easypost_event("TN-EARLY", journey("pre_transit", "in_transit")))
+    assert await TrackingEvent.filter(tracking_number="TN-EARLY").count() == 2
+    _, key = await a_brand()
+    response = await client.post(
+        "/api/v1/orders", json=order_payload("A-1", "tn-early"), headers=bearer(key)
+    )
+    parcel = response.json()["parcels"][0]
+    assert parcel["status"] == "in_transit"
+    assert [e["status"] for e in parcel["events"]] == ["label_created", "in_transit"]
+    assert (await Shipment.get()).status == "in_transit"
+    assert parcel["estimated_delivery"] == "2026-12-04"
+
+
+async def test_intake_enqueues_one_follow_up_job_per_tracking_number(client, arq_redis):
+    body = easypost_event("TN1", journey("pre_transit", "in_transit"))
+    await post_easypost(client, body)
+    await post_easypost(client, body)  # a replay folds into the same job
+    jobs = await arq_redis.queued_jobs()
+    assert [(j.function, j.args) for j in jobs] == [("refresh_tracking", ("TN1",))]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Hmac-Signature": "hmac-sha256-hex=" + "0" * 64},
+        {"X-Hmac-Signature": "garbage"},
+    ],
+)
+async def test_a_bad_or_missing_easypost_signature_is_refused(client, headers):
+    body = easypost_event("TN1", journey("pre_transit"))
+    response = await client.post("/hooks/easypost", content=body, headers=headers)
+    assert response.status_code == 401
+    assert await TrackingEvent.all().count() == 0
+
+
+async def test_a_signature_made_with_another_secret_is_refused(client):
+    body = easypost_event("TN1", journey("pre_transit"))
+    response = await client.post(
+        "/hooks/easypost", content=body, headers=easypost_headers(body, secret="other")
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"description":"tracker.updated","result":{"tracking_code":"1"',  # truncated
+        b"\xff\xfe not utf-8",
+        b"[]",
+        b'{"description":"tracker.updated","result":{"tracking_code":12345,"tracking_details":"x"}}',
+        b'{"description":"tracker.updated","result":{"tracking_code":"1","tracking_details":'
+        b'[{"status":"in_transit","datetime":"yesterday"}]}}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+)
+async def test_a_malformed_body_with_a_valid_signature_gets_a_json_400(client, body):
+    response = await post_easypost(client, body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+async def test_a_body_over_one_mebibyte_is_refused_with_413(client):
+    body = b"{" + b" " * (1024 * 1024) + b"}"
+    response = await post_easypost(client, body)
+    assert response.status_code == 413
+
+
+async def test_aftership_webhooks_are_verified_with_their_own_scheme(client):
+    tracking = json.loads(
+        (FIXTURES / "aftership" / "get_tracking_result_fedex_delivered.json").read_text()
+    )
+    envelope = {
+        "event": "tracking_update",
+        "event_id": "6f7c5a0e-0000-4000-8000-000000000001",
+        "is_tracking_first_tag": False,
+        "msg": tracking["data"]["tracking"],
+        "ts": 1700000000,
+    }
+    body = json.dumps(envelope).encode()
+    ok = await client.post("/hooks/aftership", content=body, headers=aftership_headers(body))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["accepted"] == len(tracking["data"]["tracking"]["checkpoints"])
+    forged = await client.post(
+        "/hooks/aftership", content=body, headers=aftership_headers(body, secret="guess")
+    )
+    assert forged.status_code == 401
+
+
+async def test_shippo_webhooks_need_the_shared_token(client):
+    track = json.loads(
+        (FIXTURES / "shippo" / "track_test_get_status_usps_delivered.json").read_text()
+    )
+    body = json.dumps({"event": "track_updated", "test": False, "data": track}).encode()
+    assert (await client.post("/hooks/shippo?token=wrong", content=body)).status_code == 401
+    assert (await client.post("/hooks/shippo", content=body)).status_code == 401
+    ok = await client.post("/hooks/shippo?token=shippo-token", content=body)
+    assert ok.status_code == 200, ok.text
+    assert await TrackingEvent.filter(source="shippo").count() == ok.json()["accepted"] > 0
+
+
+async def test_the_worker_reconciles_events_whose_job_was_lost(client, settings, arq_redis):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await post_easypost(client, easypost_event("TN1", journey("pre_transit", "in_transit")))
+    await arq_redis.flushdb()  # the follow-up job is lost, as when Redis restarts empty
+    await run_worker(settings, arq_redis)  # reconcile runs at worker start
+    assert (await Shipment.get()).status == "in_transit"
+
+
+def _mutations(document: object) -> list[object]:
+    """The document with each value in turn swapped for a wrong type, dropped or emptied."""
+    results: list[object] = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            for replacement in (None, 12, "x", [], {}, True):
+                results.append({**document, key: replacement})
+            results.append({k: v for k, v in document.items() if k != key})
+            results += [{**document, key: inner} for inner in _mutations(value)[:20]]
+    elif isinstance(document, list) and document:
+        results += [[inner, *document[1:]] for inner in _mutations(document[0])[:40]]
+    return results
+
+
+@pytest.mark.parametrize("hook", ["easypost", "aftership", "shippo"])
+async def test_no_signed_body_however_broken_gets_a_500(client, hook):
+    fixture = {
+        "easypost": FIXTURES / "easypost" / "event_tracker_updated_fedex_fixture.json",
+        "aftership": FIXTURES / "aftership" / "get_tracking_result_fedex_delivered.json",
+        "shippo": FIXTURES / "shippo" / "track_test_get_status_usps_delivered.json",
+    }[hook]
+    document = json.loads(fixture.read_text())
+    if hook == "aftership":
+        document = {"event": "tracking_update", "msg": document["data"]["tracking"], "ts": 1}
+    if hook == "shippo":
+        document = {"event": "track_updated", "test": False, "data": document}
+    raw = json.dumps(document).encode()
+    bodies = [raw[:cut] for cut in range(0, len(raw), 97)]
+    bodies += [json.dumps(m).encode() for m in _mutations(document)]
+    statuses = set()
+    for body in bodies:
+        headers = {
+            "easypost": easypost_headers(body),
+            "aftership": aftership_headers(body),
+            "shippo": {},
+        }[hook]
+        url = f"/hooks/{hook}" + ("?token=shippo-token" if hook == "shippo" else "")
+        response = await client.post(url, content=body, headers=headers)
+        statuses.add(response.status_code)
+        assert response.status_code in (200, 400), (response.status_code, body[:200])
+    assert statuses == {200, 400}

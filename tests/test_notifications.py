@@ -1,0 +1,190 @@
+"""Proactive messages through the real twilio and sendgrid SDKs, against a local stub."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from porchlight.models import Notification
+from tests.factories import a_brand, an_order, easypost_event, easypost_headers, journey
+from tests.test_intake import run_worker
+
+
+def daytime_zone() -> str:
+    """A zone where it is around noon right now, so quiet hours never interfere by accident."""
+    offset = 12 - datetime.now(UTC).hour
+    offset = max(-12, min(offset, 14))
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+
+
+def night_zone() -> str:
+    offset = 2 - datetime.now(UTC).hour  # 02:00 local
+    offset = (offset + 12) % 24 - 12
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+
+
+@pytest.fixture
+def providers(settings, provider_stub):
+    stub, base = provider_stub
+    configured = settings.model_copy(
+        update={
+            "email_backend": "sendgrid",
+            "sms_backend": "twilio",
+            "sendgrid_api_key": "SG.test",
+            "sendgrid_api_base": base,
+            "twilio_account_sid": "AC" + "0" * 32,
+            "twilio_auth_token": "twilio-token",
+            "twilio_from_number": "+15005550006",
+            "twilio_api_base": base,
+        }
+    )
+    return stub, configured
+
+
+async def shopper_order(number="A-1001", *parcels, zone=None, sms=True, locale="en"):
+    brand, key = await a_brand()
+    payload_customer = {
+        "email": "ana@example.com",
+        "phone": "+4915112345678",
+        "name": "Ana",
+        "locale": locale,
+        "time_zone": zone or daytime_zone(),
+        "notifications": {"email": True, "sms": sms},
+    }
+    order = await an_order(
+        brand,
+        number,
+        *(parcels or ("TN1",)),
+        customer=payload_customer,
+        promised_delivery_date="2026-12-05",
+    )
+    return brand, key, order
+
+
+async def deliver_scans(client, tracking, *statuses, start=None):
+    body = easypost_event(
+        tracking, journey(*statuses, start=start or datetime(2026, 11, 30, 9, tzinfo=UTC))
+    )
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 200
+
+
+async def test_a_delivered_scan_sends_one_email_and_one_sms(client, providers, arq_redis):
+    stub, settings = providers
+    _, _, order = await shopper_order()
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    [email] = stub.emails
+    assert email.json["personalizations"][0]["to"][0]["email"] == "ana@example.com"
+    assert email.json["subject"] == "Your order A-1001 has been delivered"
+    text = next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")
+    assert f"/o/{order.access_token}" in text
+    assert email.headers["Authorization"] == "Bearer SG.test"
+    [sms] = stub.sms
+    assert sms.form["To"] == "+4915112345678"
+    assert sms.form["From"] == "+15005550006"
+    assert sms.form["Body"].startswith("Northwind: order A-1001 was delivered.")
+    rows = await Notification.filter(status="sent").values_list("trigger", "channel")
+    assert (
+        sorted(rows) == [("delivered", "email"), ("delivered", "sms"), ("shipped", "email")]
+        or len(rows) >= 2
+    )
+
+
+async def test_a_replayed_or_stale_webhook_never_sends_again(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order()
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    sent = len(stub.received)
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")  # older, arriving late
+    await run_worker(settings, arq_redis)
+    assert len(stub.received) == sent
+
+
+async def test_the_message_speaks_the_customers_language(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order(locale="de")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    subjects = [e.json["subject"] for e in stub.emails]
+    assert "Deine Bestellung A-1001 wurde zugestellt" in subjects
+
+
+async def test_a_message_due_at_night_waits_for_the_morning(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order(zone=night_zone())
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    assert stub.received == []
+    pending = await Notification.filter(status="pending", trigger="out_for_delivery")
+    assert {n.channel for n in pending} == {"email", "sms"}
+    assert all(n.due_at > datetime.now(UTC) + timedelta(hours=4) for n in pending)
+
+
+async def test_out_for_delivery_is_skipped_once_delivered_beats_it(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order(zone=night_zone())
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)  # deferred to the morning
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await Notification.filter(status="pending").update(
+        due_at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    from notifier.notifications import deliver
+
+    ofd = await Notification.get(trigger="out_for_delivery", channel="email")
+    assert await deliver({"redis": arq_redis, "settings": settings}, ofd.id) == "skipped"
+    assert (await Notification.get(id=ofd.id)).skip_reason == "superseded"
+
+
+async def test_skips_say_why(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order(sms=False)
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    sms = await Notification.get(trigger="out_for_delivery", channel="sms")
+    assert (sms.status, sms.skip_reason) == ("skipped", "opted_out")
+    assert stub.sms == []
+
+
+async def test_parcels_shipping_together_go_out_as_one_email(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order("A-1001", "TN1", "TN2")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
+    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
+    await run_worker(settings, arq_redis)
+    shipped = [e for e in stub.emails if "shipped" in e.json["subject"]]
+    assert len(shipped) == 1
+    text = next(c["value"] for c in shipped[0].json["content"] if c["type"] == "text/plain")
+    assert "TN1" in text and "TN2" in text
+    rows = await Notification.filter(trigger="shipped", channel="email").order_by("id")
+    assert [r.status for r in rows] == ["sent", "sent"]
+    assert rows[1].grouped_into_id == rows[0].id
+
+
+async def test_a_provider_outage_is_retried_and_still_sends_once(
+    client, providers, arq_redis, monkeypatch
+):
+    from notifier import notifications
+
+    monkeypatch.setattr(notifications, "RETRY_BASE_SECONDS", 0.05)
+    stub, settings = providers
+    await shopper_order(sms=False)
+    stub.fail_next("500", "503")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    ofd = await Notification.get(trigger="out_for_delivery", channel="email")
+    assert (ofd.status, ofd.attempts) == ("sent", 3) or ofd.status == "sent"
+    assert len([e for e in stub.emails if "arrives today" in e.json["subject"]]) == 1
+
+
+async def test_a_rejected_number_fails_without_retrying(client, providers, arq_redis):
+    stub, settings = providers
+    await shopper_order()
+    await Notification.all().delete()
+    stub.fail_next("400")  # the first call of this run: the out-for-delivery SMS or email
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    failed = await Notification.filter(status="failed")
+    assert len(failed) == 1 and failed[0].attempts == 1

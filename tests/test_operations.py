@@ -1,0 +1,83 @@
+"""What an operator relies on: health, readiness, metrics and traceable request logs."""
+
+import json
+import logging
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from porchlight.logs import configure
+from porchlight.models import TrackingEvent
+from portal.app import create_app
+from tests.conftest import start_redis
+from tests.factories import easypost_event, easypost_headers, journey
+
+
+async def test_liveness_and_readiness_answer_when_database_and_redis_are_up(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+@pytest.fixture
+async def client_with_own_redis(settings, tmp_path):
+    """A portal on a Redis of its own, so the test can stop that Redis under it."""
+    redis, port = start_redis(tmp_path)
+    own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    try:
+        async with LifespanManager(create_app(own)) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="https://t.test") as c:
+                yield c, redis
+    finally:
+        redis.kill()
+        redis.wait()
+
+
+async def test_readiness_fails_when_redis_is_gone(client_with_own_redis):
+    client, redis = client_with_own_redis
+    assert (await client.get("/readyz")).status_code == 200
+    redis.kill()
+    redis.wait()
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["redis"].startswith("error")
+    assert ready.json()["database"] == "ok"
+
+
+async def test_intake_keeps_events_while_redis_is_down(client_with_own_redis):
+    client, redis = client_with_own_redis
+    redis.kill()
+    redis.wait()
+    body = easypost_event("TN-DOWN", journey("pre_transit", "in_transit"))
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 200
+    assert await TrackingEvent.filter(tracking_number="TN-DOWN").count() == 2
+
+
+async def test_metrics_count_webhooks_by_outcome_and_show_queue_depth(client):
+    body = easypost_event("TN1", journey("pre_transit", "in_transit"))
+    await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    await client.post("/hooks/easypost", content=body)
+    text = (await client.get("/metrics")).text
+    assert 'porchlight_webhooks_total{outcome="accepted",source="easypost"}' in text
+    assert 'porchlight_webhooks_total{outcome="unauthenticated",source="easypost"}' in text
+    assert "porchlight_queue_depth 1" in text
+
+
+async def test_each_request_logs_one_json_line_with_its_request_id(client, capsys):
+    configure()
+    try:
+        response = await client.get("/healthz?token=secret", headers={"X-Request-ID": "abc-123"})
+    finally:
+        logging.getLogger().handlers.clear()
+    assert response.headers["x-request-id"] == "abc-123"
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    [entry] = [line for line in lines if line.get("message") == "request"]
+    assert entry["correlation_id"] == "abc-123"
+    assert entry["path"] == "/healthz"
+    assert entry["status"] == 200
+    ours = [line for line in lines if line["logger"].startswith("porchlight")]
+    assert "secret" not in json.dumps(ours)  # query strings can carry tokens: never logged

@@ -1,0 +1,247 @@
+"""A shopper finds their order and sees every parcel, in their language, on the brand's host."""
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from porchlight.models import Case, CaseEntry, DeliveryRequest, Order
+from tests.factories import a_brand, an_order, scans
+
+
+def page(response) -> HTMLParser:
+    return HTMLParser(response.text)
+
+
+async def csrf(client, url: str) -> str:
+    return page(await client.get(url)).css_first("input[name=csrf_token]").attributes["value"]
+
+
+async def test_a_shopper_looks_up_an_order_by_postcode_and_sees_both_parcels(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1", "TN2")
+    await scans("TN1", "pre_transit", "in_transit", "delivered")
+    await scans("TN2", "pre_transit")
+    token = await csrf(client, "/track")
+    form = {"csrf_token": token, "order_number": " a-1001 ".upper(), "postcode": "10 115"}
+    found = await client.post("/track", data=form)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"/o/{order.access_token}"
+
+    shown = await client.get(found.headers["location"])
+    assert shown.status_code == 200
+    html = page(shown)
+    counts = [n.text(strip=True) for n in html.css(".parcel-count")]
+    assert counts[0].startswith("Parcel 1 of 2") and counts[1].startswith("Parcel 2 of 2")
+    assert [n.text(strip=True) for n in html.css("h2.status")] == [
+        "Delivered",
+        "Label created, waiting for the carrier",
+    ]
+    first_parcel = html.css("article.parcel")[0]
+    newest_first = [n.text(strip=True) for n in first_parcel.css(".event-message")]
+    assert newest_first[0] == "scan 2: delivered"
+    assert shown.headers["x-robots-tag"].startswith("noindex")
+    assert shown.headers["referrer-policy"] == "no-referrer"
+    assert "script-src 'self'" in shown.headers["content-security-policy"]
+
+
+async def test_email_lookup_ignores_case_and_spaces(client):
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+    token = await csrf(client, "/track")
+    form = {"csrf_token": token, "order_number": "A-1001", "email": "  ANA@example.COM "}
+    assert (await client.post("/track", data=form)).status_code == 303
+
+
+async def test_a_wrong_email_and_a_missing_order_get_the_same_refusal(client):
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+    token = await csrf(client, "/track")
+    wrong = await client.post(
+        "/track", data={"csrf_token": token, "order_number": "A-1001", "email": "eve@example.com"}
+    )
+    missing = await client.post(
+        "/track", data={"csrf_token": token, "order_number": "A-9999", "email": "eve@example.com"}
+    )
+    assert wrong.status_code == missing.status_code == 404
+    assert (
+        page(wrong).css_first("[role=alert]").text()
+        == page(missing).css_first("[role=alert]").text()
+    )
+    assert "Ana" not in wrong.text and "10115" not in wrong.text
+
+
+async def test_guessing_is_rate_limited_per_order_number(client):
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+    token = await csrf(client, "/track")
+    for guess in range(5):
+        form = {"csrf_token": token, "order_number": "A-1001", "postcode": f"9{guess}999"}
+        assert (await client.post("/track", data=form)).status_code == 404
+    right = {"csrf_token": token, "order_number": "A-1001", "postcode": "10115"}
+    blocked = await client.post("/track", data=right)
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["retry-after"]) <= 900
+    assert "Too many attempts" in page(blocked).css_first("[role=alert]").text()
+
+
+async def test_a_lookup_without_the_forms_token_is_refused(client):
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+    response = await client.post("/track", data={"order_number": "A-1001", "postcode": "10115"})
+    assert response.status_code == 403
+
+
+async def test_an_unknown_host_gets_a_neutral_404(client):
+    await a_brand()
+    response = await client.get("/track", headers={"host": "unknown.example.net"})
+    assert response.status_code == 404
+    assert "Northwind" not in response.text
+
+
+async def test_an_order_link_only_works_on_its_own_brands_host(client):
+    northwind, _ = await a_brand("northwind", "track.example.com")
+    await a_brand("fjord", "track.fjord.test")
+    order = await an_order(northwind, "A-1001", "TN1")
+    assert (await client.get(f"/o/{order.access_token}")).status_code == 200
+    other = await client.get(f"/o/{order.access_token}", headers={"host": "track.fjord.test"})
+    assert other.status_code == 404
+    guessed = await client.get("/o/" + "A" * 32)
+    assert guessed.status_code == 404
+
+
+async def test_the_page_speaks_german_when_asked_and_remembers_it(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    german = await client.get(f"/o/{order.access_token}?lang=de")
+    assert page(german).css_first("html").attributes["lang"] == "de"
+    assert page(german).css_first("h2.status").text(strip=True) == "Zugestellt"
+    again = await client.get(f"/o/{order.access_token}")
+    assert page(again).css_first("html").attributes["lang"] == "de"
+
+
+async def test_accept_language_picks_the_language_when_nothing_was_chosen(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    response = await client.get(
+        f"/o/{order.access_token}", headers={"accept-language": "fr-CH, fr;q=0.9, en;q=0.8"}
+    )
+    assert page(response).css_first("html").attributes["lang"] == "fr"
+
+
+async def test_a_parcel_refreshes_in_place_for_htmx(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    response = await client.get(
+        f"/o/{order.access_token}/parcels/{shipment.id}", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert page(response).css_first("html") is None or "<html" not in response.text
+    assert page(response).css_first(f"#parcel-{shipment.id}") is not None
+
+
+async def test_a_shopper_subscribes_to_sms_for_this_order(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    url = f"/o/{order.access_token}"
+    form = {
+        "csrf_token": await csrf(client, url),
+        "email": "1",
+        "sms": "1",
+        "phone": "+44 7911 123456",
+        "locale": "nl",
+        "scope": "order",
+    }
+    saved = await client.post(f"{url}/preferences", data=form)
+    assert saved.status_code == 303
+    order = await Order.get(id=order.id).select_related("customer")
+    assert (order.notify_email, order.notify_sms) == (True, True)
+    assert order.customer.phone == "+447911123456"
+    assert order.customer.locale == "nl"
+
+
+async def test_a_bad_phone_number_is_explained_not_saved(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "sms": "1", "phone": "12", "scope": "all"}
+    response = await client.post(f"{url}/preferences", data=form)
+    assert response.status_code == 422
+    assert "country code" in page(response).css_first("#preferences [role=alert]").text()
+    assert (await Order.get(id=order.id)).notify_sms is None
+
+
+async def test_a_shopper_reports_a_damaged_parcel_with_a_photo(client, settings):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    response = await client.post(
+        f"{url}/parcels/{shipment.id}/report",
+        data={
+            "csrf_token": await csrf(client, url),
+            "kind": "damaged",
+            "text": "<script>alert(1)</script> box crushed",
+        },
+        files={"photos": ("box.png", photo, "image/png")},
+    )
+    assert response.status_code == 303
+    case = await Case.get(shipment=shipment)
+    assert case.type == "damage_reported" and case.source == "shopper"
+    entry = await CaseEntry.get(case=case)
+    assert entry.body.startswith("<script>")  # stored as written, escaped where shown
+    [name] = entry.data["photos"]
+    assert name.endswith(".png")
+    shown = await client.get(f"{url}?done=reported")
+    assert "<script>alert(1)</script>" not in shown.text
+
+
+async def test_a_fake_photo_is_refused(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    response = await client.post(
+        f"{url}/parcels/{shipment.id}/report",
+        data={"csrf_token": await csrf(client, url), "kind": "damaged"},
+        files={"photos": ("evil.png", b"<?php system($_GET['c']); ?>", "image/png")},
+    )
+    assert response.status_code == 422
+    assert await Case.all().count() == 0
+
+
+async def test_delivery_options_are_offered_only_while_the_parcel_can_change(client):
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"choose_date": True, "pickup_point": True}}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1", "TN2")
+    await scans("TN1", "pre_transit", "in_transit")
+    await scans("TN2", "pre_transit", "out_for_delivery")
+    html = page(await client.get(f"/o/{order.access_token}"))
+    [first, second] = html.css("article.parcel")
+    assert first.css_first(".delivery-options") is not None
+    assert second.css_first(".delivery-options") is None
+
+
+async def test_a_pickup_point_request_is_stored_and_shown(client, arq_redis):
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"pickup_point": True}}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    form = {
+        "csrf_token": await csrf(client, url),
+        "kind": "pickup_point",
+        "pickup_point": "Kiosk Invalidenstr. 5",
+    }
+    assert (
+        await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+    ).status_code == 303
+    change = await DeliveryRequest.get(shipment=shipment)
+    assert change.details == {"pickup_point": "Kiosk Invalidenstr. 5"}
+    assert [j.function for j in await arq_redis.queued_jobs()] == ["forward_delivery_request"]
+    shown = page(await client.get(url))
+    assert "You asked us to change this delivery" in shown.css_first("article.parcel").text()

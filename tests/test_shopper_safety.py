@@ -1,0 +1,157 @@
+"""What a hostile or curious visitor cannot do, and what the page costs the database."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+from tortoise import Tortoise
+
+from notifier import retailer_webhooks
+from porchlight.models import DeliveryRequest
+from tests.factories import a_brand, an_order, scans
+from tests.test_intake import run_worker
+from tests.test_shopper_pages import csrf, page
+
+XSS = '<img src=x onerror="alert(1)">'
+
+
+class QueryCounter:
+    """Counts the statements the ORM sends while the block runs."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> "QueryCounter":
+        conn = Tortoise.get_connection("default")
+        self.conn, self.originals = conn, {}
+        for name in ("execute_query", "execute_query_dict"):
+            original = getattr(conn, name)
+            self.originals[name] = original
+
+            async def counted(*args, _original=original, **kwargs):
+                self.count += 1
+                return await _original(*args, **kwargs)
+
+            setattr(conn, name, counted)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self.originals.items():
+            setattr(self.conn, name, original)
+
+
+async def test_the_order_page_costs_a_bounded_number_of_queries(client):
+    brand, _ = await a_brand()
+    small = await an_order(brand, "A-1", "S1")
+    await scans("S1", "pre_transit")
+    big = await an_order(brand, "A-2", "B1", "B2", "B3")
+    for number in ("B1", "B2", "B3"):
+        statuses = ["pre_transit"] + ["in_transit"] * 12 + ["out_for_delivery"]
+        await scans(number, *statuses)
+    with QueryCounter() as few:
+        assert (await client.get(f"/o/{small.access_token}")).status_code == 200
+    with QueryCounter() as many:
+        response = await client.get(f"/o/{big.access_token}")
+    assert response.status_code == 200
+    assert len(page(response).css(".timeline li")) == 42
+    assert many.count == few.count <= 8  # no query per parcel or per event
+
+
+@pytest.mark.parametrize(
+    "url_suffix", ["/preferences", "/parcels/{id}/report", "/parcels/{id}/delivery"]
+)
+async def test_every_order_form_refuses_a_post_without_its_token(client, url_suffix):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}" + url_suffix.format(id=shipment.id)
+    await client.get(f"/o/{order.access_token}")  # a session exists, just not this form's token
+    refused = await client.post(url, data={"email": "1", "kind": "damaged"})
+    assert refused.status_code == 403
+    forged = await client.post(url, data={"csrf_token": "forged", "kind": "damaged"})
+    assert forged.status_code == 403
+
+
+async def test_what_a_shopper_types_comes_back_escaped(client):
+    await a_brand()
+    token = await csrf(client, "/track")
+    response = await client.post(
+        "/track", data={"csrf_token": token, "order_number": XSS, "postcode": XSS}
+    )
+    assert response.status_code == 404
+    assert XSS not in response.text
+    field = page(response).css_first("#order_number")
+    assert field.attributes["value"] == XSS[:64]  # shown back as text, not as markup
+
+
+async def test_a_reroute_without_an_address_is_explained(client):
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"reroute": True}}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "kind": "reroute", "line1": XSS}
+    response = await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+    assert response.status_code == 422
+    assert "street, postcode and city" in response.text
+    assert await DeliveryRequest.all().count() == 0
+
+
+class Retailer(BaseHTTPRequestHandler):
+    """The retailer's webhook endpoint: fails once, then accepts."""
+
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Retailer.received.append((dict(self.headers), body))
+        self.send_response(503 if len(Retailer.received) == 1 else 204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def retailer_url():
+    Retailer.received = []
+    server = HTTPServer(("127.0.0.1", 0), Retailer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/porchlight"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
+    client, settings, arq_redis, retailer_url, monkeypatch
+):
+    monkeypatch.setattr(retailer_webhooks, "RETRY_BASE_SECONDS", 0.05)  # no minute-long waits
+    brand, _ = await a_brand()
+    brand.settings = {
+        "delivery_options": {"choose_date": True},
+        "retailer_webhook_url": retailer_url,
+        "retailer_webhook_secret": "retailer-secret",
+    }
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 86400))
+    form = {"csrf_token": await csrf(client, url), "kind": "choose_date", "date": day}
+    assert (
+        await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+    ).status_code == 303
+
+    await run_worker(settings, arq_redis)  # 503 first, then the retry succeeds
+
+    change = await DeliveryRequest.get()
+    assert (change.status, change.attempts) == ("forwarded", 2)
+    assert len(Retailer.received) == 2
+    headers, body = Retailer.received[-1]
+    assert json.loads(body)["details"] == {"date": day}
+    assert headers["X-Porchlight-Signature"] == retailer_webhooks.signature("retailer-secret", body)
+    assert headers["Idempotency-Key"] == f"delivery-request-{change.id}"

@@ -45,7 +45,7 @@ test: $(STAMP) $(ASSETS) ## run the suite against SQLite, then PostgreSQL
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(STAMP)
-	DATABASE_URL= $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \

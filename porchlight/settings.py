@@ -12,7 +12,9 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     database_url: str = "sqlite://var/porchlight.sqlite3"
     redis_url: str = "redis://127.0.0.1:6379/0"

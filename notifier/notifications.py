@@ -23,6 +23,7 @@ from porchlight.notification_policy import (
     brand_channels,
     customer_allows,
     daily_cap,
+    group_hold,
     quiet_until,
     shipped_grace,
 )
@@ -60,6 +61,7 @@ async def schedule(
     trigger: Trigger,
     *,
     skip_reason: str = "",
+    hold: timedelta = timedelta(0),
 ) -> None:
     """One row per channel, pending or skipped with its reason. The unique (shipment, trigger,
     channel) makes a second attempt at the same message a no-op, whoever makes it."""
@@ -82,7 +84,7 @@ async def schedule(
                 recipient=customer.email if channel == Channel.EMAIL else customer.phone or "",
                 status=S.PENDING if decision.send else S.SKIPPED,
                 skip_reason=decision.reason,
-                due_at=utcnow(),
+                due_at=utcnow() + hold,
             )
         except IntegrityError:
             continue
@@ -98,12 +100,20 @@ async def plan(ctx: dict[str, Any], changes: list[Change]) -> None:
                 shipment=change.shipment, trigger=Trigger.SHIPPED
             ):
                 # The "shipped" notice waited for this scan: it goes now, and says it all.
-                await schedule(ctx, change.shipment, order, Trigger.SHIPPED)
+                await schedule(
+                    ctx, change.shipment, order, Trigger.SHIPPED, hold=await _sibling_hold(order)
+                )
                 await schedule(
                     ctx, change.shipment, order, trigger, skip_reason="merged_into_shipped"
                 )
                 continue
             await schedule(ctx, change.shipment, order, trigger)
+
+
+async def _sibling_hold(order: Order) -> timedelta:
+    """A split order's "shipped" waits a little, so parcels scanned together share one message."""
+    parcels = await Shipment.filter(order_id=order.id, direction=Direction.OUTBOUND).count()
+    return group_hold(order.brand) if parcels > 1 else timedelta(0)
 
 
 async def shipped_after_grace(ctx: dict[str, Any]) -> int:
@@ -126,7 +136,7 @@ async def shipped_after_grace(ctx: dict[str, Any]) -> int:
     for shipment in candidates:
         order = shipment.order
         if shipment.shipped_at and shipment.shipped_at + shipped_grace(order.brand) <= now:
-            await schedule(ctx, shipment, order, Trigger.SHIPPED)
+            await schedule(ctx, shipment, order, Trigger.SHIPPED, hold=await _sibling_hold(order))
             sent += 1
     return sent
 
@@ -148,10 +158,15 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     if row is None:
         return "gone"
     if row.status == S.SENDING:
+        if row.grouped_into_id is not None:  # type: ignore[attr-defined]
+            return "grouped"  # its message is another row's, in flight now
         # A worker died after recording the attempt: the provider may have sent it. At most once.
+        await _release_group(row, S.FAILED)
         return await _finish(row, S.FAILED, error="interrupted mid-send: not resent")
     if row.status != S.PENDING:
         return row.status
+    if row.due_at and row.due_at > utcnow() + timedelta(seconds=1):
+        return "not due"  # an older job for a row since deferred: its own job will come
     shipment, order, customer = row.shipment, row.shipment.order, row.customer
     brand = order.brand
     if triggers.superseded(Trigger(row.trigger), ShipmentStatus(shipment.status)):
@@ -163,43 +178,44 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         await row.save(update_fields=["due_at"])
         await enqueue(ctx["redis"], row)
         return "deferred"
-    since = now - timedelta(days=1)
     sent_today = await Notification.filter(
         shipment__order_id=order.id,
         channel=row.channel,
         status__in=[S.SENT, S.DELIVERED],
-        sent_at__gte=since,
+        sent_at__gte=now - timedelta(days=1),
         grouped_into_id=None,
     ).count()
     if sent_today >= daily_cap(brand):
         return await _finish(row, S.SKIPPED, reason="daily_cap")
-    group = await _group(row, order)
+    # Claim the row (and its group) before the provider call: of two workers holding the same
+    # row, or two siblings each wanting to carry the other, exactly one goes on.
+    if not await Notification.filter(id=row.id, status=S.PENDING).update(
+        status=S.SENDING, attempts=row.attempts + 1
+    ):
+        return "taken"
+    row.attempts += 1
+    group = await _claim_group(row, order)
     settings: Settings = ctx["settings"]
     message = await _render(settings, row, order, group)
     row.subject, row.body = message.subject, message.text
-    row.status, row.attempts = S.SENDING, row.attempts + 1
-    await row.save(update_fields=["subject", "body", "status", "attempts"])
+    await row.save(update_fields=["subject", "body"])
     try:
         provider_id = await channel_for(Channel(row.channel), settings).send(message)
     except TransientSendError as exc:
+        await _release_group(row, S.PENDING)
         if row.attempts >= MAX_ATTEMPTS:
             return await _finish(row, S.FAILED, error=str(exc))
         row.status, row.error = S.PENDING, str(exc)[:255]
         await row.save(update_fields=["status", "error"])
         raise Retry(defer=timedelta(seconds=RETRY_BASE_SECONDS * 2**row.attempts)) from None
     except PermanentSendError as exc:
+        await _release_group(row, S.PENDING)
         return await _finish(row, S.FAILED, error=str(exc))
     row.provider_id, row.sent_at, row.status, row.error = provider_id, utcnow(), S.SENT, ""
     await row.save(update_fields=["provider_id", "sent_at", "status", "error"])
-    others = [n.id for n in group if n.id != row.id]
-    if others:
-        await Notification.filter(id__in=others, status=S.PENDING).update(
-            status=S.SENT,
-            sent_at=row.sent_at,
-            provider_id=provider_id,
-            grouped_into_id=row.id,
-            subject=row.subject,
-        )
+    await Notification.filter(grouped_into_id=row.id, status=S.SENDING).update(
+        status=S.SENT, sent_at=row.sent_at, provider_id=provider_id, subject=row.subject
+    )
     return S.SENT
 
 
@@ -209,19 +225,25 @@ async def _finish(row: Notification, status: S, *, reason: str = "", error: str 
     return status
 
 
-async def _group(row: Notification, order: Order) -> list[Notification]:
-    """This parcel plus the order's other parcels waiting for the same message."""
+async def _claim_group(row: Notification, order: Order) -> list[Notification]:
+    """This parcel plus the order's other parcels waiting for the same message, claimed."""
     if row.trigger != Trigger.SHIPPED:
         return [row]
-    horizon = utcnow() + GROUP_WINDOW
-    siblings = await Notification.filter(
+    await Notification.filter(
         shipment__order_id=order.id,
         trigger=row.trigger,
         channel=row.channel,
         status=S.PENDING,
-        due_at__lte=horizon,
-    ).exclude(id=row.id)
-    return [row, *siblings]
+        due_at__lte=utcnow() + GROUP_WINDOW,
+    ).exclude(id=row.id).update(status=S.SENDING, grouped_into_id=row.id)
+    return [row, *await Notification.filter(grouped_into_id=row.id, status=S.SENDING)]
+
+
+async def _release_group(row: Notification, status: S) -> None:
+    """Siblings go back to waiting on their own (or fail with an interrupted leader)."""
+    await Notification.filter(grouped_into_id=row.id, status=S.SENDING).update(
+        status=status, grouped_into_id=None
+    )
 
 
 async def _render(

@@ -26,6 +26,7 @@ DEFAULT_CHANNELS: dict[T, set[Channel]] = {
 }
 DEFAULT_SHIPPED_GRACE_HOURS = 12
 DEFAULT_DAILY_CAP = 4  # messages per order per channel per day
+DEFAULT_GROUP_HOLD_MINUTES = 10  # a split order's "shipped" waits this long for its siblings
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ def brand_channels(brand: Brand, trigger: T) -> set[Channel]:
 def shipped_grace(brand: Brand) -> timedelta:
     return timedelta(
         hours=float(brand.settings.get("shipped_grace_hours", DEFAULT_SHIPPED_GRACE_HOURS))
+    )
+
+
+def group_hold(brand: Brand) -> timedelta:
+    return timedelta(
+        minutes=float(brand.settings.get("group_hold_minutes", DEFAULT_GROUP_HOLD_MINUTES))
     )
 
 

@@ -4,9 +4,7 @@ import asyncio
 import json
 
 import pytest
-from arq.worker import Worker
 
-from notifier.worker import worker_settings
 from porchlight.models import Shipment, TrackingEvent
 from tests.conftest import FIXTURES
 from tests.factories import (
@@ -19,14 +17,7 @@ from tests.factories import (
     journey,
     order_payload,
 )
-
-
-async def run_worker(settings, arq_redis) -> None:
-    options = worker_settings(settings)
-    options.pop("redis_settings")
-    worker = Worker(**options, redis_pool=arq_redis, burst=True, poll_delay=0)
-    await worker.main()
-    await worker.close()
+from tests.worker_run import run_worker
 
 
 async def post_easypost(client, body: bytes):

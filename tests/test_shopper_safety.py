@@ -12,8 +12,8 @@ from tortoise import Tortoise
 from notifier import retailer_webhooks
 from porchlight.models import DeliveryRequest
 from tests.factories import a_brand, an_order, scans
-from tests.test_intake import run_worker
 from tests.test_shopper_pages import csrf, page
+from tests.worker_run import run_worker
 
 XSS = '<img src=x onerror="alert(1)">'
 

@@ -67,7 +67,7 @@ extract: $(STAMP) ## collect translatable strings into locales/messages.pot
 catalogs: extract ## update every language's catalog from the template (then translate)
 	@for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(PYBABEL) update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching --omit-header; \
+			$(PYBABEL) update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching; \
 		else $(PYBABEL) init -i locales/messages.pot -d locales -l $$lang; fi; \
 	done
 

@@ -229,13 +229,17 @@ async def _claim_group(row: Notification, order: Order) -> list[Notification]:
     """This parcel plus the order's other parcels waiting for the same message, claimed."""
     if row.trigger != Trigger.SHIPPED:
         return [row]
-    await Notification.filter(
-        shipment__order_id=order.id,
-        trigger=row.trigger,
-        channel=row.channel,
-        status=S.PENDING,
-        due_at__lte=utcnow() + GROUP_WINDOW,
-    ).exclude(id=row.id).update(status=S.SENDING, grouped_into_id=row.id)
+    await (
+        Notification.filter(
+            shipment__order_id=order.id,
+            trigger=row.trigger,
+            channel=row.channel,
+            status=S.PENDING,
+            due_at__lte=utcnow() + GROUP_WINDOW,
+        )
+        .exclude(id=row.id)
+        .update(status=S.SENDING, grouped_into_id=row.id)
+    )
     return [row, *await Notification.filter(grouped_into_id=row.id, status=S.SENDING)]
 
 

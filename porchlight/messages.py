@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from porchlight.enums import Trigger
+from porchlight.sms import to_gsm7
 from porchlight.templating import environment
 
 
@@ -27,5 +28,5 @@ def render_message(trigger: Trigger, theme: str, locale: str, context: dict[str,
         subject=" ".join(part("subject.txt").split()),
         text=part("body.txt"),
         html=part("body.html"),
-        sms=" ".join(part("sms.txt").split()),
+        sms=to_gsm7(" ".join(part("sms.txt").split())),
     )

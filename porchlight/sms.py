@@ -1,5 +1,7 @@
 """SMS segment arithmetic: what a message costs and whether it stays within two parts."""
 
+import unicodedata
+
 GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -20,3 +22,28 @@ def segments(text: str) -> int:
         units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
         single, multi = 70, 67
     return 1 if units <= single else -(-units // multi)
+
+
+LOOKALIKES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+}
+
+
+def to_gsm7(text: str) -> str:
+    """Swap a character GSM-7 lacks (í, ç, ’) for its plain form where one exists: one such
+    character would otherwise switch the whole message to UCS-2 and halve each part."""
+    out = []
+    for ch in text:
+        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+            out.append(ch)
+            continue
+        plain = LOOKALIKES.get(ch) or "".join(
+            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+        )
+        out.append(plain if plain and is_gsm7(plain) else ch)
+    return "".join(out)

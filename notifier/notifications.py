@@ -187,14 +187,12 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     ).count()
     if sent_today >= daily_cap(brand):
         return await _finish(row, S.SKIPPED, reason="daily_cap")
-    # Claim the row (and its group) before the provider call: of two workers holding the same
-    # row, or two siblings each wanting to carry the other, exactly one goes on.
-    if not await Notification.filter(id=row.id, status=S.PENDING).update(
-        status=S.SENDING, attempts=row.attempts + 1
-    ):
+    # Claim before the provider call, in one statement per row: of two workers holding the
+    # same row, or two siblings each wanting to carry the other, exactly one goes on.
+    group = await _claim(row, order)
+    if not group:
         return "taken"
-    row.attempts += 1
-    group = await _claim_group(row, order)
+    row = group[0]
     settings: Settings = ctx["settings"]
     message = await _render(settings, row, order, group)
     row.subject, row.body = message.subject, message.text
@@ -225,22 +223,29 @@ async def _finish(row: Notification, status: S, *, reason: str = "", error: str 
     return status
 
 
-async def _claim_group(row: Notification, order: Order) -> list[Notification]:
-    """This parcel plus the order's other parcels waiting for the same message, claimed."""
-    if row.trigger != Trigger.SHIPPED:
-        return [row]
-    await (
-        Notification.filter(
+async def _claim(row: Notification, order: Order) -> list[Notification]:
+    """Mark this row, and for a "shipped" notice the order's other parcels waiting for the same
+    message, as being sent by this job. Returns what this job claimed, the carrier row first."""
+    waiting = Notification.filter(id=row.id)
+    if row.trigger == Trigger.SHIPPED:
+        waiting = Notification.filter(
             shipment__order_id=order.id,
             trigger=row.trigger,
             channel=row.channel,
-            status=S.PENDING,
             due_at__lte=utcnow() + GROUP_WINDOW,
         )
-        .exclude(id=row.id)
-        .update(status=S.SENDING, grouped_into_id=row.id)
-    )
-    return [row, *await Notification.filter(grouped_into_id=row.id, status=S.SENDING)]
+    await waiting.filter(status=S.PENDING).update(status=S.SENDING, grouped_into_id=row.id)
+    group = await Notification.filter(grouped_into_id=row.id, status=S.SENDING).order_by("id")
+    if not group:
+        return []
+    leader = await Notification.get(id=group[0].id).select_related("customer")
+    leader.grouped_into_id, leader.attempts = None, leader.attempts + 1  # type: ignore[attr-defined]
+    await leader.save(update_fields=["grouped_into_id", "attempts"])
+    for sibling in group[1:]:
+        if sibling.grouped_into_id != leader.id:  # type: ignore[attr-defined]
+            sibling.grouped_into_id = leader.id  # type: ignore[attr-defined]
+            await sibling.save(update_fields=["grouped_into_id"])
+    return [leader, *group[1:]]
 
 
 async def _release_group(row: Notification, status: S) -> None:

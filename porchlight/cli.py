@@ -32,6 +32,22 @@ def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
     return asyncio.run(run())
 
 
+def _seed_demo() -> list[str]:
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    from porchlight.demo import seed
+
+    async def work() -> list[str]:
+        arq = await create_pool(RedisSettings.from_dsn(_settings().redis_url))
+        try:
+            return await seed(arq)
+        finally:
+            await arq.aclose()
+
+    return _with_db(work)  # type: ignore[no-any-return]
+
+
 @click.group()
 def main() -> None:
     """Porchlight: branded parcel tracking with proactive notifications."""
@@ -82,9 +98,7 @@ def worker() -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Create the two demo brands with orders in every status (safe to run again)."""
-    from porchlight.demo import seed
-
-    for line in _with_db(seed):
+    for line in _seed_demo():
         click.echo(line)
 
 
@@ -150,11 +164,10 @@ def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> N
 def demo(port: int) -> None:
     """Migrate, seed and run portal + worker in the foreground until Ctrl-C."""
     from porchlight.db import migrate as run_migrations
-    from porchlight.demo import seed
 
     settings = _settings()
     asyncio.run(run_migrations(settings.database_url))
-    lines = _with_db(seed)
+    lines = _seed_demo()
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
     children = [
         subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)]),

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from porchlight import derive, intake
+from arq.connections import ArqRedis
+
+from porchlight import intake
 from porchlight.agents import upsert_agent
 from porchlight.apikeys import _hash
 from porchlight.brands import create_brand
@@ -11,7 +13,7 @@ from porchlight.carriers.base import NormalizedEvent
 from porchlight.clock import utcnow
 from porchlight.enums import Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
-from porchlight.models import ApiKey, Brand, Order
+from porchlight.models import ApiKey, Brand, Customer, Order
 from porchlight.order_payload import OrderIn
 from porchlight.orders import upsert_order
 
@@ -159,7 +161,7 @@ def demo_api_key(slug: str) -> str:
     return f"pl_demo_{slug}_key_do_not_use_in_production"
 
 
-async def _seed_brand(spec: DemoBrand, now: datetime) -> Brand:
+async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     brand = await create_brand(
         spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
     )
@@ -204,18 +206,20 @@ async def _seed_brand(spec: DemoBrand, now: datetime) -> Brand:
     events += _events(split[0], JOURNEYS[5][1], start, spec.city)
     events += _events(split[1], JOURNEYS[1][1], start, spec.city)
     events += _events(split[2], JOURNEYS[0][1], start, spec.city)
+    # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
+    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+    # The real path: stored like a webhook's events, derived and notified by the worker.
     await intake.store(events)
-    for number in {e.tracking_number for e in events}:
-        await derive.refresh_tracking_number(number)
+    await intake.enqueue_follow_up(arq, events)
     return brand
 
 
-async def seed() -> list[str]:
-    """Seed once; later runs only report where to look."""
+async def seed(arq: ArqRedis) -> list[str]:
+    """Seed once; later runs only report where to look. The worker derives and notifies."""
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     for spec in BRANDS:
         if not await Brand.exists(slug=spec.slug):
-            await _seed_brand(spec, now)
+            await _seed_brand(spec, now, arq)
     await upsert_agent(
         AGENT_EMAIL, DEMO_PASSWORD, "lead", [b.slug for b in BRANDS], name="Demo Lead"
     )

@@ -17,13 +17,13 @@ from starlette.staticfiles import StaticFiles
 from porchlight.db import database
 from porchlight.settings import Settings
 from porchlight.templating import THEMES_DIR
-from portal import hooks, ops
+from portal import hooks, messaging_hooks, ops, outbox
 from portal.api import orders, track
 from portal.api.openapi import openapi_route
 from portal.errors import http_error
 from portal.request_log import RequestLog
 from portal.security import SecurityHeaders
-from portal.shopper import delivery, lookup, order_page, preferences, problems
+from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
 from portal.state import AppState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *ops.routes,
         *hooks.routes,
+        *messaging_hooks.routes,
         Mount("/api/v1", routes=api_routes),
         openapi_route(api_routes),
         *lookup.routes,
@@ -58,6 +59,8 @@ def create_app(settings: Settings) -> Starlette:
         *preferences.routes,
         *problems.routes,
         *delivery.routes,
+        *unsubscribe.routes,
+        *(outbox.routes if "outbox" in (settings.email_backend, settings.sms_backend) else []),
         *static_routes(),
     ]
     middleware = [

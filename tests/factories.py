@@ -139,3 +139,44 @@ async def scans(tracking_number: str, *statuses: str, start: datetime = T0) -> N
         adapter.parse(easypost_event(tracking_number, journey(*statuses, start=start)))
     )
     await derive.refresh_tracking_number(tracking_number)
+
+
+def daytime_zone() -> str:
+    """A zone where it is around noon right now, so quiet hours never interfere by accident."""
+    offset = 12 - datetime.now(UTC).hour
+    offset = max(-12, min(offset, 14))
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+
+
+def night_zone() -> str:
+    offset = 2 - datetime.now(UTC).hour  # 02:00 local
+    offset = (offset + 12) % 24 - 12
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+
+
+async def shopper_order(number="A-1001", *parcels, zone=None, sms=True, locale="en"):
+    brand, key = await a_brand()
+    payload_customer = {
+        "email": "ana@example.com",
+        "phone": "+4915112345678",
+        "name": "Ana",
+        "locale": locale,
+        "time_zone": zone or daytime_zone(),
+        "notifications": {"email": True, "sms": sms},
+    }
+    order = await an_order(
+        brand,
+        number,
+        *(parcels or ("TN1",)),
+        customer=payload_customer,
+        promised_delivery_date="2026-12-05",
+    )
+    return brand, key, order
+
+
+async def deliver_scans(client, tracking, *statuses, start=None):
+    body = easypost_event(
+        tracking, journey(*statuses, start=start or datetime(2026, 11, 30, 9, tzinfo=UTC))
+    )
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 200

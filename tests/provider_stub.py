@@ -99,3 +99,22 @@ def provider_stub() -> Iterator[tuple[ProviderStub, str]]:
     yield stub, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def providers(settings, provider_stub):
+    stub, base = provider_stub
+    configured = type(settings).model_validate(
+        settings.model_dump()
+        | {
+            "email_backend": "sendgrid",
+            "sms_backend": "twilio",
+            "sendgrid_api_key": "SG.test",
+            "sendgrid_api_base": base,
+            "twilio_account_sid": "AC" + "0" * 32,
+            "twilio_auth_token": "twilio-token",
+            "twilio_from_number": "+15005550006",
+            "twilio_api_base": base,
+        }
+    )
+    return stub, configured

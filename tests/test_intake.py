@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from notifier.tracking import reconcile
 from porchlight.models import Shipment, TrackingEvent
 from tests.conftest import FIXTURES
 from tests.factories import (
@@ -189,7 +190,9 @@ async def test_the_worker_reconciles_events_whose_job_was_lost(client, settings,
     await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
     await post_easypost(client, easypost_event("TN1", journey("pre_transit", "in_transit")))
     await arq_redis.flushdb()  # the follow-up job is lost, as when Redis restarts empty
-    await run_worker(settings, arq_redis)  # reconcile runs at worker start
+    await run_worker(settings, arq_redis)
+    assert (await Shipment.get()).status == "unknown"
+    assert await reconcile({"redis": arq_redis, "settings": settings}) == 1  # also at startup
     assert (await Shipment.get()).status == "in_transit"
 
 

@@ -2,64 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from notifier.notifications import deliver, send_due
 from porchlight.models import Notification
-from tests.factories import a_brand, an_order, easypost_event, easypost_headers, journey
+from tests.factories import deliver_scans, night_zone, shopper_order
 from tests.worker_run import run_worker
-
-
-def daytime_zone() -> str:
-    """A zone where it is around noon right now, so quiet hours never interfere by accident."""
-    offset = 12 - datetime.now(UTC).hour
-    offset = max(-12, min(offset, 14))
-    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
-
-
-def night_zone() -> str:
-    offset = 2 - datetime.now(UTC).hour  # 02:00 local
-    offset = (offset + 12) % 24 - 12
-    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
-
-
-@pytest.fixture
-def providers(settings, provider_stub):
-    stub, base = provider_stub
-    configured = type(settings).model_validate(
-        settings.model_dump()
-        | {
-            "email_backend": "sendgrid",
-            "sms_backend": "twilio",
-            "sendgrid_api_key": "SG.test",
-            "sendgrid_api_base": base,
-            "twilio_account_sid": "AC" + "0" * 32,
-            "twilio_auth_token": "twilio-token",
-            "twilio_from_number": "+15005550006",
-            "twilio_api_base": base,
-        }
-    )
-    return stub, configured
-
-
-async def shopper_order(number="A-1001", *parcels, zone=None, sms=True, locale="en"):
-    brand, key = await a_brand()
-    payload_customer = {
-        "email": "ana@example.com",
-        "phone": "+4915112345678",
-        "name": "Ana",
-        "locale": locale,
-        "time_zone": zone or daytime_zone(),
-        "notifications": {"email": True, "sms": sms},
-    }
-    order = await an_order(
-        brand,
-        number,
-        *(parcels or ("TN1",)),
-        customer=payload_customer,
-        promised_delivery_date="2026-12-05",
-    )
-    return brand, key, order
 
 
 async def minutes_pass(minutes, settings, arq_redis):
@@ -69,14 +15,6 @@ async def minutes_pass(minutes, settings, arq_redis):
         await row.save(update_fields=["due_at"])
     await send_due({"redis": arq_redis, "settings": settings})
     await run_worker(settings, arq_redis)
-
-
-async def deliver_scans(client, tracking, *statuses, start=None):
-    body = easypost_event(
-        tracking, journey(*statuses, start=start or datetime(2026, 11, 30, 9, tzinfo=UTC))
-    )
-    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
-    assert response.status_code == 200
 
 
 async def test_a_delivered_scan_sends_one_email_and_one_sms(client, providers, arq_redis):
@@ -138,7 +76,7 @@ async def test_a_message_due_at_night_waits_for_the_morning(client, providers, a
 
 
 async def test_out_for_delivery_is_skipped_once_delivered_beats_it(client, providers, arq_redis):
-    stub, settings = providers
+    _, settings = providers
     await shopper_order(zone=night_zone())
     await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
     await run_worker(settings, arq_redis)  # deferred to the morning

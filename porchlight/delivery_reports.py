@@ -1,0 +1,69 @@
+"""What providers tell us after a send: delivery receipts, bounces, complaints and STOP words.
+The portal's messaging hooks verify the caller, then hand the facts here."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from porchlight.clock import utcnow
+from porchlight.enums import NotificationStatus as S
+from porchlight.models import Customer, EmailSuppression, Notification
+from porchlight.unsubscribe import set_email_opt_in
+
+# Carrier-style keywords every US/UK/EU short code honours (Twilio's advanced opt-out list).
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
+HELP_WORDS = {"HELP", "INFO"}
+
+TWILIO_FINAL = {"delivered": S.DELIVERED, "undelivered": S.UNDELIVERED, "failed": S.UNDELIVERED}
+SUPPRESSING = {"bounce", "spamreport", "dropped"}
+
+
+def keyword(body: str) -> str:
+    words = body.strip().upper().split()
+    return words[0].strip(".!") if words else ""
+
+
+async def sms_reply_keyword(phone: str, body: str) -> str:
+    """Apply STOP/START at once for every customer on that number; returns what was heard."""
+    word = keyword(body)
+    if word in STOP_WORDS:
+        await Customer.filter(phone=phone, sms_opted_out_at=None).update(sms_opted_out_at=utcnow())
+        return "stop"
+    if word in START_WORDS:
+        await Customer.filter(phone=phone).update(sms_opted_out_at=None)
+        return "start"
+    return "help" if word in HELP_WORDS else ""
+
+
+async def sms_status(message_sid: str, status: str, error_code: str = "") -> bool:
+    """Twilio's status callback: only final states count, and a row never moves backwards."""
+    final = TWILIO_FINAL.get(status)
+    if final is None:
+        return False
+    updated = await Notification.filter(
+        provider_id=message_sid, status__in=[S.SENT, S.SENDING]
+    ).update(status=final, error=f"twilio {error_code}".strip() if error_code else "")
+    return bool(updated)
+
+
+async def email_events(events: Iterable[dict[str, Any]]) -> int:
+    """SendGrid's event batch. Bounces, drops and spam reports suppress the address for good;
+    an unsubscribe from the mail client turns the customer's email off."""
+    handled = 0
+    for event in events:
+        kind, email = str(event.get("event", "")), str(event.get("email", "")).strip().lower()
+        row_id = str(event.get("notification_id", ""))
+        rows = Notification.filter(id=int(row_id)) if row_id.isdigit() else None
+        if kind == "delivered" and rows is not None:
+            await rows.filter(status=S.SENT).update(status=S.DELIVERED)
+        elif kind in SUPPRESSING and email:
+            await EmailSuppression.get_or_create(email=email, defaults={"reason": kind})
+            if rows is not None and kind != "spamreport":
+                await rows.update(status=S.UNDELIVERED, error=f"sendgrid {kind}")
+        elif kind in {"unsubscribe", "group_unsubscribe"} and email:
+            for customer in await Customer.filter(email=email):
+                await set_email_opt_in(customer, False)
+        else:
+            continue
+        handled += 1
+    return handled

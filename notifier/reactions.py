@@ -5,7 +5,9 @@ import logging
 from typing import Any
 
 from notifier import notifications
+from porchlight import cases, exception_rules
 from porchlight.derive import Change
+from porchlight.enums import CaseSource, ShipmentStatus
 
 log = logging.getLogger(__name__)
 
@@ -13,6 +15,11 @@ log = logging.getLogger(__name__)
 async def react(ctx: dict[str, Any], changes: list[Change]) -> None:
     await notifications.plan(ctx, changes)
     for change in changes:
+        for type_ in exception_rules.from_carrier(change):
+            detail = change.after.carrier_status_detail or change.after.status
+            await cases.open_or_join(change.shipment, type_, CaseSource.CARRIER, detail)
+        if change.after.status == ShipmentStatus.DELIVERED:
+            await cases.resolve_on_delivery(change.shipment)
         log.info(
             "shipment %s: %s -> %s",
             change.shipment.id,

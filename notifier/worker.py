@@ -8,6 +8,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from notifier import notifications, retailer_webhooks, tracking
+from notifier.exception_sweep import exception_sweep
 from porchlight.db import database
 from porchlight.jobs import DELIVER_NOTIFICATION
 from porchlight.logs import correlation_id
@@ -47,6 +48,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(retailer_webhooks.resend_stuck_delivery_requests, minute=set(range(2, 60, 10))),
             cron(notifications.shipped_after_grace, minute=set(range(4, 60, 10))),
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
+            cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

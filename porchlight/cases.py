@@ -1,32 +1,92 @@
-"""Opening delivery-exception cases: one open case per (shipment, type); new signals join it."""
+"""Delivery-exception cases: one open case per (shipment, type), new signals join it; an owner,
+SLA clocks in business hours, two tracks that close separately, a close code, and an audit
+entry for every change."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from porchlight.business_hours import Calendar
 from porchlight.clock import utcnow
-from porchlight.enums import CaseSource, CaseState, ExceptionType
-from porchlight.models import Agent, Case, CaseEntry, Shipment
+from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
+from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Shipment
 
-# DESIGN.md's default first-action SLAs (wall-clock until business calendars refine them).
-FIRST_ACTION_SLA: dict[ExceptionType, timedelta] = {
-    ExceptionType.NO_FIRST_SCAN: timedelta(hours=4),
-    ExceptionType.STALLED_IN_TRANSIT: timedelta(days=1),
-    ExceptionType.FAILED_ATTEMPT: timedelta(hours=8),
-    ExceptionType.DELIVERED_NOT_RECEIVED: timedelta(hours=8),
-    ExceptionType.DAMAGE_REPORTED: timedelta(hours=2),
-    ExceptionType.RETURN_TO_SENDER: timedelta(days=1),
+E = ExceptionType
+
+
+@dataclass(frozen=True)
+class Sla:
+    """First action due after `hours` of business time, or at the end of the business day."""
+
+    hours: float = 0
+    same_day: bool = False
+
+
+# DESIGN.md's default first-action SLAs; a brand overrides hours with {"sla_hours": {...}}.
+FIRST_ACTION_SLA: dict[E, Sla] = {
+    E.NO_FIRST_SCAN: Sla(hours=4),
+    E.STALLED_IN_TRANSIT: Sla(hours=8),  # one business day
+    E.FAILED_ATTEMPT: Sla(same_day=True),
+    E.DELIVERED_NOT_RECEIVED: Sla(same_day=True),
+    E.DAMAGE_REPORTED: Sla(hours=2),
+    E.RETURN_TO_SENDER: Sla(hours=8),
+    E.DELAY: Sla(hours=8),
 }
+RESOLUTION_BUSINESS_HOURS = 40  # a working week to close
+HIGH_VALUE_DEFAULT = Decimal("200")
+REPEAT_WINDOW = timedelta(days=7)
+REPEAT_THRESHOLD = 3  # cases on one lane or carrier within the window
+
+CUSTOMER_ACTIONS = ("refund", "reship", "store_credit", "escalation")
+CARRIER_STEPS = ("investigation", "claim_filed", "follow_up", "payout_received", "claim_denied")
+# Steps that finish a track: the other track and the case stay open until closed.
+CUSTOMER_DONE = {"refund", "reship", "store_credit"}
+CARRIER_DONE = {"payout_received", "claim_denied"}
 
 
-def open_key(shipment: Shipment, type_: ExceptionType) -> str:
+class CaseError(ValueError):
+    """An action the case's rules refuse, with the sentence to show the agent."""
+
+
+def open_key(shipment: Shipment, type_: E) -> str:
     return f"{shipment.id}:{type_.value}"
+
+
+def due_times(brand: Brand, type_: E, opened: datetime) -> tuple[datetime, datetime]:
+    calendar = Calendar.of(brand)
+    sla = FIRST_ACTION_SLA[type_]
+    hours = brand.settings.get("sla_hours", {}).get(type_.value)
+    if hours is not None:
+        first = calendar.add(opened, timedelta(hours=float(hours)))
+    elif sla.same_day:
+        first = calendar.end_of_day(opened)
+    else:
+        first = calendar.add(opened, timedelta(hours=sla.hours))
+    return first, calendar.add(opened, timedelta(hours=RESOLUTION_BUSINESS_HOURS))
+
+
+async def priority_flags(brand: Brand, order: Order, shipment: Shipment) -> list[str]:
+    flags = {f for f in order.flags if f in {p.value for p in PriorityFlag}}
+    threshold = Decimal(str(brand.settings.get("high_value_amount", HIGH_VALUE_DEFAULT)))
+    if order.value_amount is not None and order.value_amount >= threshold:
+        flags.add(PriorityFlag.HIGH_VALUE)
+    since = utcnow() - REPEAT_WINDOW
+    recent = Case.filter(brand_id=brand.id, opened_at__gte=since)
+    if (
+        shipment.lane
+        and await recent.filter(shipment__lane=shipment.lane).count() >= REPEAT_THRESHOLD
+    ) or (await recent.filter(shipment__carrier=shipment.carrier).count() >= REPEAT_THRESHOLD):
+        flags.add(PriorityFlag.REPEAT_ISSUE)
+    return sorted(flags)
 
 
 async def open_or_join(
     shipment: Shipment,
-    type_: ExceptionType,
+    type_: E,
     source: CaseSource,
     body: str = "",
     *,
@@ -35,14 +95,21 @@ async def open_or_join(
 ) -> tuple[Case, bool]:
     """(case, opened): the unique open_key keeps two racing signals from opening two cases."""
     entry = {"kind": f"signal:{source.value}", "body": body, "data": data or {}, "author": author}
+    order = await Order.get(id=shipment.order_id).select_related("brand")  # type: ignore[attr-defined]
+    brand = order.brand
+    now = utcnow()
+    first_due, resolution_due = due_times(brand, type_, now)
+    flags = await priority_flags(brand, order, shipment)
     try:
         async with in_transaction():
             case = await Case.create(
-                brand_id=shipment.brand_id,  # type: ignore[attr-defined]
+                brand=brand,
                 shipment=shipment,
                 type=type_,
                 source=source,
-                sla_due_at=utcnow() + FIRST_ACTION_SLA[type_],
+                priority_flags=flags,
+                sla_due_at=first_due,
+                resolution_due_at=resolution_due,
                 open_key=open_key(shipment, type_),
             )
             await CaseEntry.create(case=case, **entry)
@@ -51,3 +118,140 @@ async def open_or_join(
         case = await Case.get(open_key=open_key(shipment, type_), state=CaseState.OPEN)
         await CaseEntry.create(case=case, **entry)
         return case, False
+
+
+async def _audit(case: Case, kind: str, by: Agent | None, body: str = "", **data: Any) -> None:
+    """Every change leaves an entry; the first agent action stops the first-response clock."""
+    await CaseEntry.create(case=case, kind=kind, body=body, data=data, author=by)
+    if by is not None and kind != "assigned" and case.first_action_at is None:
+        case.first_action_at = utcnow()
+        await case.save(update_fields=["first_action_at"])
+
+
+def _open(case: Case) -> None:
+    if case.state != CaseState.OPEN:
+        raise CaseError("This case is closed.")
+
+
+def _amount(raw: str) -> str:
+    if not raw:
+        return ""
+    try:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        raise CaseError("Enter the amount as a number, for example 12.50.") from None
+    if value < 0 or value > Decimal("1000000"):
+        raise CaseError("Enter the amount as a number, for example 12.50.")
+    return f"{value:.2f}"
+
+
+async def assign(case: Case, owner: Agent, by: Agent) -> None:
+    _open(case)
+    case.owner = owner
+    await case.save(update_fields=["owner_id"])
+    await _audit(case, "assigned", by, owner=owner.email)
+
+
+async def add_note(case: Case, text: str, by: Agent) -> None:
+    if not text.strip():
+        raise CaseError("Write something in the note.")
+    await _audit(case, "note", by, text.strip()[:5000])
+
+
+async def request_evidence(case: Case, what: str, by: Agent) -> None:
+    _open(case)
+    if not what.strip():
+        raise CaseError("Say which evidence you asked for.")
+    await _audit(case, "evidence_requested", by, what.strip()[:1000])
+
+
+async def customer_resolution(
+    case: Case, action: str, by: Agent, *, amount: str = "", currency: str = "", note: str = ""
+) -> None:
+    """Refund, reship, store credit or escalation: the customer's track, never the case."""
+    _open(case)
+    if action not in CUSTOMER_ACTIONS:
+        raise CaseError("Choose refund, reship, store credit or escalation.")
+    if action in {"refund", "store_credit"} and not amount:
+        raise CaseError("A refund or store credit needs an amount.")
+    step = {"action": action, "amount": _amount(amount), "currency": currency.upper()[:3]}
+    track = case.customer_resolution or {"steps": []}
+    track["steps"] = [*track.get("steps", []), {**step, "at": utcnow().isoformat(), "by": by.email}]
+    track["state"] = "resolved" if action in CUSTOMER_DONE else "in_progress"
+    case.customer_resolution = track
+    await case.save(update_fields=["customer_resolution"])
+    await _audit(case, f"customer:{action}", by, note.strip()[:1000], **step)
+
+
+async def carrier_recovery(
+    case: Case,
+    step: str,
+    by: Agent,
+    *,
+    claim_number: str = "",
+    amount: str = "",
+    currency: str = "",
+    note: str = "",
+) -> None:
+    """Investigation, claim, follow-up, payout: the money and evidence track."""
+    _open(case)
+    if step not in CARRIER_STEPS:
+        raise CaseError("Choose a carrier recovery step.")
+    track = case.carrier_recovery or {"steps": []}
+    claim = claim_number.strip()[:64] or track.get("claim_number", "")
+    if step in {"claim_filed", "follow_up", "payout_received"} and not claim:
+        raise CaseError("Enter the carrier's claim number.")
+    if step in {"claim_filed", "payout_received"} and not amount:
+        raise CaseError("Enter the amount claimed or paid out.")
+    record = {"step": step, "amount": _amount(amount), "currency": currency.upper()[:3]}
+    track["steps"] = [
+        *track.get("steps", []),
+        {**record, "at": utcnow().isoformat(), "by": by.email},
+    ]
+    track["claim_number"] = claim
+    track["state"] = "closed" if step in CARRIER_DONE else "open"
+    case.carrier_recovery = track
+    await case.save(update_fields=["carrier_recovery"])
+    await _audit(case, f"carrier:{step}", by, note.strip()[:1000], claim_number=claim, **record)
+
+
+async def close(case: Case, code: str, by: Agent | None, note: str = "") -> None:
+    """Closing needs one of DESIGN.md's close codes: they are the prevention data."""
+    _open(case)
+    try:
+        close_code = CloseCode(code)
+    except ValueError:
+        raise CaseError("Choose a close code before closing the case.") from None
+    case.state, case.close_code, case.closed_at, case.open_key = (
+        CaseState.CLOSED,
+        close_code,
+        utcnow(),
+        None,
+    )
+    await case.save(update_fields=["state", "close_code", "closed_at", "open_key"])
+    await _audit(case, "closed", by, note.strip()[:1000], close_code=close_code.value)
+
+
+async def resolve_on_delivery(shipment: Shipment) -> int:
+    """A delivered scan ends the waiting cases: delay, stalled and no first scan."""
+    waiting = await Case.filter(
+        shipment_id=shipment.id,
+        state=CaseState.OPEN,
+        type__in=[E.DELAY, E.STALLED_IN_TRANSIT, E.NO_FIRST_SCAN],
+    )
+    for case in waiting:
+        await close(
+            case,
+            CloseCode.CARRIER_DELAY,
+            None,
+            "Resolved automatically: the carrier scanned the parcel as delivered.",
+        )
+    return len(waiting)
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    if case.state != CaseState.OPEN:
+        return False
+    if case.first_action_at is None:
+        return case.sla_due_at is not None and case.sla_due_at < now
+    return case.resolution_due_at is not None and case.resolution_due_at < now

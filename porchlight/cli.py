@@ -102,6 +102,16 @@ def seed_demo() -> None:
         click.echo(line)
 
 
+@main.command("sweep")
+def sweep() -> None:
+    """Run the exception sweep once and print what it opened."""
+    from porchlight.sweep import sweep as run
+
+    report = _with_db(run)
+    for line in report.lines():
+        click.echo(line)
+
+
 @main.command("create-brand")
 @click.argument("slug")
 @click.option("--name", required=True)

@@ -29,6 +29,7 @@ class ExceptionType(StrEnum):
     DELIVERED_NOT_RECEIVED = "delivered_not_received"
     DAMAGE_REPORTED = "damage_reported"
     RETURN_TO_SENDER = "return_to_sender"
+    DELAY = "delay"  # estimated delivery moved past the promised date
 
 
 class CaseState(StrEnum):

@@ -62,10 +62,10 @@ def bearer(key: str) -> dict[str, str]:
 
 def easypost_event(
     tracking_code: str,
-    details: list[tuple[str, str, datetime]],
+    details: list[tuple[str, str, datetime]] | list[tuple[str, str, datetime, str]],
     est_delivery: str | None = "2026-12-04T00:00:00Z",
 ) -> bytes:
-    """A tracker.updated Event; details are (status, message, time) in any order."""
+    """A tracker.updated Event; details are (status, message, time[, status_detail])."""
     body = {
         "object": "Event",
         "description": "tracker.updated",
@@ -86,7 +86,7 @@ def easypost_event(
                     "message": message,
                     "description": message,
                     "status": status,
-                    "status_detail": "status_update",
+                    "status_detail": sub[0] if sub else "status_update",
                     "datetime": when.isoformat().replace("+00:00", "Z"),
                     "source": "FedEx",
                     "tracking_location": {
@@ -97,7 +97,7 @@ def easypost_event(
                         "zip": "10115",
                     },
                 }
-                for status, message, when in details
+                for status, message, when, *sub in details
             ],
         },
     }

@@ -27,7 +27,8 @@ class Case(Model):
         "models.Agent", related_name="cases", null=True, on_delete=fields.SET_NULL
     )
     priority_flags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    sla_due_at = fields.DatetimeField(null=True)
+    sla_due_at = fields.DatetimeField(null=True)  # first response due
+    resolution_due_at = fields.DatetimeField(null=True)
     first_action_at = fields.DatetimeField(null=True)
     customer_resolution: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     carrier_recovery: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
@@ -39,7 +40,10 @@ class Case(Model):
 
     class Meta:
         table = "case"
-        indexes = (Index(fields=("brand_id", "state", "sla_due_at")),)
+        indexes = (
+            Index(fields=("brand_id", "state", "sla_due_at")),
+            Index(fields=("shipment_id", "type", "state")),
+        )
 
 
 class CaseEntry(Model):

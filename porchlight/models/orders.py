@@ -106,6 +106,7 @@ class Shipment(Model):
         indexes = (
             Index(fields=("tracking_number",)),
             Index(fields=("status", "last_event_at")),
+            Index(fields=("first_scan_at", "shipped_at")),
         )
 
 

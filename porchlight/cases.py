@@ -110,6 +110,7 @@ async def open_or_join(
                 priority_flags=flags,
                 sla_due_at=first_due,
                 resolution_due_at=resolution_due,
+                next_due_at=first_due,
                 open_key=open_key(shipment, type_),
             )
             await CaseEntry.create(case=case, **entry)
@@ -124,8 +125,8 @@ async def _audit(case: Case, kind: str, by: Agent | None, body: str = "", **data
     """Every change leaves an entry; the first agent action stops the first-response clock."""
     await CaseEntry.create(case=case, kind=kind, body=body, data=data, author=by)
     if by is not None and kind != "assigned" and case.first_action_at is None:
-        case.first_action_at = utcnow()
-        await case.save(update_fields=["first_action_at"])
+        case.first_action_at, case.next_due_at = utcnow(), case.resolution_due_at
+        await case.save(update_fields=["first_action_at", "next_due_at"])
 
 
 def _open(case: Case) -> None:
@@ -250,8 +251,11 @@ async def resolve_on_delivery(shipment: Shipment) -> int:
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
-    if case.state != CaseState.OPEN:
+    return case.state == CaseState.OPEN and case.next_due_at is not None and case.next_due_at < now
+
+
+def breached(case: Case, now: datetime) -> bool:
+    """First response late (or still missing past its due time): what the breach count counts."""
+    if case.sla_due_at is None:
         return False
-    if case.first_action_at is None:
-        return case.sla_due_at is not None and case.sla_due_at < now
-    return case.resolution_due_at is not None and case.resolution_due_at < now
+    return (case.first_action_at or now) > case.sla_due_at

@@ -18,6 +18,7 @@ from porchlight.db import database
 from porchlight.settings import Settings
 from porchlight.templating import THEMES_DIR
 from portal import hooks, messaging_hooks, ops, outbox
+from portal.agent import auth, case_page, queue
 from portal.api import orders, track
 from portal.api.openapi import openapi_route
 from portal.errors import http_error
@@ -54,6 +55,9 @@ def create_app(settings: Settings) -> Starlette:
         *messaging_hooks.routes,
         Mount("/api/v1", routes=api_routes),
         openapi_route(api_routes),
+        *auth.routes,
+        *queue.routes,
+        *case_page.routes,
         *lookup.routes,
         *order_page.routes,
         *preferences.routes,

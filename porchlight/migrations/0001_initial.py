@@ -184,6 +184,7 @@ class Migration(migrations.Migration):
                 ('priority_flags', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('sla_due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('resolution_due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('next_due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('first_action_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('customer_resolution', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('carrier_recovery', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
@@ -192,7 +193,7 @@ class Migration(migrations.Migration):
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('open_key', fields.CharField(null=True, unique=True, max_length=96)),
             ],
-            options={'table': 'case', 'app': 'models', 'indexes': [Index(fields=['brand_id', 'state', 'sla_due_at']), Index(fields=['shipment_id', 'type', 'state'])], 'pk_attr': 'id'},
+            options={'table': 'case', 'app': 'models', 'indexes': [Index(fields=['state', 'next_due_at']), Index(fields=['brand_id', 'state', 'next_due_at']), Index(fields=['shipment_id', 'type', 'state'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -29,6 +29,8 @@ class Case(Model):
     priority_flags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
     sla_due_at = fields.DatetimeField(null=True)  # first response due
     resolution_due_at = fields.DatetimeField(null=True)
+    # The deadline that matters now (first response, then resolution): what the queue sorts on.
+    next_due_at = fields.DatetimeField(null=True)
     first_action_at = fields.DatetimeField(null=True)
     customer_resolution: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     carrier_recovery: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
@@ -41,7 +43,8 @@ class Case(Model):
     class Meta:
         table = "case"
         indexes = (
-            Index(fields=("brand_id", "state", "sla_due_at")),
+            Index(fields=("state", "next_due_at")),
+            Index(fields=("brand_id", "state", "next_due_at")),
             Index(fields=("shipment_id", "type", "state")),
         )
 

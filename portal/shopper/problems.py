@@ -26,7 +26,7 @@ PROBLEM_TYPES = {
     "damaged": ExceptionType.DAMAGE_REPORTED,
     "missing_items": ExceptionType.DAMAGE_REPORTED,
     "not_received": ExceptionType.DELIVERED_NOT_RECEIVED,
-    "late": ExceptionType.STALLED_IN_TRANSIT,
+    "late": ExceptionType.DELAY,
 }
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

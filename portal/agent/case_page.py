@@ -1,0 +1,195 @@
+"""One case on one page: what the shopper saw, what we sent, what agents did, in one timeline;
+the ship-time evidence; and the actions of the two tracks, each audited."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from notifier.notifications import schedule
+from porchlight import cases, timeline
+from porchlight.cases import CaseError
+from porchlight.clock import utcnow
+from porchlight.enums import CloseCode, ExceptionType, Role, Trigger
+from porchlight.models import Agent, Case, CaseEntry, Notification, Order
+from porchlight.status_text import HEADLINE
+from portal.agent.queue import case_for, colleagues
+from portal.agent.session import agent_of, requires_agent
+from portal.csrf import checked_form
+from portal.rendering import render
+from portal.state import app_state
+
+# What "notify customer" sends for each exception: the notifier's own templates.
+NOTICE: dict[ExceptionType, Trigger] = {
+    ExceptionType.NO_FIRST_SCAN: Trigger.DELAY,
+    ExceptionType.STALLED_IN_TRANSIT: Trigger.DELAY,
+    ExceptionType.DELAY: Trigger.DELAY,
+    ExceptionType.FAILED_ATTEMPT: Trigger.FAILED_ATTEMPT,
+    ExceptionType.DELIVERED_NOT_RECEIVED: Trigger.EXCEPTION,
+    ExceptionType.DAMAGE_REPORTED: Trigger.EXCEPTION,
+    ExceptionType.RETURN_TO_SENDER: Trigger.RETURNING_TO_SENDER,
+}
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One line of the combined timeline."""
+
+    at: datetime
+    kind: str  # scan, message, action
+    title: str
+    body: str = ""
+    who: str = ""
+    data: dict[str, Any] | None = None
+
+
+def _place(location: dict[str, Any]) -> str:
+    return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
+
+
+async def _context(request: Request, case: Case) -> dict[str, Any]:
+    await case.fetch_related("shipment", "owner", "brand")
+    order = await Order.get(id=case.shipment.order_id).select_related("customer")  # type: ignore[attr-defined]
+    parcel = next(p for p in await timeline.parcels(order) if p.shipment.id == case.shipment.id)
+    sent = await Notification.filter(shipment_id=case.shipment.id).order_by("created_at")
+    entries = (
+        await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
+    )
+    moments = [
+        Moment(e.occurred_at, "scan", e.message or HEADLINE[e.status], _place(e.location))
+        for e in parcel.events
+    ]
+    moments += [
+        Moment(
+            n.sent_at or n.created_at,
+            "message",
+            f"{n.channel} · {n.trigger} · {n.status}",
+            n.subject or n.body or n.skip_reason,
+            n.recipient,
+        )
+        for n in sent
+    ]
+    moments += [
+        Moment(e.created_at, "action", e.kind, e.body, e.author.email if e.author else "", e.data)
+        for e in entries
+    ]
+    photos = [name for e in entries for name in (e.data or {}).get("photos", [])]
+    now = utcnow()
+    me = agent_of(request)
+    return {
+        "agent": me,
+        "case": case,
+        "order": order,
+        "shipment": case.shipment,
+        "parcel": parcel,
+        "moments": sorted(moments, key=lambda m: m.at, reverse=True),
+        "photos": photos,
+        "overdue": {case.id} if cases.is_overdue(case, now) else set(),
+        "breached": cases.breached(case, now),
+        "now": now,
+        "close_codes": list(CloseCode),
+        "customer_actions": cases.CUSTOMER_ACTIONS,
+        "carrier_steps": cases.CARRIER_STEPS,
+        "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
+        "notice_sent": await Notification.exists(
+            shipment_id=case.shipment.id, trigger=NOTICE[ExceptionType(case.type)]
+        ),
+    }
+
+
+@requires_agent()
+async def case_page(request: Request) -> Response:
+    case = await case_for(request)
+    return render(
+        request,
+        None,
+        "agent/case.html",
+        await _context(request, case),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> None:
+    trigger = NOTICE[ExceptionType(case.type)]
+    await case.fetch_related("shipment")
+    if await Notification.exists(shipment_id=case.shipment.id, trigger=trigger):
+        raise CaseError("The customer has already had this message for this parcel.")
+    order = await Order.get(id=case.shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
+    ctx = {"redis": app_state(request).arq, "settings": app_state(request).settings}
+    await schedule(ctx, case.shipment, order, trigger)
+    await CaseEntry.create(case=case, kind="customer_notified", body=trigger.value, author=by)
+
+
+Action = Callable[[Request, Case, FormData, Agent], Awaitable[None]]
+ACTIONS: dict[str, Action] = {
+    "note": lambda r, c, f, by: cases.add_note(c, str(f.get("text", "")), by),
+    "evidence": lambda r, c, f, by: cases.request_evidence(c, str(f.get("what", "")), by),
+    "customer": lambda r, c, f, by: cases.customer_resolution(
+        c,
+        str(f.get("action", "")),
+        by,
+        amount=str(f.get("amount", "")),
+        currency=str(f.get("currency", "")),
+        note=str(f.get("note", "")),
+    ),
+    "carrier": lambda r, c, f, by: cases.carrier_recovery(
+        c,
+        str(f.get("step", "")),
+        by,
+        claim_number=str(f.get("claim_number", "")),
+        amount=str(f.get("amount", "")),
+        currency=str(f.get("currency", "")),
+        note=str(f.get("note", "")),
+    ),
+    "close": lambda r, c, f, by: cases.close(
+        c, str(f.get("close_code", "")), by, str(f.get("note", ""))
+    ),
+    "notify": _notify,
+}
+
+
+@requires_agent()
+async def case_action(request: Request) -> Response:
+    case = await case_for(request)
+    action = ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise HTTPException(404)
+    form = await checked_form(request)
+    me = agent_of(request)
+    try:
+        await action(request, case, form, me)
+    except CaseError as exc:
+        context = await _context(request, await Case.get(id=case.id))
+        context["error"] = str(exc)
+        context["error_for"] = request.path_params["action"]
+        return render(request, None, "agent/case.html", context, status=422)
+    return RedirectResponse(f"/agent/cases/{case.id}#timeline", 303)
+
+
+@requires_agent()
+async def case_photo(request: Request) -> Response:
+    """A shopper's photo, to the agents of the case's brand only."""
+    case = await case_for(request)
+    name = request.path_params["name"]
+    known = await CaseEntry.filter(case=case).values_list("data", flat=True)
+    if not any(name in (data or {}).get("photos", []) for data in known):
+        raise HTTPException(404)
+    path = Path(app_state(request).settings.upload_dir) / str(case.shipment_id) / name  # type: ignore[attr-defined]
+    if not await anyio.Path(path).is_file():
+        raise HTTPException(404)
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+routes = [
+    Route("/agent/cases/{case_id:int}", case_page, methods=["GET"]),
+    Route("/agent/cases/{case_id:int}/photos/{name:str}", case_photo, methods=["GET"]),
+    Route("/agent/cases/{case_id:int}/{action:str}", case_action, methods=["POST"]),
+]

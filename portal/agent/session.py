@@ -1,0 +1,58 @@
+"""Who is signed in: the agent behind the session cookie, and the brands they may see."""
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import TypeVar
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from porchlight.enums import Role
+from porchlight.models import Agent
+
+SESSION_AGENT = "agent_id"
+RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
+
+
+async def signed_in(request: Request) -> Agent | None:
+    agent_id = request.session.get(SESSION_AGENT)
+    if not isinstance(agent_id, int):
+        return None
+    agent = await Agent.get_or_none(id=agent_id, active=True).prefetch_related("brands")
+    return agent
+
+
+def requires_agent(role: Role = Role.AGENT) -> Callable[[Endpoint], Endpoint]:
+    """Unauthenticated → the login page (then back); a lower role → 403."""
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            agent = await signed_in(request)
+            if agent is None:
+                if request.headers.get("hx-request") == "true":
+                    return Response(status_code=401, headers={"HX-Redirect": "/agent/login"})
+                back = quote(
+                    request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                )
+                return RedirectResponse(f"/agent/login?next={back}", 303)
+            if RANK[Role(agent.role)] < RANK[role]:
+                raise HTTPException(403, "Your role cannot do this.")
+            request.state.agent = agent
+            request.state.brand_ids = [b.id for b in agent.brands]
+            return await endpoint(request)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def agent_of(request: Request) -> Agent:
+    return request.state.agent  # type: ignore[no-any-return]
+
+
+def brand_ids(request: Request) -> list[int]:
+    return request.state.brand_ids  # type: ignore[no-any-return]

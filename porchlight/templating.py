@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
-from porchlight import i18n
+from porchlight import i18n, labels
 
 THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
 DEFAULT_THEME = "default"
@@ -35,6 +35,7 @@ def environment(theme: str, locale: str) -> Environment:
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
+    env.globals["labels"] = labels
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
     env.filters["datetime"] = lambda v, tz="UTC", fmt="medium": i18n.format_datetime(
         v, locale, tz, fmt

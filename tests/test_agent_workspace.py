@@ -63,7 +63,7 @@ async def test_an_agent_signs_in_sees_the_queue_and_signs_out(client):
     response = await sign_in(client, "agent@northwind.test")
     assert (response.status_code, response.headers["location"]) == (303, "/agent/")
     queue = await client.get("/agent/")
-    assert "A-1001" in queue.text and "failed_attempt" in queue.text
+    assert "A-1001" in queue.text and "Failed delivery attempt" in queue.text
     await client.post("/agent/logout", data={"csrf_token": csrf_from(queue.text)})
     assert (await client.get("/agent/")).status_code == 303
 

@@ -90,6 +90,7 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "order": order,
         "shipment": case.shipment,
         "parcel": parcel,
+        "headlines": HEADLINE,
         "moments": sorted(moments, key=lambda m: m.at, reverse=True),
         "photos": photos,
         "overdue": {case.id} if cases.is_overdue(case, now) else set(),

@@ -1,0 +1,69 @@
+"""Human names for the workspace's codes (exception types, flags, close codes, roles, audit
+entries), marked for translation; templates show `_(labels.exception[case.type])`."""
+
+from porchlight.enums import CloseCode, ExceptionType, PriorityFlag, Role
+from porchlight.status_text import N_
+
+exception = {
+    ExceptionType.NO_FIRST_SCAN: N_("No first scan"),
+    ExceptionType.STALLED_IN_TRANSIT: N_("Stalled in transit"),
+    ExceptionType.FAILED_ATTEMPT: N_("Failed delivery attempt"),
+    ExceptionType.DELIVERED_NOT_RECEIVED: N_("Delivered, not received"),
+    ExceptionType.DAMAGE_REPORTED: N_("Damage reported"),
+    ExceptionType.RETURN_TO_SENDER: N_("Return to sender"),
+    ExceptionType.DELAY: N_("Delayed past the promise"),
+}
+flag = {
+    PriorityFlag.HIGH_VALUE: N_("High value"),
+    PriorityFlag.FIRST_TIME_BUYER: N_("First-time buyer"),
+    PriorityFlag.VIP: N_("VIP"),
+    PriorityFlag.REPEAT_ISSUE: N_("Repeat lane or carrier issue"),
+}
+close_code = {
+    CloseCode.CARRIER_DELAY: N_("Carrier delay"),
+    CloseCode.WAREHOUSE_MISS: N_("Warehouse miss (late handoff)"),
+    CloseCode.ADDRESS_ISSUE: N_("Address issue"),
+    CloseCode.MISDELIVERY: N_("Misdelivery"),
+    CloseCode.DAMAGE: N_("Damage"),
+    CloseCode.FRAUD_SUSPECTED: N_("Fraud suspected"),
+    CloseCode.CUSTOMER_ERROR: N_("Customer error"),
+}
+role = {Role.AGENT: N_("Agent"), Role.LEAD: N_("Lead"), Role.ADMIN: N_("Admin")}
+state = {
+    "open": N_("Open"),
+    "closed": N_("Closed"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"),
+}
+step = {
+    "refund": N_("Refund"),
+    "reship": N_("Reship"),
+    "store_credit": N_("Store credit"),
+    "escalation": N_("Escalation"),
+    "investigation": N_("Investigation"),
+    "claim_filed": N_("Claim filed"),
+    "follow_up": N_("Follow-up"),
+    "payout_received": N_("Payout received"),
+    "claim_denied": N_("Claim denied"),
+}
+entry = {
+    "signal:rule": N_("Found by the sweep"),
+    "signal:carrier": N_("Carrier signal"),
+    "signal:shopper": N_("Reported by the shopper"),
+    "signal:agent": N_("Opened by an agent"),
+    "assigned": N_("Assigned"),
+    "note": N_("Note"),
+    "evidence_requested": N_("Evidence requested"),
+    "customer_notified": N_("Customer notified"),
+    "closed": N_("Closed"),
+    **{
+        f"customer:{k}": v
+        for k, v in step.items()
+        if k in {"refund", "reship", "store_credit", "escalation"}
+    },
+    **{
+        f"carrier:{k}": v
+        for k, v in step.items()
+        if k not in {"refund", "reship", "store_credit", "escalation"}
+    },
+}

@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/porchlight_test
 DEMO_REDIS_PORT ?= 6390
 DEMO_PORT ?= 8000
 
-.PHONY: help demo test test-sqlite test-postgres lint typecheck migrations extract catalogs clean
+.PHONY: help demo test test-sqlite test-postgres lint typecheck migrations extract catalogs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ test-postgres: $(STAMP)
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: $(STAMP) ## run the benchmarks in bench/
+	$(BIN)/python -m bench.notifier_drain
+	$(BIN)/python -m bench.workspace
 
 LANGS := de fr es nl
 PYBABEL := $(BIN)/pybabel

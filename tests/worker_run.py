@@ -21,7 +21,8 @@ async def run_worker(settings: Settings, arq_redis: ArqRedis) -> None:
     options = worker_settings(settings)
     options.pop("redis_settings")
     options["cron_jobs"] = []  # sweeps are called by the tests that exercise them
-    worker = Worker(**options, redis_pool=arq_redis, poll_delay=0.01, handle_signals=False)
+    options["poll_delay"] = 0.01
+    worker = Worker(**options, redis_pool=arq_redis, handle_signals=False)
     main = asyncio.create_task(worker.main())
     deadline = time.monotonic() + DEADLINE_S
     try:

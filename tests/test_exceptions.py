@@ -1,15 +1,17 @@
 """The exception engine: carrier signals open cases, silence is found by the sweep, each
 problem has one open case, and cases follow their rules."""
 
+import asyncio
+import os
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 from porchlight import cases
 from porchlight.business_hours import Calendar
-from porchlight.cli import main as cli
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.models import Agent, Case, CaseEntry, Shipment
 from porchlight.sweep import sweep
@@ -175,14 +177,21 @@ async def test_refunding_the_customer_does_not_close_the_case():
     assert (await Case.get(id=case.id)).state == "closed"
 
 
-async def test_the_sweep_command_prints_what_it_opened(settings, monkeypatch):
+async def test_the_sweep_command_prints_what_it_opened(settings):
     brand, _ = await a_brand()
     await an_order(brand, "A-1001", "TN1")
     await scans("TN1", "pre_transit", "in_transit", start=NOW - timedelta(days=5))
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    from porchlight import sweep as sweep_module
-
-    report = await sweep_module.sweep()
-    assert report.opened["stalled_in_transit"] == 1
-    assert CliRunner().invoke(cli, ["sweep", "--help"]).exit_code == 0
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": "x" * 40,
+        "REDIS_URL": settings.redis_url,
+    }
+    exe = Path(sys.executable).with_name("porchlight")
+    process = await asyncio.create_subprocess_exec(
+        str(exe), "sweep", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert "stalled_in_transit: opened 1, joined 0" in out.decode()
+    assert await Case.filter(type="stalled_in_transit").count() == 1

@@ -53,9 +53,10 @@ test-postgres: $(STAMP)
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is not reachable on 127.0.0.1:5432 (required on CI)"; exit 1; \
 	else echo "SKIPPED: PostgreSQL suite (nothing listens on 127.0.0.1:5432)"; fi
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy porchlight portal notifier bench
 
 bench: $(STAMP) ## run the benchmarks in bench/
 	$(BIN)/python -m bench.notifier_drain

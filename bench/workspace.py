@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
 
 from porchlight.agents import upsert_agent
 from porchlight.brands import create_brand
@@ -112,7 +113,7 @@ async def main(cases: int, shipments: int) -> dict[str, object]:
     url = os.environ.get("DATABASE_URL") or f"sqlite://{tempfile.mkdtemp()}/bench.sqlite3"
     settings = Settings(
         database_url=url,
-        secret_key="bench-" + secrets.token_urlsafe(32),
+        secret_key=SecretStr("bench-" + secrets.token_urlsafe(32)),
         redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     )
     await migrate(settings.database_url)

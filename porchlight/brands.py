@@ -32,7 +32,7 @@ async def create_brand(
             raise BrandError(f"brand {slug} exists already")
         taken = await BrandHost.filter(host__in=wanted).values_list("host", flat=True)
         if taken:
-            raise BrandError(f"host already serves another brand: {', '.join(taken)}")
+            raise BrandError(f"host already serves another brand: {', '.join(map(str, taken))}")
         brand = await Brand.create(slug=slug, name=name, theme=theme, default_locale=locale)
         await BrandHost.bulk_create([BrandHost(brand=brand, host=h) for h in wanted])
     return brand

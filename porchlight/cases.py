@@ -94,7 +94,12 @@ async def open_or_join(
     author: Agent | None = None,
 ) -> tuple[Case, bool]:
     """(case, opened): the unique open_key keeps two racing signals from opening two cases."""
-    entry = {"kind": f"signal:{source.value}", "body": body, "data": data or {}, "author": author}
+    entry: dict[str, Any] = {
+        "kind": f"signal:{source.value}",
+        "body": body,
+        "data": data or {},
+        "author": author,
+    }
     order = await Order.get(id=shipment.order_id).select_related("brand")  # type: ignore[attr-defined]
     brand = order.brand
     now = utcnow()

@@ -7,6 +7,7 @@ is found by porchlight.sweep. Thresholds are brand settings:
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from porchlight.derive import Change
 from porchlight.enums import Direction, ExceptionType
@@ -38,7 +39,7 @@ def from_carrier(change: Change) -> list[ExceptionType]:
     return []
 
 
-def _thresholds(brand: Brand) -> dict[str, object]:
+def _thresholds(brand: Brand) -> dict[str, Any]:
     value = brand.settings.get("exception_thresholds", {})
     return value if isinstance(value, dict) else {}
 
@@ -46,13 +47,13 @@ def _thresholds(brand: Brand) -> dict[str, object]:
 def no_first_scan_after(brand: Brand) -> timedelta:
     return timedelta(
         hours=float(_thresholds(brand).get("no_first_scan_hours", NO_FIRST_SCAN_HOURS))
-    )  # type: ignore[arg-type]
+    )
 
 
 def stalled_after(brand: Brand) -> dict[str, timedelta]:
     """Per carrier ("" is every other carrier)."""
     settings = _thresholds(brand)
-    default = float(settings.get("stalled_days", STALLED_DAYS))  # type: ignore[arg-type]
+    default = float(settings.get("stalled_days", STALLED_DAYS))
     by_carrier = settings.get("stalled_days_by_carrier", {})
     result = {"": timedelta(days=default)}
     if isinstance(by_carrier, dict):

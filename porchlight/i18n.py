@@ -70,4 +70,4 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
 
 def language_name(locale: str) -> str:
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    return (Locale.parse(locale).get_display_name(locale) or locale).capitalize()

@@ -1,6 +1,7 @@
 """Registering orders and parcels, idempotent on the brand's order number."""
 
 import secrets
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -29,7 +30,7 @@ async def upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
 async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
     async with in_transaction():
         customer = await _upsert_customer(brand, data.customer)
-        fields = {
+        fields: dict[str, Any] = {
             "customer": customer,
             "placed_at": data.placed_at,
             "promised_delivery_date": data.promised_delivery_date,

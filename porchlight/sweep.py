@@ -5,8 +5,11 @@ Every query is bounded (a window of recent shipments, on indexed columns, in bat
 run costs what is at risk now, not the size of the history."""
 
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from tortoise.queryset import QuerySet
 
 from porchlight import exception_rules
 from porchlight.cases import open_or_join
@@ -59,7 +62,7 @@ async def _open_each(
         (report.opened if opened else report.joined)[type_.value] += 1
 
 
-async def _batches(query):  # type: ignore[no-untyped-def]
+async def _batches(query: QuerySet[Shipment]) -> AsyncIterator[list[Shipment]]:
     last = 0
     while True:
         batch = await query.filter(id__gt=last).order_by("id").limit(BATCH)
@@ -67,6 +70,11 @@ async def _batches(query):  # type: ignore[no-untyped-def]
             return
         yield batch
         last = batch[-1].id
+
+
+def _past_promise(shipment: Shipment) -> bool:
+    estimate, promise = shipment.estimated_delivery, shipment.order.promised_delivery_date
+    return estimate is not None and promise is not None and estimate > promise
 
 
 async def sweep() -> SweepReport:
@@ -113,7 +121,7 @@ async def sweep() -> SweepReport:
             last_event_at__gte=now - LOOKBACK,
         ).select_related("order")
         async for batch in _batches(estimated):
-            late = [s for s in batch if s.estimated_delivery > s.order.promised_delivery_date]
+            late = [s for s in batch if _past_promise(s)]
             await _open_each(
                 report,
                 late,

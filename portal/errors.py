@@ -23,5 +23,5 @@ async def http_error(request: Request, exc: Exception) -> Response:
         "error.html",
         {"status": exc.status_code, "detail": exc.detail},
         status=exc.status_code,
-        headers=exc.headers,
+        headers=dict(exc.headers or {}),
     )

@@ -75,7 +75,7 @@ class ShippoAdapter:
         current = track.get("tracking_status")
         if current is not None:
             points.append(("data.tracking_status", obj(current, "data.tracking_status")))
-        events = {}
+        events: dict[str, NormalizedEvent] = {}
         for where, point in points:
             event = self._event(number, carrier, estimate, point, where)
             events.setdefault(event.fingerprint, event)  # the current status repeats the history

@@ -180,8 +180,8 @@ async def case_photo(request: Request) -> Response:
     """A shopper's photo, to the agents of the case's brand only."""
     case = await case_for(request)
     name = request.path_params["name"]
-    known = await CaseEntry.filter(case=case).values_list("data", flat=True)
-    if not any(name in (data or {}).get("photos", []) for data in known):
+    known: list[dict[str, Any]] = await CaseEntry.filter(case=case).values_list("data", flat=True)  # type: ignore[assignment]
+    if not any(name in data.get("photos", []) for data in known):
         raise HTTPException(404)
     path = Path(app_state(request).settings.upload_dir) / str(case.shipment_id) / name  # type: ignore[attr-defined]
     if not await anyio.Path(path).is_file():

@@ -121,15 +121,17 @@ async def assign(request: Request) -> Response:
     case = await case_for(request)
     form = await checked_form(request)
     target = str(form.get("agent_id", ""))
-    owner = me
+    owner: Agent | None = me
     if target and target != str(me.id):
         if me.role == Role.AGENT:
             raise HTTPException(403, "Only a lead can assign a case to someone else.")
         owner = await Agent.get_or_none(
-            id=int(target) if target.isdigit() else 0, active=True, brands__id=case.brand_id
+            id=int(target) if target.isdigit() else 0,
+            active=True,
+            brands__id=case.brand_id,  # type: ignore[attr-defined]
         )
-        if owner is None:
-            raise HTTPException(400, "Choose an agent who works for this brand.")
+    if owner is None:
+        raise HTTPException(400, "Choose an agent who works for this brand.")
     await cases.assign(case, owner, me)
     back = str(form.get("back", ""))
     return RedirectResponse(back if back.startswith("/agent/") else f"/agent/cases/{case.id}", 303)

@@ -1,6 +1,7 @@
 """`/api/openapi.json`: operations from the endpoints' docstrings, schemas from the pydantic
 models the endpoints really validate with and answer through."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
@@ -45,7 +46,7 @@ def _components() -> dict[str, Any]:
     }
 
 
-def openapi_document(api_routes: list[BaseRoute]) -> dict[str, Any]:
+def openapi_document(api_routes: Sequence[BaseRoute]) -> dict[str, Any]:
     generator = SchemaGenerator(
         {
             "openapi": "3.1.0",
@@ -55,10 +56,10 @@ def openapi_document(api_routes: list[BaseRoute]) -> dict[str, Any]:
             "components": _components(),
         }
     )
-    return generator.get_schema(routes=api_routes)
+    return generator.get_schema(routes=list(api_routes))
 
 
-def openapi_route(api_routes: list[BaseRoute]) -> Route:
+def openapi_route(api_routes: Sequence[BaseRoute]) -> Route:
     document = openapi_document(api_routes)
 
     async def endpoint(request: Request) -> Response:

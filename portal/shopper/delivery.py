@@ -55,7 +55,8 @@ async def request_delivery_change(request: Request) -> Response:
     kind = str(form.get("kind", ""))
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if kind not in enabled_options(brand) or shipment.status not in CHANGEABLE:
-        details, error = {}, _("This parcel can no longer be changed.")
+        details: dict[str, str] = {}
+        error = _("This parcel can no longer be changed.")
     else:
         details, error = _details(kind, fields, _)
     if error:

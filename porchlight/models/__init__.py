@@ -3,7 +3,7 @@
 from porchlight.models.auth import Agent, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
-from porchlight.models.contacts import Contact
+from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
 from porchlight.models.notifications import EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
@@ -22,6 +22,7 @@ __all__ = [
     "EmailSuppression",
     "Notification",
     "Order",
+    "PageViewDay",
     "Shipment",
     "ShipmentItem",
     "TrackingEvent",

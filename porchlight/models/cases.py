@@ -46,6 +46,8 @@ class Case(Model):
             Index(fields=("state", "next_due_at")),
             Index(fields=("brand_id", "state", "next_due_at")),
             Index(fields=("shipment_id", "type", "state")),
+            Index(fields=("brand_id", "opened_at")),
+            Index(fields=("brand_id", "closed_at")),
         )
 
 
@@ -66,3 +68,4 @@ class CaseEntry(Model):
 
     class Meta:
         table = "case_entry"
+        indexes = (Index(fields=("kind", "created_at")),)

@@ -107,6 +107,7 @@ class Shipment(Model):
             Index(fields=("tracking_number",)),
             Index(fields=("status", "last_event_at")),
             Index(fields=("first_scan_at", "shipped_at")),
+            Index(fields=("brand_id", "shipped_at")),
         )
 
 

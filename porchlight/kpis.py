@@ -1,0 +1,392 @@
+"""The weekly control loop's numbers, per brand, computed in the database.
+
+Weeks are ISO weeks (Monday 00:00 UTC to the next Monday). Each figure below is an aggregate
+query grouped by week or by a dimension; nothing loads rows into Python. The definitions
+(`KPIS`, `BREAKDOWNS`) are what the dashboard shows beside each chart, and what the tests pin
+down on a hand-made data set.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from tortoise import Tortoise
+
+from porchlight.clock import utcnow
+from porchlight.models import Brand
+
+ACTIVATION_HOURS_DEFAULT = 24  # brand setting "activation_hours"
+TOP_SKUS = 10
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    title: str
+    unit: str
+    definition: str
+
+
+KPIS: list[Kpi] = [
+    Kpi("shipments", "Outbound shipments", "count", "Outbound shipments by week shipped."),
+    Kpi(
+        "wismo_per_1000",
+        "WISMO contacts per 1,000 shipments",
+        "per 1,000",
+        "WISMO and WISMR contacts in the week × 1,000 ÷ outbound shipments shipped that week.",
+    ),
+    Kpi(
+        "refund_reship_rate",
+        "Refund or reship rate",
+        "%",
+        "Cases with a refund or reship recorded that week ÷ shipments shipped that week × 100.",
+    ),
+    Kpi(
+        "first_response_hours",
+        "Time to first response",
+        "hours",
+        "Mean hours from a case opening to its first agent action, by week opened "
+        "(cases not yet answered are left out).",
+    ),
+    Kpi(
+        "close_hours",
+        "Time to close",
+        "hours",
+        "Mean hours from opening to closing, for cases closed that week.",
+    ),
+    Kpi(
+        "activation_rate",
+        "On-time tracking activation",
+        "%",
+        "Shipments whose first carrier scan came within the brand's activation window "
+        "(24 h by default) of shipping ÷ shipments shipped that week × 100.",
+    ),
+    Kpi(
+        "exception_rate",
+        "Exception rate",
+        "%",
+        "Cases opened that week ÷ shipments shipped that week × 100.",
+    ),
+    Kpi(
+        "delay_coverage",
+        "Proactive coverage of delays",
+        "%",
+        "Delay cases opened that week whose customer got a delay message before any contact "
+        "about the order ÷ delay cases opened that week × 100.",
+    ),
+    Kpi(
+        "unresolved_age_hours",
+        "Average age of unresolved exceptions",
+        "hours",
+        "At the end of the week (or now, for this week): mean age of the cases still open.",
+    ),
+    Kpi(
+        "sla_breach_rate",
+        "SLA breach rate",
+        "%",
+        "Cases opened that week whose first response came after its due time, or is still "
+        "missing past it ÷ cases opened that week × 100.",
+    ),
+    Kpi("page_views", "Tracking page views", "count", "Tracking page views that week."),
+    Kpi(
+        "views_per_contact",
+        "Self-serve views per contact",
+        "ratio",
+        "Tracking page views ÷ WISMO and WISMR contacts, that week.",
+    ),
+]
+
+BREAKDOWNS: list[Kpi] = [
+    Kpi(
+        "dnr_by_lane",
+        "Delivered-not-received rate by lane",
+        "%",
+        "Delivered-not-received cases opened in the period ÷ shipments delivered in the "
+        "period, per lane, × 100.",
+    ),
+    Kpi(
+        "no_first_scan_by_node",
+        "No-first-scan rate by fulfilment node",
+        "%",
+        "No-first-scan cases opened in the period ÷ shipments shipped in the period, per "
+        "node, × 100.",
+    ),
+    Kpi(
+        "exceptions_by_node",
+        "Exception rate by fulfilment node",
+        "%",
+        "Cases of any type opened in the period ÷ shipments shipped in the period, per node, "
+        "× 100.",
+    ),
+    Kpi(
+        "damage_by_sku",
+        "Top SKUs by damage rate",
+        "%",
+        "Shipments carrying the SKU with a damage case opened in the period ÷ shipments "
+        "carrying the SKU shipped in the period × 100; the ten highest.",
+    ),
+    Kpi(
+        "close_codes",
+        "Close codes",
+        "count",
+        "Cases closed in the period, by close code: what to prevent next.",
+    ),
+]
+
+
+@dataclass
+class Report:
+    brand: Brand
+    weeks: list[date]
+    series: dict[str, list[float | None]] = field(default_factory=dict)
+    breakdowns: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.weeks[0], time(0), UTC)
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+class Sql:
+    """The two dialects' spellings of what the queries need."""
+
+    def __init__(self) -> None:
+        conn = Tortoise.get_connection("default")
+        self.conn = conn
+        self.sqlite = conn.capabilities.dialect == "sqlite"
+
+    def week(self, column: str) -> str:
+        if self.sqlite:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"(date_trunc('week', {column} AT TIME ZONE 'UTC'))::date"
+
+    def week_of_date(self, column: str) -> str:
+        if self.sqlite:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"(date_trunc('week', {column}))::date"
+
+    def hours(self, start: str, end: str) -> str:
+        if self.sqlite:
+            return f"((julianday({end}) - julianday({start})) * 24.0)"
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+    def moment(self) -> str:
+        """A datetime parameter used inside an expression (not just compared to a column)."""
+        return "?" if self.sqlite else "CAST(? AS timestamptz)"
+
+    def value(self, value: Any) -> Any:
+        """SQLite keeps datetimes as text in tortoise's format; compare like with like."""
+        if self.sqlite and isinstance(value, datetime):
+            return str(value.astimezone(UTC))
+        if self.sqlite and isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    async def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        if not self.sqlite:  # asyncpg numbers its placeholders
+            parts = query.split("?")
+            query = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+        return await self.conn.execute_query_dict(query, [self.value(p) for p in params])
+
+    async def by_week(self, query: str, params: Sequence[Any]) -> dict[date, float]:
+        """Rows of (week, n) → {monday: n}."""
+        result = {}
+        for row in await self.rows(query, params):
+            week = row["week"]
+            week = date.fromisoformat(week) if isinstance(week, str) else week
+            result[week] = float(row["n"]) if row["n"] is not None else 0.0
+        return result
+
+
+def _ratio(top: float | None, bottom: float | None, scale: float = 1.0) -> float | None:
+    if top is None or not bottom:
+        return None
+    return round(top * scale / bottom, 2)
+
+
+async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> Report:
+    now = now or utcnow()
+    mondays = [monday(now.date()) - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    report = Report(brand, mondays)
+    sql = Sql()
+    start, end = report.start, now
+    b = brand.id
+    w = sql.week
+
+    shipped = await sql.by_week(
+        f"SELECT {w('shipped_at')} AS week, COUNT(*) AS n FROM shipment "
+        "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
+        "GROUP BY week",
+        [b, start, end],
+    )
+    contacts = await sql.by_week(
+        f"SELECT {w('occurred_at')} AS week, COUNT(*) AS n FROM contact "
+        "WHERE brand_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY week",
+        [b, start, end],
+    )
+    refunds = await sql.by_week(
+        f"SELECT {w('e.created_at')} AS week, COUNT(DISTINCT e.case_id) AS n "
+        'FROM case_entry e JOIN "case" c ON c.id = e.case_id '
+        "WHERE c.brand_id = ? AND e.kind IN ('customer:refund', 'customer:reship') "
+        "AND e.created_at >= ? AND e.created_at < ? GROUP BY week",
+        [b, start, end],
+    )
+    first_response = await sql.by_week(
+        f"SELECT {w('opened_at')} AS week, "
+        f'AVG({sql.hours("opened_at", "first_action_at")}) AS n FROM "case" '
+        "WHERE brand_id = ? AND first_action_at IS NOT NULL AND opened_at >= ? AND opened_at < ? "
+        "GROUP BY week",
+        [b, start, end],
+    )
+    to_close = await sql.by_week(
+        f"SELECT {w('closed_at')} AS week, AVG({sql.hours('opened_at', 'closed_at')}) AS n "
+        'FROM "case" WHERE brand_id = ? AND closed_at >= ? AND closed_at < ? GROUP BY week',
+        [b, start, end],
+    )
+    window = float(brand.settings.get("activation_hours", ACTIVATION_HOURS_DEFAULT))
+    activated = await sql.by_week(
+        f"SELECT {w('shipped_at')} AS week, COUNT(*) AS n FROM shipment "
+        "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
+        f"AND first_scan_at IS NOT NULL AND {sql.hours('shipped_at', 'first_scan_at')} <= ? "
+        "GROUP BY week",
+        [b, start, end, window],
+    )
+    opened = await sql.by_week(
+        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
+        "WHERE brand_id = ? AND opened_at >= ? AND opened_at < ? GROUP BY week",
+        [b, start, end],
+    )
+    breached = await sql.by_week(
+        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
+        "WHERE brand_id = ? AND opened_at >= ? AND opened_at < ? AND ("
+        "first_action_at > sla_due_at OR (first_action_at IS NULL AND sla_due_at < ?)) "
+        "GROUP BY week",
+        [b, start, end, now],
+    )
+    delays = await sql.by_week(
+        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
+        "WHERE brand_id = ? AND type = 'delay' AND opened_at >= ? AND opened_at < ? "
+        "GROUP BY week",
+        [b, start, end],
+    )
+    covered = await sql.by_week(
+        f'SELECT {w("c.opened_at")} AS week, COUNT(*) AS n FROM "case" c '
+        "JOIN shipment s ON s.id = c.shipment_id "
+        "WHERE c.brand_id = ? AND c.type = 'delay' AND c.opened_at >= ? AND c.opened_at < ? "
+        "AND EXISTS (SELECT 1 FROM notification n WHERE n.shipment_id = c.shipment_id "
+        "AND n.trigger = 'delay' AND n.sent_at IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM contact k WHERE k.order_id = s.order_id "
+        "AND k.occurred_at < n.sent_at)) "
+        "GROUP BY week",
+        [b, start, end],
+    )
+    views = await sql.by_week(
+        f"SELECT {sql.week_of_date('day')} AS week, SUM(views) AS n FROM page_view_day "
+        "WHERE brand_id = ? AND day >= ? AND day <= ? GROUP BY week",
+        [b, start.date(), end.date()],
+    )
+    ages: dict[date, float] = {}
+    for week in mondays:
+        as_of = min(datetime.combine(week + timedelta(weeks=1), time(0), UTC), now)
+        [row] = await sql.rows(
+            f'SELECT AVG({sql.hours("opened_at", sql.moment())}) AS n FROM "case" '
+            "WHERE brand_id = ? AND opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)",
+            [as_of, b, as_of, as_of],
+        )
+        if row["n"] is not None:
+            ages[week] = round(float(row["n"]), 2)
+
+    def series(values: dict[date, float]) -> list[float | None]:
+        return [values.get(week, 0.0) for week in mondays]
+
+    report.series = {
+        "shipments": series(shipped),
+        "wismo_per_1000": [_ratio(contacts.get(m, 0.0), shipped.get(m), 1000) for m in mondays],
+        "refund_reship_rate": [_ratio(refunds.get(m, 0.0), shipped.get(m), 100) for m in mondays],
+        "first_response_hours": [_round(first_response.get(m)) for m in mondays],
+        "close_hours": [_round(to_close.get(m)) for m in mondays],
+        "activation_rate": [_ratio(activated.get(m, 0.0), shipped.get(m), 100) for m in mondays],
+        "exception_rate": [_ratio(opened.get(m, 0.0), shipped.get(m), 100) for m in mondays],
+        "delay_coverage": [_ratio(covered.get(m, 0.0), delays.get(m), 100) for m in mondays],
+        "unresolved_age_hours": [ages.get(m) for m in mondays],
+        "sla_breach_rate": [_ratio(breached.get(m, 0.0), opened.get(m), 100) for m in mondays],
+        "page_views": series(views),
+        "views_per_contact": [_ratio(views.get(m, 0.0), contacts.get(m)) for m in mondays],
+    }
+    report.breakdowns = await _breakdowns(sql, b, start, end)
+    return report
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
+async def _rates(
+    sql: Sql, top: str, bottom: str, params: list[Any]
+) -> list[tuple[str, float, int]]:
+    """(label, rate %, denominator) from two (label, n) queries, highest rate first."""
+    tops = {r["label"]: int(r["n"]) for r in await sql.rows(top, params)}
+    bottoms = {r["label"]: int(r["n"]) for r in await sql.rows(bottom, params)}
+    rows = [
+        (label or "—", round(tops.get(label, 0) * 100 / n, 2), n)
+        for label, n in bottoms.items()
+        if n
+    ]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+async def _breakdowns(
+    sql: Sql, brand_id: int, start: datetime, end: datetime
+) -> dict[str, list[tuple[str, float, int]]]:
+    p = [brand_id, start, end]
+    shipped_by_node = (
+        "SELECT fulfilment_node AS label, COUNT(*) AS n FROM shipment WHERE brand_id = ? "
+        "AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? GROUP BY fulfilment_node"
+    )
+
+    def cases_by(column: str, where: str = "") -> str:
+        return (
+            f'SELECT s.{column} AS label, COUNT(*) AS n FROM "case" c '
+            "JOIN shipment s ON s.id = c.shipment_id "
+            f"WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? {where} "
+            f"GROUP BY s.{column}"
+        )
+
+    delivered_by_lane = (
+        "SELECT lane AS label, COUNT(*) AS n FROM shipment WHERE brand_id = ? "
+        "AND delivered_at >= ? AND delivered_at < ? GROUP BY lane"
+    )
+    damaged_skus = (
+        'SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM "case" c '
+        "JOIN shipment_item i ON i.shipment_id = c.shipment_id "
+        "WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? "
+        "AND c.type = 'damage_reported' GROUP BY i.sku"
+    )
+    shipped_skus = (
+        "SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM shipment s "
+        "JOIN shipment_item i ON i.shipment_id = s.id WHERE s.brand_id = ? "
+        "AND s.shipped_at >= ? AND s.shipped_at < ? GROUP BY i.sku"
+    )
+    codes = await sql.rows(
+        'SELECT close_code AS label, COUNT(*) AS n FROM "case" WHERE brand_id = ? '
+        "AND closed_at >= ? AND closed_at < ? AND close_code IS NOT NULL GROUP BY close_code "
+        "ORDER BY n DESC, close_code",
+        p,
+    )
+    return {
+        "dnr_by_lane": await _rates(
+            sql, cases_by("lane", "AND c.type = 'delivered_not_received'"), delivered_by_lane, p
+        ),
+        "no_first_scan_by_node": await _rates(
+            sql, cases_by("fulfilment_node", "AND c.type = 'no_first_scan'"), shipped_by_node, p
+        ),
+        "exceptions_by_node": await _rates(sql, cases_by("fulfilment_node"), shipped_by_node, p),
+        "damage_by_sku": [
+            row for row in await _rates(sql, damaged_skus, shipped_skus, p) if row[1] > 0
+        ][:TOP_SKUS],
+        "close_codes": [(str(r["label"]), float(r["n"]), int(r["n"])) for r in codes],
+    }

@@ -102,6 +102,44 @@ def seed_demo() -> None:
         click.echo(line)
 
 
+@main.command("import-contacts")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--brand", "slug", required=True, help="the brand the contacts belong to")
+def import_contacts(csv_file: Any, slug: str) -> None:
+    """Import historical WISMO/WISMR contacts from CSV.
+
+    Columns: occurred_at, channel, reason (wismo|wismr), order_number, external_id. Bad rows are
+    reported by line and skipped; the good ones are stored (once each, by external_id)."""
+    from porchlight.contacts import RowError, read_csv, record_contact
+    from porchlight.models import Brand
+
+    lines = csv_file.readlines()
+
+    async def work() -> tuple[int, int, list[RowError]]:
+        brand = await Brand.get_or_none(slug=slug)
+        if brand is None:
+            raise click.ClickException(f"no such brand: {slug}")
+        created = repeated = 0
+        errors: list[RowError] = []
+        with click.progressbar(
+            read_csv(iter(lines)), length=max(len(lines) - 1, 0), label="importing contacts"
+        ) as rows:
+            for _line, row in rows:
+                if isinstance(row, RowError):
+                    errors.append(row)
+                    continue
+                _, new = await record_contact(brand, row)
+                created, repeated = created + new, repeated + (not new)
+        return created, repeated, errors
+
+    created, repeated, errors = _with_db(work)
+    click.echo(f"{created} contacts imported, {repeated} already there, {len(errors)} rows refused")
+    for problem in errors:
+        click.echo(f"line {problem.line}: {problem.message}", err=True)
+    if errors:
+        sys.exit(1)
+
+
 @main.command("sweep")
 def sweep() -> None:
     """Run the exception sweep once and print what it opened."""

@@ -46,6 +46,12 @@ step = {
     "payout_received": N_("Payout received"),
     "claim_denied": N_("Claim denied"),
 }
+contact_channel = {
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "chat": N_("Chat"),
+    "social": N_("Social media"),
+}
 entry = {
     "signal:rule": N_("Found by the sweep"),
     "signal:carrier": N_("Carrier signal"),
@@ -55,6 +61,7 @@ entry = {
     "note": N_("Note"),
     "evidence_requested": N_("Evidence requested"),
     "customer_notified": N_("Customer notified"),
+    "contact_logged": N_("Contact logged"),
     "closed": N_("Closed"),
     **{
         f"customer:{k}": v

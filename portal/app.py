@@ -19,7 +19,7 @@ from porchlight.settings import Settings
 from porchlight.templating import THEMES_DIR
 from portal import hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, queue
-from portal.api import orders, track
+from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.errors import http_error
 from portal.request_log import RequestLog
@@ -48,7 +48,7 @@ def create_app(settings: Settings) -> Starlette:
             finally:
                 await arq.aclose()
 
-    api_routes = [*orders.routes, *track.routes]
+    api_routes = [*orders.routes, *track.routes, *contacts.routes]
     routes = [
         *ops.routes,
         *hooks.routes,

@@ -18,7 +18,8 @@ from notifier.notifications import schedule
 from porchlight import cases, timeline
 from porchlight.cases import CaseError
 from porchlight.clock import utcnow
-from porchlight.enums import CloseCode, ExceptionType, Role, Trigger
+from porchlight.contacts import ContactIn, record_contact
+from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
 from porchlight.status_text import HEADLINE
 from portal.agent.queue import case_for, colleagues
@@ -97,6 +98,7 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "breached": cases.breached(case, now),
         "now": now,
         "close_codes": list(CloseCode),
+        "contact_channels": CONTACT_CHANNELS,
         "customer_actions": cases.CUSTOMER_ACTIONS,
         "carrier_steps": cases.CARRIER_STEPS,
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
@@ -129,6 +131,23 @@ async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> No
     await CaseEntry.create(case=case, kind="customer_notified", body=trigger.value, author=by)
 
 
+CONTACT_CHANNELS = ("phone", "email", "chat", "social")
+
+
+async def _log_contact(request: Request, case: Case, form: FormData, by: Agent) -> None:
+    """The shopper called or wrote about this parcel: it counts toward the contact rate."""
+    channel = str(form.get("channel", ""))
+    if channel not in CONTACT_CHANNELS:
+        raise CaseError("Choose how the customer got in touch.")
+    await case.fetch_related("shipment__order", "brand")
+    reason = (
+        ContactReason.WISMR if case.shipment.direction == Direction.RETURN else ContactReason.WISMO
+    )
+    data = ContactIn(channel=channel, reason=reason, order_number=case.shipment.order.number)
+    await record_contact(case.brand, data, case=case, agent=by)
+    await CaseEntry.create(case=case, kind="contact_logged", body=channel, author=by)
+
+
 Action = Callable[[Request, Case, FormData, Agent], Awaitable[None]]
 ACTIONS: dict[str, Action] = {
     "note": lambda r, c, f, by: cases.add_note(c, str(f.get("text", "")), by),
@@ -154,6 +173,7 @@ ACTIONS: dict[str, Action] = {
         c, str(f.get("close_code", "")), by, str(f.get("note", ""))
     ),
     "notify": _notify,
+    "contact": _log_contact,
 }
 
 

@@ -10,7 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
+from porchlight.contacts import ContactIn
 from porchlight.order_payload import OrderIn, ShipmentIn
+from portal.api.contacts import ContactOut
 from portal.api.schemas import ErrorOut, OrderOut, TrackOut
 
 
@@ -24,6 +26,8 @@ def _components() -> dict[str, Any]:
         [
             (OrderIn, "validation"),
             (ShipmentIn, "validation"),
+            (ContactIn, "validation"),
+            (ContactOut, "serialization"),
             (OrderOut, "serialization"),
             (TrackOut, "serialization"),
             (ErrorOut, "serialization"),
@@ -35,6 +39,7 @@ def _components() -> dict[str, Any]:
         "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
         "responses": {
             "Order": _answer("The order as stored", "OrderOut"),
+            "Contact": _answer("The contact as stored", "ContactOut"),
             "Track": _answer("A short status", "TrackOut"),
             "BadRequest": _answer("The body is not JSON"),
             "Unauthorized": _answer("Missing or invalid API key"),

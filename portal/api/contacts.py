@@ -1,0 +1,48 @@
+"""`/api/v1/contacts`: help desks and chatbots report WISMO/WISMR contacts as they happen."""
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from porchlight.contacts import ContactIn, record_contact
+from porchlight.models import Brand
+from portal.api.auth import requires_api_key
+from portal.api.payload import payload, respond
+
+
+class ContactOut(BaseModel):
+    id: int
+    external_id: str | None
+    order_found: bool
+
+
+@requires_api_key
+async def post_contact(request: Request, brand: Brand) -> Response:
+    """
+    summary: Record a WISMO or WISMR contact
+    description: Idempotent on external_id. An unknown order number is stored unlinked.
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/ContactIn'}}}
+    responses:
+      200: {$ref: '#/components/responses/Contact'}
+      201: {$ref: '#/components/responses/Contact'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    data = await payload(request, ContactIn)
+    if isinstance(data, Response):
+        return data
+    contact, created = await record_contact(brand, data)
+    document = ContactOut(
+        id=contact.id,
+        external_id=contact.external_id,
+        order_found=contact.order_id is not None,  # type: ignore[attr-defined]
+    )
+    return respond(document, 201 if created else 200)
+
+
+routes = [Route("/contacts", post_contact, methods=["POST"])]

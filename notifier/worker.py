@@ -9,6 +9,7 @@ from arq.connections import RedisSettings
 
 from notifier import notifications, retailer_webhooks, tracking
 from notifier.exception_sweep import exception_sweep
+from porchlight import page_views
 from porchlight.db import database
 from porchlight.jobs import DELIVER_NOTIFICATION
 from porchlight.logs import correlation_id
@@ -35,6 +36,10 @@ POLL_DELAY = 0.05
 MAX_JOBS = 20
 
 
+async def flush_page_views(ctx: dict[str, Any]) -> int:
+    return await page_views.flush(ctx["redis"])
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for arq's Worker, built from our settings (tests call this too)."""
     return {
@@ -53,6 +58,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.shipped_after_grace, minute=set(range(4, 60, 10))),
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
+            cron(flush_page_views, minute=set(range(3, 60, 5))),
         ],
         # arq's 0.5 s default refills free job slots only twice a second, which caps a worker at
         # about max_jobs / poll_delay = 20 jobs/s whatever the jobs cost (bench/notifier_drain).

@@ -17,7 +17,7 @@ from porchlight.models import (
     Shipment,
     ShipmentItem,
 )
-from tests.factories import a_brand
+from tests.factories import a_brand, an_order
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a Wednesday: weeks of Nov 16 and Nov 23
 
@@ -163,3 +163,18 @@ async def test_another_brands_data_never_counts(data_set):
     assert report.series["shipments"] == [0, 0]
     assert report.series["wismo_per_1000"] == [None, None]
     assert all(rows == [] for rows in report.breakdowns.values())
+
+
+async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(client, arq_redis):
+    from porchlight.page_views import flush
+
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    for _ in range(3):
+        assert (await client.get(f"/o/{order.access_token}")).status_code == 200
+    assert await flush(arq_redis) == 3
+    assert await flush(arq_redis) == 0
+    await client.get(f"/o/{order.access_token}")
+    assert await flush(arq_redis) == 1
+    [row] = await PageViewDay.filter(brand=brand)
+    assert row.views == 4

@@ -15,6 +15,7 @@ from tortoise import Tortoise
 
 from porchlight.clock import utcnow
 from porchlight.models import Brand
+from porchlight.status_text import N_
 
 ACTIVATION_HOURS_DEFAULT = 24  # brand setting "activation_hours"
 TOP_SKUS = 10
@@ -29,108 +30,129 @@ class Kpi:
 
 
 KPIS: list[Kpi] = [
-    Kpi("shipments", "Outbound shipments", "count", "Outbound shipments by week shipped."),
+    Kpi(
+        "shipments",
+        N_("Outbound shipments"),
+        N_("count"),
+        N_("Outbound shipments by week shipped."),
+    ),
     Kpi(
         "wismo_per_1000",
-        "WISMO contacts per 1,000 shipments",
-        "per 1,000",
-        "WISMO and WISMR contacts in the week × 1,000 ÷ outbound shipments shipped that week.",
+        N_("WISMO contacts per 1,000 shipments"),
+        N_("per 1,000"),
+        N_("WISMO and WISMR contacts in the week × 1,000 ÷ outbound shipments shipped that week."),
     ),
     Kpi(
         "refund_reship_rate",
-        "Refund or reship rate",
+        N_("Refund or reship rate"),
         "%",
-        "Cases with a refund or reship recorded that week ÷ shipments shipped that week × 100.",
+        N_("Cases with a refund or reship recorded that week ÷ shipments shipped that week × 100."),
     ),
     Kpi(
         "first_response_hours",
-        "Time to first response",
-        "hours",
-        "Mean hours from a case opening to its first agent action, by week opened "
-        "(cases not yet answered are left out).",
+        N_("Time to first response"),
+        N_("hours"),
+        N_(
+            "Mean hours from a case opening to its first agent action, by week opened "
+            "(cases not yet answered are left out)."
+        ),
     ),
     Kpi(
         "close_hours",
-        "Time to close",
-        "hours",
-        "Mean hours from opening to closing, for cases closed that week.",
+        N_("Time to close"),
+        N_("hours"),
+        N_("Mean hours from opening to closing, for cases closed that week."),
     ),
     Kpi(
         "activation_rate",
-        "On-time tracking activation",
+        N_("On-time tracking activation"),
         "%",
-        "Shipments whose first carrier scan came within the brand's activation window "
-        "(24 h by default) of shipping ÷ shipments shipped that week × 100.",
+        N_(
+            "Shipments whose first carrier scan came within the brand's activation window "
+            "(24 h by default) of shipping ÷ shipments shipped that week × 100."
+        ),
     ),
     Kpi(
         "exception_rate",
-        "Exception rate",
+        N_("Exception rate"),
         "%",
-        "Cases opened that week ÷ shipments shipped that week × 100.",
+        N_("Cases opened that week ÷ shipments shipped that week × 100."),
     ),
     Kpi(
         "delay_coverage",
-        "Proactive coverage of delays",
+        N_("Proactive coverage of delays"),
         "%",
-        "Delay cases opened that week whose customer got a delay message before any contact "
-        "about the order ÷ delay cases opened that week × 100.",
+        N_(
+            "Delay cases opened that week whose customer got a delay message before any contact "
+            "about the order ÷ delay cases opened that week × 100."
+        ),
     ),
     Kpi(
         "unresolved_age_hours",
-        "Average age of unresolved exceptions",
-        "hours",
-        "At the end of the week (or now, for this week): mean age of the cases still open.",
+        N_("Average age of unresolved exceptions"),
+        N_("hours"),
+        N_("At the end of the week (or now, for this week): mean age of the cases still open."),
     ),
     Kpi(
         "sla_breach_rate",
-        "SLA breach rate",
+        N_("SLA breach rate"),
         "%",
-        "Cases opened that week whose first response came after its due time, or is still "
-        "missing past it ÷ cases opened that week × 100.",
+        N_(
+            "Cases opened that week whose first response came after its due time, or is still "
+            "missing past it ÷ cases opened that week × 100."
+        ),
     ),
-    Kpi("page_views", "Tracking page views", "count", "Tracking page views that week."),
+    Kpi("page_views", N_("Tracking page views"), N_("count"), N_("Tracking page views that week.")),
     Kpi(
         "views_per_contact",
-        "Self-serve views per contact",
-        "ratio",
-        "Tracking page views ÷ WISMO and WISMR contacts, that week.",
+        N_("Self-serve views per contact"),
+        N_("ratio"),
+        N_("Tracking page views ÷ WISMO and WISMR contacts, that week."),
     ),
 ]
 
 BREAKDOWNS: list[Kpi] = [
     Kpi(
         "dnr_by_lane",
-        "Delivered-not-received rate by lane",
+        N_("Delivered-not-received rate by lane"),
         "%",
-        "Delivered-not-received cases opened in the period ÷ shipments delivered in the "
-        "period, per lane, × 100.",
+        N_(
+            "Delivered-not-received cases opened in the period ÷ shipments delivered in the "
+            "period, per lane, × 100."
+        ),
     ),
     Kpi(
         "no_first_scan_by_node",
-        "No-first-scan rate by fulfilment node",
+        N_("No-first-scan rate by fulfilment node"),
         "%",
-        "No-first-scan cases opened in the period ÷ shipments shipped in the period, per "
-        "node, × 100.",
+        N_(
+            "No-first-scan cases opened in the period ÷ shipments shipped in the period, per "
+            "node, × 100."
+        ),
     ),
     Kpi(
         "exceptions_by_node",
-        "Exception rate by fulfilment node",
+        N_("Exception rate by fulfilment node"),
         "%",
-        "Cases of any type opened in the period ÷ shipments shipped in the period, per node, "
-        "× 100.",
+        N_(
+            "Cases of any type opened in the period ÷ shipments shipped in the period, per node, "
+            "× 100."
+        ),
     ),
     Kpi(
         "damage_by_sku",
-        "Top SKUs by damage rate",
+        N_("Top SKUs by damage rate"),
         "%",
-        "Shipments carrying the SKU with a damage case opened in the period ÷ shipments "
-        "carrying the SKU shipped in the period × 100; the ten highest.",
+        N_(
+            "Shipments carrying the SKU with a damage case opened in the period ÷ shipments "
+            "carrying the SKU shipped in the period × 100; the ten highest."
+        ),
     ),
     Kpi(
         "close_codes",
-        "Close codes",
-        "count",
-        "Cases closed in the period, by close code: what to prevent next.",
+        N_("Close codes"),
+        N_("count"),
+        N_("Cases closed in the period, by close code: what to prevent next."),
     ),
 ]
 

@@ -18,7 +18,7 @@ from porchlight.db import database
 from porchlight.settings import Settings
 from porchlight.templating import THEMES_DIR
 from portal import hooks, messaging_hooks, ops, outbox
-from portal.agent import auth, case_page, queue
+from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.errors import http_error
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Starlette:
         *auth.routes,
         *queue.routes,
         *case_page.routes,
+        *kpi_page.routes,
         *lookup.routes,
         *order_page.routes,
         *preferences.routes,

@@ -1,0 +1,87 @@
+"""The ops lead's weekly page: every KPI as a chart with its table and definition, and the
+same numbers as CSV."""
+
+import csv
+import io
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from porchlight import kpis
+from porchlight.enums import Role
+from porchlight.models import Brand
+from portal.agent.charts import bar_chart, line_chart
+from portal.agent.session import agent_of, brand_ids, requires_agent
+from portal.rendering import render
+
+WEEK_CHOICES = (4, 8, 13, 26, 52)
+
+
+async def _report(request: Request) -> tuple[kpis.Report, list[Brand], int]:
+    brands = await Brand.filter(id__in=brand_ids(request)).order_by("name")
+    if not brands:
+        raise HTTPException(404)
+    wanted = request.query_params.get("brand", brands[0].slug)
+    brand = next((b for b in brands if b.slug == wanted), None)
+    if brand is None:
+        raise HTTPException(404)
+    raw = request.query_params.get("weeks", "8")
+    weeks = int(raw) if raw.isdigit() and int(raw) in WEEK_CHOICES else 8
+    return await kpis.weekly(brand, weeks), brands, weeks
+
+
+@requires_agent(Role.LEAD)
+async def kpi_page(request: Request) -> Response:
+    report, brands, weeks = await _report(request)
+    labels = [w.strftime("%d %b") for w in report.weeks]
+    charts = [
+        (kpi, line_chart(report.series[kpi.key], labels), report.series[kpi.key])
+        for kpi in kpis.KPIS
+    ]
+    bars = [
+        (kpi, *bar_chart(report.breakdowns[kpi.key]), report.breakdowns[kpi.key])
+        for kpi in kpis.BREAKDOWNS
+    ]
+    context = {
+        "agent": agent_of(request),
+        "report": report,
+        "brands": brands,
+        "weeks": weeks,
+        "week_choices": WEEK_CHOICES,
+        "week_labels": labels,
+        "charts": charts,
+        "bars": bars,
+    }
+    return render(request, None, "agent/kpis.html", context, headers={"Cache-Control": "no-store"})
+
+
+@requires_agent(Role.LEAD)
+async def kpi_csv(request: Request) -> Response:
+    """One row per figure: kpi, period (a week's Monday or "period"), label, value, base."""
+    report, _, _ = await _report(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["brand", "kpi", "unit", "week", "label", "value", "base"])
+    for kpi in kpis.KPIS:
+        for week, value in zip(report.weeks, report.series[kpi.key], strict=True):
+            writer.writerow([report.brand.slug, kpi.key, kpi.unit, week.isoformat(), "", value, ""])
+    for kpi in kpis.BREAKDOWNS:
+        for label, value, base in report.breakdowns[kpi.key]:
+            writer.writerow([report.brand.slug, kpi.key, kpi.unit, "period", label, value, base])
+    name = f"porchlight-kpis-{report.brand.slug}-{report.weeks[-1].isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+routes = [
+    Route("/agent/kpis", kpi_page, methods=["GET"]),
+    Route("/agent/kpis.csv", kpi_csv, methods=["GET"]),
+]

@@ -1,0 +1,43 @@
+"""The ops lead's page: charts with tables and definitions, a CSV of every figure, leads only."""
+
+import csv
+import io
+
+from tests.test_agent_workspace import an_agent, signed_in_token
+from tests.test_kpis import data_set  # noqa: F401 - the hand-made data set fixture
+
+
+async def test_a_lead_sees_every_kpi_as_a_chart_with_its_table(client, data_set):  # noqa: F811
+    await an_agent("lee@northwind.test", role="lead")
+    await signed_in_token(client, "lee@northwind.test")
+    page = await client.get("/agent/kpis?weeks=4")
+    assert page.status_code == 200
+    assert page.text.count('<svg viewBox="0 0 640 180" role="img"') == 12
+    assert page.text.count('class="kpi-table"') == 17
+    assert "WISMO contacts per 1,000 shipments" in page.text
+    assert "Delivered-not-received rate by lane" in page.text
+    assert "Warehouse miss (late handoff)" in page.text
+
+
+async def test_the_csv_holds_every_figure(client, data_set):  # noqa: F811
+    await an_agent("lee@northwind.test", role="lead")
+    await signed_in_token(client, "lee@northwind.test")
+    response = await client.get("/agent/kpis.csv?weeks=4")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    weekly_rows = [r for r in rows if r["week"] != "period"]
+    assert len(weekly_rows) == 12 * 4
+    assert {r["kpi"] for r in rows if r["week"] == "period"} == {
+        "dnr_by_lane",
+        "no_first_scan_by_node",
+        "exceptions_by_node",
+        "damage_by_sku",
+        "close_codes",
+    }
+
+
+async def test_an_agent_cannot_open_the_kpis(client, data_set):  # noqa: F811
+    await an_agent()
+    await signed_in_token(client, "agent@northwind.test")
+    assert (await client.get("/agent/kpis")).status_code == 403
+    assert (await client.get("/agent/kpis.csv")).status_code == 403

@@ -300,7 +300,7 @@ async def _render(
     rendered = render_message(trigger, brand.theme, locale, {**context, "subject": ""})
     email = row.channel == Channel.EMAIL
     return Outgoing(
-        notification_id=row.id,
+        reference=f"{row.id:08d}",
         kind=Channel(row.channel),
         to=row.recipient,
         subject=rendered.subject if email else "",

@@ -8,6 +8,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from notifier import notifications, retailer_webhooks, tracking
+from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
 from porchlight import page_views
 from porchlight.db import database
@@ -59,6 +60,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
+            cron(weekly_digest, weekday="mon", hour=6, minute=0, unique=True),
         ],
         # arq's 0.5 s default refills free job slots only twice a second, which caps a worker at
         # about max_jobs / poll_delay = 20 jobs/s whatever the jobs cost (bench/notifier_drain).

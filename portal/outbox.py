@@ -13,7 +13,7 @@ from starlette.routing import Route
 from portal.rendering import render
 from portal.state import app_state
 
-STEM = re.compile(r"^\d{8}-(email|sms)$")
+STEM = re.compile(r"^[0-9a-z-]{1,80}-(email|sms)$")
 # The stored email is shown as sent: inline styles allowed, nothing else, no scripts.
 EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 SHOWN = 200
@@ -27,7 +27,7 @@ async def outbox(request: Request) -> Response:
         for name in names[:SHOWN]:
             record = json.loads(await (directory / name).read_text())
             stem = name.removesuffix(".json")
-            messages.append({**record, "stem": stem, "channel": stem.split("-", 1)[1]})
+            messages.append({**record, "stem": stem, "channel": stem.rsplit("-", 1)[1]})
     return render(
         request,
         None,

@@ -41,3 +41,24 @@ async def test_an_agent_cannot_open_the_kpis(client, data_set):  # noqa: F811
     await signed_in_token(client, "agent@northwind.test")
     assert (await client.get("/agent/kpis")).status_code == 403
     assert (await client.get("/agent/kpis.csv")).status_code == 403
+
+
+async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_set, monkeypatch):  # noqa: F811
+    import json
+    from pathlib import Path
+
+    from notifier import digest
+    from tests.test_kpis import NOW
+
+    await an_agent("lee@northwind.test", role="lead")
+    await an_agent()  # agents get no digest
+    monkeypatch.setattr(digest, "utcnow", lambda: NOW)
+    ctx = {"redis": arq_redis, "settings": settings}
+    assert await digest.weekly_digest(ctx) == 1
+    assert await digest.weekly_digest(ctx) == 0  # the same week again: nothing
+    [sent] = Path(settings.outbox_dir).glob("digest-2026-11-23-*-email.json")
+    record = json.loads(sent.read_text())
+    assert record["to"] == "lee@northwind.test"
+    assert record["subject"] == "Northwind: your weekly delivery KPIs, week of Nov 16, 2026"
+    assert "- WISMO contacts per 1,000 shipments: 500 (week before: —)" in record["text"]
+    assert "/agent/kpis?brand=northwind" in record["text"]

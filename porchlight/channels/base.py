@@ -16,7 +16,7 @@ class PermanentSendError(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    notification_id: int
+    reference: str  # our id for it: a notification's zero-padded id, or e.g. "digest-..."
     kind: Kind
     to: str
     subject: str

@@ -16,7 +16,7 @@ class Outbox:
 
     async def send(self, message: Outgoing) -> str:
         await self.directory.mkdir(parents=True, exist_ok=True)
-        stem = f"{message.notification_id:08d}-{message.kind.value}"
+        stem = f"{message.reference}-{message.kind.value}"
         record = {
             "to": message.to,
             "from": message.sender,

@@ -35,7 +35,8 @@ class SendGridEmail:
         # One-click unsubscribe (RFC 8058) and our id, echoed back in event webhooks.
         mail.add_header(Header("List-Unsubscribe", f"<{message.unsubscribe_url}>"))
         mail.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-        mail.custom_arg = CustomArg("notification_id", str(message.notification_id))
+        if message.reference.isdigit():
+            mail.custom_arg = CustomArg("notification_id", str(int(message.reference)))
         try:
             # The client's own timeout; the SDK passes it to urllib for every call.
             response = self.client.client.mail.send.post(request_body=mail.get(), timeout=TIMEOUT)

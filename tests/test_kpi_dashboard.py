@@ -2,6 +2,8 @@
 
 import csv
 import io
+import json
+from pathlib import Path
 
 from tests.test_agent_workspace import an_agent, signed_in_token
 from tests.test_kpis import data_set  # noqa: F401 - the hand-made data set fixture
@@ -43,10 +45,12 @@ async def test_an_agent_cannot_open_the_kpis(client, data_set):  # noqa: F811
     assert (await client.get("/agent/kpis.csv")).status_code == 403
 
 
-async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_set, monkeypatch):  # noqa: F811
-    import json
-    from pathlib import Path
+def outbox_record(directory: str, pattern: str) -> dict:
+    [sent] = Path(directory).glob(pattern)
+    return json.loads(sent.read_text())
 
+
+async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_set, monkeypatch):  # noqa: F811
     from notifier import digest
     from tests.test_kpis import NOW
 
@@ -56,8 +60,7 @@ async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_s
     ctx = {"redis": arq_redis, "settings": settings}
     assert await digest.weekly_digest(ctx) == 1
     assert await digest.weekly_digest(ctx) == 0  # the same week again: nothing
-    [sent] = Path(settings.outbox_dir).glob("digest-2026-11-23-*-email.json")
-    record = json.loads(sent.read_text())
+    record = outbox_record(settings.outbox_dir, "digest-2026-11-23-*-email.json")
     assert record["to"] == "lee@northwind.test"
     assert record["subject"] == "Northwind: your weekly delivery KPIs, week of Nov 16, 2026"
     assert "- WISMO contacts per 1,000 shipments: 500 (week before: —)" in record["text"]

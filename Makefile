@@ -61,6 +61,7 @@ lint: $(STAMP) ## ruff and mypy
 bench: $(STAMP) ## run the benchmarks in bench/
 	$(BIN)/python -m bench.notifier_drain
 	$(BIN)/python -m bench.workspace
+	$(BIN)/python -m bench.kpis
 
 LANGS := de fr es nl
 PYBABEL := $(BIN)/pybabel

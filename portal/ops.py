@@ -1,6 +1,7 @@
 """What an operator's load balancer and Prometheus ask: liveness, readiness, metrics."""
 
 import os
+from datetime import timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
@@ -8,7 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import Tortoise
+from tortoise.functions import Count
 
+from porchlight.clock import utcnow
+from porchlight.enums import CaseState
+from porchlight.models import Case, Notification
 from portal.state import app_state
 
 QUEUE_KEY = "arq:queue"
@@ -45,12 +50,45 @@ async def metrics(request: Request) -> Response:
     else:
         registry = DEFAULT_REGISTRY
     body = generate_latest(registry)
-    depth = await app_state(request).arq.zcard(QUEUE_KEY)
-    body += (
-        b"# HELP porchlight_queue_depth Jobs waiting in the arq queue\n"
-        b"# TYPE porchlight_queue_depth gauge\n" + f"porchlight_queue_depth {depth}\n".encode()
-    )
+    body += await _from_the_stores(request)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _gauge(name: str, text: str, samples: list[tuple[str, float]]) -> str:
+    lines = [f"# HELP {name} {text}", f"# TYPE {name} gauge"]
+    lines += [f"{name}{labels} {value:g}" for labels, value in samples]
+    return "\n".join(lines) + "\n"
+
+
+async def _from_the_stores(request: Request) -> bytes:
+    """Gauges read from Redis and the database at scrape time: they count what every worker
+    and portal process did, whichever process answers the scrape."""
+    now = utcnow()
+    depth = await app_state(request).arq.zcard(QUEUE_KEY)
+    sent = (
+        await Notification.filter(due_at__gte=now - timedelta(days=1))
+        .annotate(n=Count("id"))
+        .group_by("channel", "status")
+        .values_list("channel", "status", "n")
+    )
+    open_cases = await Case.filter(state=CaseState.OPEN).count()
+    overdue = await Case.filter(state=CaseState.OPEN, next_due_at__lt=now).count()
+    return "".join(
+        [
+            _gauge("porchlight_queue_depth", "Jobs waiting in the arq queue", [("", depth)]),
+            _gauge(
+                "porchlight_notifications_24h",
+                "Notifications due in the last 24 hours, by channel and status",
+                [(f'{{channel="{c}",status="{s}"}}', n) for c, s, n in sent],
+            ),
+            _gauge("porchlight_cases_open", "Open exception cases", [("", open_cases)]),
+            _gauge(
+                "porchlight_cases_overdue",
+                "Open cases past their SLA deadline (breaches in progress)",
+                [("", overdue)],
+            ),
+        ]
+    ).encode()
 
 
 routes = [

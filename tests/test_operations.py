@@ -67,6 +67,39 @@ async def test_metrics_count_webhooks_by_outcome_and_show_queue_depth(client):
     assert "porchlight_queue_depth 1" in text
 
 
+async def test_metrics_show_notifications_by_channel_and_overdue_cases(client):
+    from datetime import timedelta
+
+    from porchlight.cases import open_or_join
+    from porchlight.clock import utcnow
+    from porchlight.enums import CaseSource, ExceptionType
+    from porchlight.models import Case, Customer, Notification, Shipment
+    from tests.factories import a_brand, an_order
+
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1", "TN1")
+    shipment = await Shipment.get(order=order)
+    customer = await Customer.get(id=order.customer_id)
+    for channel, status in (("email", "sent"), ("email", "sent"), ("sms", "failed")):
+        await Notification.create(
+            brand=brand,
+            shipment=shipment,
+            customer=customer,
+            trigger=f"t-{channel}-{status}",
+            channel=channel,
+            recipient="x",
+            status=status,
+            due_at=utcnow(),
+        )
+    case, _ = await open_or_join(shipment, ExceptionType.FAILED_ATTEMPT, CaseSource.CARRIER)
+    await Case.filter(id=case.id).update(next_due_at=utcnow() - timedelta(hours=1))
+    text = (await client.get("/metrics")).text
+    assert 'porchlight_notifications_24h{channel="email",status="sent"} 2' in text
+    assert 'porchlight_notifications_24h{channel="sms",status="failed"} 1' in text
+    assert "porchlight_cases_open 1" in text
+    assert "porchlight_cases_overdue 1" in text
+
+
 async def test_each_request_logs_one_json_line_with_its_request_id(client, capsys):
     configure()
     try:

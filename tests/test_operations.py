@@ -80,12 +80,17 @@ async def test_metrics_show_notifications_by_channel_and_overdue_cases(client):
     order = await an_order(brand, "A-1", "TN1")
     shipment = await Shipment.get(order=order)
     customer = await Customer.get(id=order.customer_id)
-    for channel, status in (("email", "sent"), ("email", "sent"), ("sms", "failed")):
+    rows = (
+        ("shipped", "email", "sent"),
+        ("delivered", "email", "sent"),
+        ("delivered", "sms", "failed"),
+    )
+    for trigger, channel, status in rows:
         await Notification.create(
             brand=brand,
             shipment=shipment,
             customer=customer,
-            trigger=f"t-{channel}-{status}",
+            trigger=trigger,
             channel=channel,
             recipient="x",
             status=status,

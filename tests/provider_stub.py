@@ -2,6 +2,7 @@
 the real SDKs sent and answering the way the providers do, or failing on request."""
 
 import json
+import random
 import secrets
 import threading
 import time
@@ -26,6 +27,9 @@ class ProviderStub:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.failures: list[str] = []  # "500", "400", "timeout": consumed one per request
+        self.flaky = 0.0  # share of requests answered with a random 5xx/429 after those
+        self.rng = random.Random(4)
+        self.refused = 0
         self.lock = threading.Lock()
 
     @property
@@ -46,6 +50,9 @@ def _handler(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with stub.lock:
                 failure = stub.failures.pop(0) if stub.failures else ""
+                if not failure and stub.rng.random() < stub.flaky:
+                    failure = stub.rng.choice(["500", "502", "503", "429"])
+                stub.refused += bool(failure)
             if failure == "timeout":
                 time.sleep(11)  # longer than the channels' 10 s client timeout
                 return

@@ -66,6 +66,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         # about max_jobs / poll_delay = 20 jobs/s whatever the jobs cost (bench/notifier_drain).
         "poll_delay": POLL_DELAY,
         "max_jobs": MAX_JOBS,
+        "job_timeout": settings.job_timeout_seconds,
         "on_startup": startup,
         "on_shutdown": shutdown,
         "on_job_start": tag_job,

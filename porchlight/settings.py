@@ -3,7 +3,7 @@
 from functools import cached_property
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     sendgrid_event_public_key: str | None = None
 
     max_webhook_bytes: int = 1024 * 1024
+    # A job running longer is cancelled; a job whose worker died is run again this long (+10 s)
+    # after it started. Every job here is short: the providers' own timeout is 10 s.
+    job_timeout_seconds: int = Field(default=60, ge=1, le=3600)
 
     @field_validator("secret_key")
     @classmethod

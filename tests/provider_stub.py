@@ -28,6 +28,7 @@ class ProviderStub:
         self.received: list[Received] = []
         self.failures: list[str] = []  # "500", "400", "timeout": consumed one per request
         self.flaky = 0.0  # share of requests answered with a random 5xx/429 after those
+        self.delay = 0.0  # seconds each answer takes, to keep requests in flight
         self.rng = random.Random(4)
         self.refused = 0
         self.lock = threading.Lock()
@@ -48,6 +49,7 @@ def _handler(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(stub.delay)
             with stub.lock:
                 failure = stub.failures.pop(0) if stub.failures else ""
                 if not failure and stub.rng.random() < stub.flaky:

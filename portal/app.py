@@ -23,7 +23,7 @@ from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.errors import http_error
 from portal.request_log import RequestLog
-from portal.security import SecurityHeaders
+from portal.security import RefuseNul, SecurityHeaders
 from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
 from portal.state import AppState
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
     middleware = [
         Middleware(RequestLog),
         Middleware(SecurityHeaders),
+        Middleware(RefuseNul),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key.get_secret_value(),

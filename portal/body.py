@@ -1,10 +1,11 @@
 """Reading request bodies with a ceiling, and the JSON error shape every endpoint shares."""
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from porchlight import json_input
 
 
 class BodyTooLarge(Exception):
@@ -36,6 +37,6 @@ class MalformedJSON(ValueError):
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedJSON(f"body is not valid JSON: {exc}") from None
+        return json_input.loads(body)
+    except json_input.BadJson as exc:
+        raise MalformedJSON(str(exc)) from None

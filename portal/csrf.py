@@ -24,6 +24,8 @@ def csrf_token(request: Request) -> str:
 async def checked_form(request: Request, max_files: int = 0) -> FormData:
     """The submitted form, only if it carries this session's token."""
     form = await request.form(max_files=max_files, max_fields=200)
+    if any(isinstance(v, str) and "\x00" in v for v in form.values()):
+        raise HTTPException(400, "The form holds a character we cannot store.")
     sent = request.headers.get(HEADER) or form.get(FIELD)
     expected = request.session.get(SESSION_KEY)
     if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, str(expected))):

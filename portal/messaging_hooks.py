@@ -2,7 +2,6 @@
 webhook. Each verifies the caller first; without a key configured, every request is refused."""
 
 import binascii
-import json
 from urllib.parse import parse_qsl
 
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -12,6 +11,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from porchlight import json_input
 from porchlight.delivery_reports import email_events, sms_reply_keyword, sms_status
 from porchlight.i18n import translations
 from porchlight.metrics import WEBHOOKS
@@ -97,8 +97,8 @@ async def sendgrid_events(request: Request) -> Response:
         WEBHOOKS.labels("sendgrid", "unauthenticated").inc()
         return error(403, "signature missing or invalid")
     try:
-        events = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        events = json_input.loads(body)
+    except json_input.BadJson:
         events = None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         WEBHOOKS.labels("sendgrid", "malformed").inc()

@@ -1,6 +1,7 @@
 """Headers every response carries: a strict CSP (assets are served from here, never a CDN)."""
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "; ".join(
@@ -42,3 +43,20 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RefuseNul:
+    """A NUL in the URL is never meant (PostgreSQL cannot even compare against one): refuse it
+    at the door rather than in every route. Bodies are checked where they are parsed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
+        ):
+            response = JSONResponse({"error": "the URL contains a NUL character"}, 400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -47,7 +47,9 @@ async def start_worker(env):
 async def wait_for(check, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
-        assert time.monotonic() < deadline, "timed out"
+        if time.monotonic() > deadline:
+            rows = await Notification.all().values_list("trigger", "channel", "status", "due_at")
+            raise AssertionError(f"timed out; notifications: {sorted(map(str, rows))}")
         await asyncio.sleep(0.2)
 
 
@@ -77,7 +79,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
 
     env = worker_env(settings, base)
     first = await start_worker(env)
-    await wait_for(lambda: _received(stub, 6), 60)
+    await wait_for(lambda: _received(stub, 6), 120)
     first.send_signal(signal.SIGKILL)
     await first.wait()
     killed_at = len(stub.received)
@@ -89,7 +91,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
             open_rows = await Notification.filter(status__in=["pending", "sending"]).count()
             return open_rows == 0 and await arq_redis.zcard("arq:queue") == 0
 
-        await wait_for(settled, 90)
+        await wait_for(settled, 150)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()

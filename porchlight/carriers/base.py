@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from starlette.datastructures import Headers, QueryParams
 
+from porchlight import json_input
 from porchlight.enums import EventSource, ShipmentStatus
 from porchlight.settings import Settings
 
@@ -66,9 +67,9 @@ JsonObject = dict[str, Any]
 
 def load_object(body: bytes) -> JsonObject:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise MalformedPayload("body is not valid JSON") from None
+        data = json_input.loads(body)
+    except json_input.BadJson as exc:
+        raise MalformedPayload(str(exc)) from None
     if not isinstance(data, dict):
         raise MalformedPayload("body must be a JSON object")
     return data

@@ -1,0 +1,72 @@
+"""Hostile bodies at every door get a clear 4xx: NUL characters (which PostgreSQL cannot
+store), nesting deep enough to exhaust a parser, and escaped backslashes that only look bad."""
+
+import json
+
+import pytest
+
+from porchlight.json_input import BadJson, loads
+from porchlight.models import Contact, Order, TrackingEvent
+from tests.factories import a_brand, an_order, bearer, easypost_event, easypost_headers, journey
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (b'{"a": "x\\u0000y"}', True),
+        (b'{"a": "x\\U0000"}', True),
+        (b'{"a\\u0000": 1}', True),
+        (b'["\\\\u0000"]', False),  # an escaped backslash, then the text u0000
+        (b'["\\\\\\u0000"]', True),
+        (b"[" * 100_000 + b"]" * 100_000, True),
+        (b'{"a": "\\u00e9"}', False),
+    ],
+)
+def test_the_json_reader_refuses_nul_and_runaway_nesting(body, refused):
+    if refused:
+        with pytest.raises(BadJson):
+            loads(body)
+    else:
+        loads(body)
+
+
+async def test_a_signed_webhook_smuggling_a_nul_gets_a_400(client):
+    body = easypost_event("TN1", journey("pre_transit", "in_transit")).replace(
+        b"scan 0", b"scan \\u0000"
+    )
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 400 and "NUL" in response.json()["error"]
+    assert await TrackingEvent.all().count() == 0
+
+
+async def test_an_api_body_with_a_nul_gets_a_400(client):
+    _, key = await a_brand()
+    body = json.dumps({"channel": "phone", "reason": "wismo", "order_number": "A\u0000"})
+    response = await client.post(
+        "/api/v1/contacts",
+        content=body,
+        headers={**bearer(key), "content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert await Contact.all().count() == 0
+
+
+async def test_a_form_with_a_nul_gets_a_400(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    page = await client.get(f"/o/{order.access_token}")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = await client.post(
+        f"/o/{order.access_token}/preferences",
+        data={"csrf_token": token, "phone": "+49\x00151", "email": "1"},
+    )
+    assert response.status_code == 400
+    assert (await Order.get(id=order.id)).notify_email is None
+
+
+@pytest.mark.parametrize("url", ["/api/v1/track?order_number=A%00", "/track?order_number=%00"])
+async def test_a_url_with_a_nul_gets_a_400(client, url):
+    _, key = await a_brand()
+    response = await client.get(url, headers=bearer(key))
+    assert response.status_code == 400
+    assert "content-security-policy" in response.headers

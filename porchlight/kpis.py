@@ -216,11 +216,20 @@ class Sql:
 
     async def by_week(self, query: str, params: Sequence[Any]) -> dict[date, float]:
         """Rows of (week, n) → {monday: n}."""
-        result = {}
+        return (await self.columns_by_week(query, params)).get("n", {})
+
+    async def columns_by_week(
+        self, query: str, params: Sequence[Any]
+    ) -> dict[str, dict[date, float]]:
+        """Rows of (week, a, b, …) → {"a": {monday: a}, "b": …}: one scan, several figures.
+        A NULL (an average over nothing) is left out."""
+        result: dict[str, dict[date, float]] = {}
         for row in await self.rows(query, params):
-            week = row["week"]
+            week = row.pop("week")
             week = date.fromisoformat(week) if isinstance(week, str) else week
-            result[week] = float(row["n"]) if row["n"] is not None else 0.0
+            for column, value in row.items():
+                if value is not None:
+                    result.setdefault(column, {})[week] = float(value)
         return result
 
 
@@ -239,9 +248,45 @@ async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> R
     b = brand.id
     w = sql.week
 
-    shipped = await sql.by_week(
-        f"SELECT {w('shipped_at')} AS week, COUNT(*) AS n FROM shipment "
+    window = float(brand.settings.get("activation_hours", ACTIVATION_HOURS_DEFAULT))
+    # One scan of the period's shipments gives the weekly counts and the per-node denominators.
+    shipped: dict[date, float] = {}
+    activated: dict[date, float] = {}
+    by_node: dict[str, int] = {}
+    for row in await sql.rows(
+        f"SELECT {w('shipped_at')} AS week, fulfilment_node AS node, COUNT(*) AS n, "
+        f"SUM(CASE WHEN {sql.hours('shipped_at', 'first_scan_at')} <= ? THEN 1 ELSE 0 END) "
+        "AS activated FROM shipment "
         "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
+        "GROUP BY week, fulfilment_node",
+        [window, b, start, end],
+    ):
+        week = date.fromisoformat(row["week"]) if isinstance(row["week"], str) else row["week"]
+        shipped[week] = shipped.get(week, 0.0) + int(row["n"])
+        activated[week] = activated.get(week, 0.0) + int(row["activated"] or 0)
+        by_node[row["node"]] = by_node.get(row["node"], 0) + int(row["n"])
+    # Every case figure by week opened, in one scan of the brand's cases.
+    cases = await sql.columns_by_week(
+        f"SELECT {w('c.opened_at')} AS week, COUNT(*) AS n, "
+        "SUM(CASE WHEN c.first_action_at > c.sla_due_at OR "
+        "(c.first_action_at IS NULL AND c.sla_due_at < ?) THEN 1 ELSE 0 END) AS breached, "
+        f"AVG({sql.hours('c.opened_at', 'c.first_action_at')}) AS first_response, "
+        "SUM(CASE WHEN c.type = 'delay' THEN 1 ELSE 0 END) AS delays "
+        'FROM "case" c WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? '
+        "GROUP BY week",
+        [now, b, start, end],
+    )
+    opened, breached = cases.get("n", {}), cases.get("breached", {})
+    first_response = cases.get("first_response", {})
+    delays = cases.get("delays", {})
+    covered = await sql.by_week(
+        f'SELECT {w("c.opened_at")} AS week, COUNT(*) AS n FROM "case" c '
+        "JOIN shipment s ON s.id = c.shipment_id "
+        "WHERE c.brand_id = ? AND c.type = 'delay' AND c.opened_at >= ? AND c.opened_at < ? "
+        "AND EXISTS (SELECT 1 FROM notification n WHERE n.shipment_id = c.shipment_id "
+        "AND n.trigger = 'delay' AND n.sent_at IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM contact k WHERE k.order_id = s.order_id "
+        "AND k.occurred_at < n.sent_at)) "
         "GROUP BY week",
         [b, start, end],
     )
@@ -257,53 +302,9 @@ async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> R
         "AND e.created_at >= ? AND e.created_at < ? GROUP BY week",
         [b, start, end],
     )
-    first_response = await sql.by_week(
-        f"SELECT {w('opened_at')} AS week, "
-        f'AVG({sql.hours("opened_at", "first_action_at")}) AS n FROM "case" '
-        "WHERE brand_id = ? AND first_action_at IS NOT NULL AND opened_at >= ? AND opened_at < ? "
-        "GROUP BY week",
-        [b, start, end],
-    )
     to_close = await sql.by_week(
         f"SELECT {w('closed_at')} AS week, AVG({sql.hours('opened_at', 'closed_at')}) AS n "
         'FROM "case" WHERE brand_id = ? AND closed_at >= ? AND closed_at < ? GROUP BY week',
-        [b, start, end],
-    )
-    window = float(brand.settings.get("activation_hours", ACTIVATION_HOURS_DEFAULT))
-    activated = await sql.by_week(
-        f"SELECT {w('shipped_at')} AS week, COUNT(*) AS n FROM shipment "
-        "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
-        f"AND first_scan_at IS NOT NULL AND {sql.hours('shipped_at', 'first_scan_at')} <= ? "
-        "GROUP BY week",
-        [b, start, end, window],
-    )
-    opened = await sql.by_week(
-        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
-        "WHERE brand_id = ? AND opened_at >= ? AND opened_at < ? GROUP BY week",
-        [b, start, end],
-    )
-    breached = await sql.by_week(
-        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
-        "WHERE brand_id = ? AND opened_at >= ? AND opened_at < ? AND ("
-        "first_action_at > sla_due_at OR (first_action_at IS NULL AND sla_due_at < ?)) "
-        "GROUP BY week",
-        [b, start, end, now],
-    )
-    delays = await sql.by_week(
-        f'SELECT {w("opened_at")} AS week, COUNT(*) AS n FROM "case" '
-        "WHERE brand_id = ? AND type = 'delay' AND opened_at >= ? AND opened_at < ? "
-        "GROUP BY week",
-        [b, start, end],
-    )
-    covered = await sql.by_week(
-        f'SELECT {w("c.opened_at")} AS week, COUNT(*) AS n FROM "case" c '
-        "JOIN shipment s ON s.id = c.shipment_id "
-        "WHERE c.brand_id = ? AND c.type = 'delay' AND c.opened_at >= ? AND c.opened_at < ? "
-        "AND EXISTS (SELECT 1 FROM notification n WHERE n.shipment_id = c.shipment_id "
-        "AND n.trigger = 'delay' AND n.sent_at IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM contact k WHERE k.order_id = s.order_id "
-        "AND k.occurred_at < n.sent_at)) "
-        "GROUP BY week",
         [b, start, end],
     )
     views = await sql.by_week(
@@ -339,7 +340,7 @@ async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> R
         "page_views": series(views),
         "views_per_contact": [_ratio(views.get(m, 0.0), contacts.get(m)) for m in mondays],
     }
-    report.breakdowns = await _breakdowns(sql, b, start, end)
+    report.breakdowns = await _breakdowns(sql, b, start, end, by_node)
     return report
 
 
@@ -347,12 +348,8 @@ def _round(value: float | None) -> float | None:
     return round(value, 2) if value is not None else None
 
 
-async def _rates(
-    sql: Sql, top: str, bottom: str, params: list[Any]
-) -> list[tuple[str, float, int]]:
-    """(label, rate %, denominator) from two (label, n) queries, highest rate first."""
-    tops = {r["label"]: int(r["n"]) for r in await sql.rows(top, params)}
-    bottoms = {r["label"]: int(r["n"]) for r in await sql.rows(bottom, params)}
+def _rates(tops: dict[str, int], bottoms: dict[str, int]) -> list[tuple[str, float, int]]:
+    """(label, rate %, denominator), highest rate first."""
     rows = [
         (label or "—", round(tops.get(label, 0) * 100 / n, 2), n)
         for label, n in bottoms.items()
@@ -361,14 +358,14 @@ async def _rates(
     return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
+async def _counts(sql: Sql, query: str, params: Sequence[Any]) -> dict[str, int]:
+    return {r["label"]: int(r["n"]) for r in await sql.rows(query, params)}
+
+
 async def _breakdowns(
-    sql: Sql, brand_id: int, start: datetime, end: datetime
+    sql: Sql, brand_id: int, start: datetime, end: datetime, by_node: dict[str, int]
 ) -> dict[str, list[tuple[str, float, int]]]:
     p = [brand_id, start, end]
-    shipped_by_node = (
-        "SELECT fulfilment_node AS label, COUNT(*) AS n FROM shipment WHERE brand_id = ? "
-        "AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? GROUP BY fulfilment_node"
-    )
 
     def cases_by(column: str, where: str = "") -> str:
         return (
@@ -388,11 +385,18 @@ async def _breakdowns(
         "WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? "
         "AND c.type = 'damage_reported' GROUP BY i.sku"
     )
-    shipped_skus = (
-        "SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM shipment s "
-        "JOIN shipment_item i ON i.shipment_id = s.id WHERE s.brand_id = ? "
-        "AND s.shipped_at >= ? AND s.shipped_at < ? GROUP BY i.sku"
-    )
+    damaged = await _counts(sql, damaged_skus, p)
+    # Denominators only for SKUs that had damage: the rest would rank at 0% and never show.
+    carried: dict[str, int] = {}
+    if damaged:
+        marks = ", ".join("?" * len(damaged))
+        carried = await _counts(
+            sql,
+            "SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM shipment s "
+            "JOIN shipment_item i ON i.shipment_id = s.id WHERE s.brand_id = ? "
+            f"AND s.shipped_at >= ? AND s.shipped_at < ? AND i.sku IN ({marks}) GROUP BY i.sku",
+            [*p, *damaged],
+        )
     codes = await sql.rows(
         'SELECT close_code AS label, COUNT(*) AS n FROM "case" WHERE brand_id = ? '
         "AND closed_at >= ? AND closed_at < ? AND close_code IS NOT NULL GROUP BY close_code "
@@ -400,15 +404,15 @@ async def _breakdowns(
         p,
     )
     return {
-        "dnr_by_lane": await _rates(
-            sql, cases_by("lane", "AND c.type = 'delivered_not_received'"), delivered_by_lane, p
+        "dnr_by_lane": _rates(
+            await _counts(sql, cases_by("lane", "AND c.type = 'delivered_not_received'"), p),
+            await _counts(sql, delivered_by_lane, p),
         ),
-        "no_first_scan_by_node": await _rates(
-            sql, cases_by("fulfilment_node", "AND c.type = 'no_first_scan'"), shipped_by_node, p
+        "no_first_scan_by_node": _rates(
+            await _counts(sql, cases_by("fulfilment_node", "AND c.type = 'no_first_scan'"), p),
+            by_node,
         ),
-        "exceptions_by_node": await _rates(sql, cases_by("fulfilment_node"), shipped_by_node, p),
-        "damage_by_sku": [
-            row for row in await _rates(sql, damaged_skus, shipped_skus, p) if row[1] > 0
-        ][:TOP_SKUS],
+        "exceptions_by_node": _rates(await _counts(sql, cases_by("fulfilment_node"), p), by_node),
+        "damage_by_sku": [row for row in _rates(damaged, carried) if row[1] > 0][:TOP_SKUS],
         "close_codes": [(str(r["label"]), float(r["n"]), int(r["n"])) for r in codes],
     }

@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'order', 'app': 'models', 'unique_together': (('brand', 'number'),), 'pk_attr': 'id'},
+            options={'table': 'order', 'app': 'models', 'unique_together': (('brand', 'number'),), 'indexes': [Index(fields=['customer_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -165,7 +165,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'shipment', 'app': 'models', 'unique_together': (('brand', 'tracking_number'),), 'indexes': [Index(fields=['tracking_number']), Index(fields=['status', 'last_event_at']), Index(fields=['first_scan_at', 'shipped_at']), Index(fields=['brand_id', 'shipped_at'])], 'pk_attr': 'id'},
+            options={'table': 'shipment', 'app': 'models', 'unique_together': (('brand', 'tracking_number'),), 'indexes': [Index(fields=['order_id']), Index(fields=['tracking_number']), Index(fields=['status', 'last_event_at']), Index(fields=['first_scan_at', 'shipped_at']), Index(fields=['brand_id', 'shipped_at']), Index(fields=['brand_id', 'delivered_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -204,7 +204,7 @@ class Migration(migrations.Migration):
                 ('author', fields.ForeignKeyField('models.Agent', source_field='author_id', null=True, db_constraint=True, to_field='id', related_name='case_entries', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'case_entry', 'app': 'models', 'indexes': [Index(fields=['kind', 'created_at'])], 'pk_attr': 'id', 'table_description': 'The case timeline: signals that joined it, notes, track changes.'},
+            options={'table': 'case_entry', 'app': 'models', 'indexes': [Index(fields=['kind', 'created_at']), Index(fields=['case_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'The case timeline: signals that joined it, notes, track changes.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -221,7 +221,7 @@ class Migration(migrations.Migration):
                 ('agent', fields.ForeignKeyField('models.Agent', source_field='agent_id', null=True, db_constraint=True, to_field='id', related_name='contacts', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'contact', 'app': 'models', 'unique_together': (('brand', 'external_id'),), 'indexes': [Index(fields=['brand_id', 'occurred_at'])], 'pk_attr': 'id'},
+            options={'table': 'contact', 'app': 'models', 'unique_together': (('brand', 'external_id'),), 'indexes': [Index(fields=['brand_id', 'occurred_at']), Index(fields=['order_id', 'occurred_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -237,7 +237,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('forwarded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'delivery_request', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'delivery_request', 'app': 'models', 'indexes': [Index(fields=['shipment_id']), Index(fields=['status', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -274,7 +274,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(default='', max_length=200)),
                 ('quantity', fields.IntField(default=1)),
             ],
-            options={'table': 'shipment_item', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'shipment_item', 'app': 'models', 'indexes': [Index(fields=['shipment_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

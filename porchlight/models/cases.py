@@ -68,4 +68,4 @@ class CaseEntry(Model):
 
     class Meta:
         table = "case_entry"
-        indexes = (Index(fields=("kind", "created_at")),)
+        indexes = (Index(fields=("kind", "created_at")), Index(fields=("case_id", "created_at")))

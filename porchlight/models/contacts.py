@@ -35,7 +35,10 @@ class Contact(Model):
     class Meta:
         table = "contact"
         unique_together = (("brand", "external_id"),)
-        indexes = (Index(fields=("brand_id", "occurred_at")),)
+        indexes = (
+            Index(fields=("brand_id", "occurred_at")),
+            Index(fields=("order_id", "occurred_at")),  # "was the customer told first?"
+        )
 
 
 class PageViewDay(Model):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from porchlight.models.orders import Shipment
@@ -23,3 +24,4 @@ class DeliveryRequest(Model):
 
     class Meta:
         table = "delivery_request"
+        indexes = (Index(fields=("shipment_id",)), Index(fields=("status", "created_at")))

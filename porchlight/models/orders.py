@@ -61,6 +61,7 @@ class Order(Model):
     class Meta:
         table = "order"
         unique_together = (("brand", "number"),)
+        indexes = (Index(fields=("customer_id",)),)
 
 
 class Shipment(Model):
@@ -104,10 +105,12 @@ class Shipment(Model):
         table = "shipment"
         unique_together = (("brand", "tracking_number"),)
         indexes = (
+            Index(fields=("order_id",)),  # the tracking page's parcels
             Index(fields=("tracking_number",)),
             Index(fields=("status", "last_event_at")),
             Index(fields=("first_scan_at", "shipped_at")),
             Index(fields=("brand_id", "shipped_at")),
+            Index(fields=("brand_id", "delivered_at")),
         )
 
 
@@ -122,3 +125,4 @@ class ShipmentItem(Model):
 
     class Meta:
         table = "shipment_item"
+        indexes = (Index(fields=("shipment_id",)),)

@@ -36,18 +36,26 @@ def _ensure_sqlite_dir(database_url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+_closed_here = False  # database() below closed it: "inited" no longer means open
+
+
 @asynccontextmanager
 async def database(database_url: str) -> AsyncIterator[None]:
-    """Open the ORM for this process; a caller that already opened it (a test) keeps ownership."""
-    if Tortoise.is_inited():
+    """Open the ORM for this process; a caller that already opened it (a test, an outer
+    block) keeps ownership. Tortoise stays "inited" after closing, so track our own state:
+    a second block after the first has closed opens it again."""
+    global _closed_here
+    if Tortoise.is_inited() and not _closed_here:
         yield
         return
     _ensure_sqlite_dir(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    _closed_here = False
     try:
         yield
     finally:
         await Tortoise.close_connections()
+        _closed_here = True
 
 
 async def migrate(database_url: str) -> None:

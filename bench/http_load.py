@@ -1,0 +1,353 @@
+"""The tracking page and webhook intake under load, over loopback, against a bare endpoint.
+
+    .venv/bin/python -m bench.http_load [--seconds S] [--concurrency C] [--large-db URL]
+
+Each server is what `porchlight serve` runs (uvicorn, uvloop + httptools, one process, JSON
+request logs), started here; the baseline is a bare Starlette JSON endpoint served the same way.
+The load comes from an async httpx client in this process: C connections for S seconds.
+
+- Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
+  shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000.
+- Webhook intake: EasyPost bodies with 10-event histories, half of them replays of one already
+  sent; events stored per second, checked stored exactly once afterwards.
+Database: a PostgreSQL database it creates (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/porchlight_load). Redis: BENCH_REDIS_URL (db 14).
+"""
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from porchlight.brands import create_brand
+from porchlight.db import database, migrate
+from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
+
+RESULTS = Path(__file__).resolve().parent / "results" / "http_load.json"
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-webhook-secret"  # noqa: S105 - the bench server's own
+BARE_APP = """
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def hello(request):
+    return JSONResponse({"status": "ok"})
+
+async def echo(request):
+    await request.body()
+    return JSONResponse({"accepted": 0})
+
+app = Starlette(routes=[Route("/", hello), Route("/hook", echo, methods=["POST"])])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def ensure_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    conn = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+class Server:
+    """uvicorn in a subprocess, as in production (minus --workers: one process each)."""
+
+    def __init__(self, target: str, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                target,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"{target} did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+async def load(
+    call: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    base_url: str,
+    seconds: float,
+    concurrency: int,
+    host: str = "127.0.0.1",
+) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, headers={"host": host}) as c:
+        await call(c, 0)  # warm
+
+        async def user(n: int) -> None:
+            nonlocal errors
+            i = n
+            while time.monotonic() < stop_at:
+                began = time.perf_counter()
+                response = await call(c, i)
+                latencies.append(time.perf_counter() - began)
+                errors += response.status_code >= 400
+                i += concurrency
+
+        began = time.monotonic()
+        await asyncio.gather(*(user(n) for n in range(concurrency)))
+        elapsed = time.monotonic() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
+
+
+async def tracking_order(slug: str, host: str, filler: int) -> str:
+    """A brand on `host` with `filler` one-parcel orders and one order of 3 parcels / 40 events."""
+    brand = await Brand.get_or_none(slug=slug) or await create_brand(slug, slug.title(), [host])
+    existing = await Order.get_or_none(brand=brand, number="LOAD-3")
+    if existing is not None:
+        return existing.access_token
+    customer = await Customer.create(brand=brand, email=f"load@{slug}.invalid")
+    for start in range(0, filler, 1000):
+        size = min(1000, filler - start)
+        await Order.bulk_create(
+            [
+                Order(
+                    brand=brand,
+                    customer=customer,
+                    number=f"F-{i}",
+                    access_token=secrets.token_urlsafe(24),
+                )
+                for i in range(start, start + size)
+            ]
+        )
+        ids = await Order.filter(
+            brand=brand, number__in=[f"F-{i}" for i in range(start, start + size)]
+        ).values_list("id", flat=True)
+        await Shipment.bulk_create(
+            [
+                Shipment(brand=brand, order_id=oid, carrier="dhl", tracking_number=f"F{slug}{oid}")
+                for oid in ids
+            ]
+        )
+    order = await Order.create(
+        brand=brand, customer=customer, number="LOAD-3", access_token=secrets.token_urlsafe(24)
+    )
+    now = datetime.now(UTC)
+    for p, count in enumerate((14, 13, 13)):
+        number = f"LOAD{slug}{p}"
+        await Shipment.create(
+            brand=brand,
+            order=order,
+            carrier="dhl",
+            tracking_number=number,
+            status="in_transit",
+            last_event_at=now,
+        )
+        await TrackingEvent.bulk_create(
+            [
+                TrackingEvent(
+                    source="easypost",
+                    tracking_number=number,
+                    occurred_at=now - timedelta(hours=count - i),
+                    status="in_transit",
+                    message=f"Scan {i} at hub",
+                    fingerprint=f"{number}-{i}",
+                    location={"city": "Berlin", "country": "DE"},
+                )
+                for i in range(count)
+            ]
+        )
+    return order.access_token
+
+
+def easypost_body(tracking: str, n_events: int, start: datetime) -> bytes:
+    details = [
+        {
+            "object": "TrackingDetail",
+            "message": f"scan {i}",
+            "status": "in_transit",
+            "status_detail": "arrived_at_facility",
+            "datetime": (start + timedelta(hours=i)).isoformat().replace("+00:00", "Z"),
+            "tracking_location": {"city": "Berlin", "country": "DE"},
+        }
+        for i in range(n_events)
+    ]
+    return json.dumps(
+        {
+            "object": "Event",
+            "description": "tracker.updated",
+            "result": {
+                "object": "Tracker",
+                "tracking_code": tracking,
+                "carrier": "DHL",
+                "status": "in_transit",
+                "tracking_details": details,
+            },
+        }
+    ).encode()
+
+
+def sign(body: bytes) -> dict[str, str]:
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {"X-Hmac-Signature": f"hmac-sha256-hex={digest}", "Content-Type": "application/json"}
+
+
+def portal_env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "load-" + "k" * 40,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "EASYPOST_WEBHOOK_SECRET": SECRET,
+        "PUBLIC_BASE_URL": "http://load.invalid",
+    }
+
+
+async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[str, Any]:
+    small_db = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_load"
+    )
+    await ensure_database(small_db)
+    await migrate(small_db)
+    async with database(small_db):
+        token_small = await tracking_order("load", "load.invalid", 1000)
+        await TrackingEvent.filter(tracking_number__startswith="HOOK").delete()
+    results: dict[str, Any] = {"seconds": seconds, "concurrency": concurrency}
+    bare_dir = Path(tempfile.mkdtemp())
+    (bare_dir / "bare_app.py").write_text(BARE_APP)
+    bare = Server("bare_app:app", dict(os.environ), bare_dir)
+    try:
+        results["bare_get"] = await load(lambda c, i: c.get("/"), bare.url, seconds, concurrency)
+        body = easypost_body("X", 10, datetime.now(UTC))
+        results["bare_post"] = await load(
+            lambda c, i: c.post("/hook", content=body), bare.url, seconds, concurrency
+        )
+    finally:
+        bare.stop()
+
+    portal = Server("portal.main:app", portal_env(small_db), ROOT)
+    try:
+        results["tracking_page_1k"] = await load(
+            lambda c, i: c.get(f"/o/{token_small}"),
+            portal.url,
+            seconds,
+            concurrency,
+            "load.invalid",
+        )
+        start = datetime.now(UTC) - timedelta(days=2)
+        bodies = [easypost_body(f"HOOK{i}", 10, start) for i in range(100_000)]
+
+        def post(c: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
+            body = bodies[i // 2]  # every body twice: half the deliveries are replays
+            return c.post("/hooks/easypost", content=body, headers=sign(body))
+
+        intake = await load(post, portal.url, seconds, concurrency, "load.invalid")
+        intake["events_per_s_offered"] = round(intake["rps"] * 10, 1)
+        results["webhook_intake"] = intake
+    finally:
+        portal.stop()
+    async with database(small_db):
+        stored = await TrackingEvent.filter(tracking_number__startswith="HOOK").count()
+        numbers = (
+            await TrackingEvent.filter(tracking_number__startswith="HOOK")
+            .distinct()
+            .values_list("tracking_number", flat=True)
+        )
+    results["webhook_intake"]["distinct_events_stored"] = stored
+    results["webhook_intake"]["stored_exactly_once"] = stored == len(numbers) * 10
+    results["webhook_intake"]["stored_events_per_s"] = round(stored / seconds, 1)
+
+    if large_db:
+        async with database(large_db):
+            token_large = await tracking_order("loadlarge", "loadlarge.invalid", 0)
+            results["large_db_shipments"] = await Shipment.all().count()
+        portal = Server("portal.main:app", portal_env(large_db), ROOT)
+        try:
+            results["tracking_page_large"] = await load(
+                lambda c, i: c.get(f"/o/{token_large}"),
+                portal.url,
+                seconds,
+                concurrency,
+                "loadlarge.invalid",
+            )
+        finally:
+            portal.stop()
+    results["tracking_page_over_bare"] = round(
+        results["tracking_page_1k"]["rps"] / results["bare_get"]["rps"], 3
+    )
+    results["intake_over_bare"] = round(
+        results["webhook_intake"]["rps"] / results["bare_post"]["rps"], 3
+    )
+    if "tracking_page_large" in results:
+        results["p99_large_over_small"] = round(
+            results["tracking_page_large"]["p99_ms"] / results["tracking_page_1k"]["p99_ms"], 2
+        )
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--large-db", default=None, help="e.g. postgres://postgres@127.0.0.1:5432/porchlight_bench"
+    )
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.seconds, args.concurrency, args.large_db))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2))
+    print(json.dumps(outcome, indent=2))

@@ -57,16 +57,22 @@ def supported(locale: str | None) -> str | None:
     return language if language in SUPPORTED else None
 
 
+@cache
+def _locale(code: str) -> Locale:
+    """Parsed once: babel re-parses a locale string on every call (half of each date's cost)."""
+    return Locale.parse(code)
+
+
 def format_datetime(value: datetime, locale: str, tz: str = "UTC", fmt: str = "medium") -> str:
-    return dates.format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=locale)
+    return dates.format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=_locale(locale))
 
 
 def format_date(value: date, locale: str, fmt: str = "full") -> str:
-    return dates.format_date(value, format=fmt, locale=locale)
+    return dates.format_date(value, format=fmt, locale=_locale(locale))
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return numbers.format_currency(amount, currency, locale=locale)
+    return numbers.format_currency(amount, currency, locale=_locale(locale))
 
 
 def language_name(locale: str) -> str:

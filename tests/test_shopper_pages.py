@@ -245,3 +245,23 @@ async def test_a_pickup_point_request_is_stored_and_shown(client, arq_redis):
     assert [j.function for j in await arq_redis.queued_jobs()] == ["forward_delivery_request"]
     shown = page(await client.get(url))
     assert "You asked us to change this delivery" in shown.css_first("article.parcel").text()
+
+
+async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, client):
+    import httpx
+
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+
+    async def from_address(address: str, postcode: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://track.example.com"
+        ) as c:
+            token = await csrf(c, "/track")
+            form = {"csrf_token": token, "order_number": "A-1001", "postcode": postcode}
+            return await c.post("/track", data=form)
+
+    for n in range(5):
+        assert (await from_address(f"203.0.113.{n}", f"9{n}999")).status_code == 404
+    assert (await from_address("198.51.100.7", "10115")).status_code == 429

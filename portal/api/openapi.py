@@ -41,7 +41,7 @@ def _components() -> dict[str, Any]:
             "Order": _answer("The order as stored", "OrderOut"),
             "Contact": _answer("The contact as stored", "ContactOut"),
             "Track": _answer("A short status", "TrackOut"),
-            "BadRequest": _answer("The body is not JSON"),
+            "BadRequest": _answer("The body or URL cannot be read (not JSON, a NUL character)"),
             "Unauthorized": _answer("Missing or invalid API key"),
             "NotFound": _answer("No such order for this brand"),
             "Conflict": _answer("A tracking number already belongs to another order"),
@@ -61,7 +61,12 @@ def openapi_document(api_routes: Sequence[BaseRoute]) -> dict[str, Any]:
             "components": _components(),
         }
     )
-    return generator.get_schema(routes=list(api_routes))
+    document = generator.get_schema(routes=list(api_routes))
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            # Every request can be refused before any route sees it (portal.security.RefuseNul).
+            operation["responses"].setdefault(400, {"$ref": "#/components/responses/BadRequest"})
+    return document
 
 
 def openapi_route(api_routes: Sequence[BaseRoute]) -> Route:

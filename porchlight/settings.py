@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # A job running longer is cancelled; a job whose worker died is run again this long (+10 s)
     # after it started. Every job here is short: the providers' own timeout is 10 s.
     job_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+    # A provider's transient refusal is retried after this, doubled per attempt (20, 40, 80 s…).
+    notification_retry_seconds: float = Field(default=20.0, gt=0, le=3600)
 
     @field_validator("secret_key")
     @classmethod

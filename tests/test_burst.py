@@ -16,12 +16,10 @@ JOURNEY = ["pre_transit", "in_transit", "in_transit", "out_for_delivery", "deliv
 START = datetime.now(UTC) - timedelta(days=2)
 
 
-async def test_a_shuffled_duplicated_burst_with_a_flaky_provider(
-    client, providers, arq_redis, monkeypatch
-):
+async def test_a_shuffled_duplicated_burst_with_a_flaky_provider(client, providers, arq_redis):
     stub, settings = providers
     stub.flaky = 0.3
-    monkeypatch.setattr(notifications, "RETRY_BASE_SECONDS", 0.01)
+    settings = settings.model_copy(update={"notification_retry_seconds": 0.01})
     brand, _ = await a_brand()
     for n in range(PARCELS):
         await an_order(

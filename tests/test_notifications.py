@@ -117,13 +117,9 @@ async def test_parcels_shipping_together_go_out_as_one_email(client, providers, 
     assert rows[1].grouped_into_id == rows[0].id
 
 
-async def test_a_provider_outage_is_retried_and_still_sends_once(
-    client, providers, arq_redis, monkeypatch
-):
-    from notifier import notifications
-
-    monkeypatch.setattr(notifications, "RETRY_BASE_SECONDS", 0.05)
+async def test_a_provider_outage_is_retried_and_still_sends_once(client, providers, arq_redis):
     stub, settings = providers
+    settings = settings.model_copy(update={"notification_retry_seconds": 0.05})
     await shopper_order(sms=False)
     stub.fail_next("500", "503")
     await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")

@@ -1,0 +1,228 @@
+"""Peak-season burst, end to end: 10,000 webhook deliveries (30% duplicates, shuffled, 20 at a
+time) into a real portal, a real `porchlight worker` sending through a provider stub that
+refuses 30% of calls. Then checks that nothing was lost or sent twice.
+
+    .venv/bin/python -m bench.burst [--deliveries N] [--concurrency C]
+
+Database: a fresh PostgreSQL database (BENCH_BURST_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/porchlight_burst, recreated each run). Redis: BENCH_REDIS_URL
+(default db 14, flushed). Baseline: the same deliveries posted to a bare Starlette endpoint.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from bench.http_load import BARE_APP, ROOT, Server, easypost_body, portal_env, sign
+from porchlight.db import database, migrate
+from porchlight.enums import Trigger
+from porchlight.models import Customer, Notification, Shipment, TrackingEvent
+from porchlight.notification_policy import DEFAULT_CHANNELS
+from tests.factories import a_brand, an_order
+from tests.provider_stub import ProviderStub, _handler
+
+RESULTS = Path(__file__).resolve().parent / "results" / "burst.json"
+SCANS = ["pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"]
+
+
+async def fresh_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    conn = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def deliveries_for(parcels: int, total: int, rng: random.Random) -> list[bytes]:
+    start = datetime.now(UTC) - timedelta(days=2)
+    distinct = [
+        easypost_body_one(f"BB{n}", status, i, start)
+        for n in range(parcels)
+        for i, status in enumerate(SCANS)
+    ]
+    bodies = distinct + rng.choices(distinct, k=total - len(distinct))
+    rng.shuffle(bodies)
+    return bodies
+
+
+def easypost_body_one(tracking: str, status: str, i: int, start: datetime) -> bytes:
+    """One scan per webhook, as carriers send them."""
+    body = json.loads(easypost_body(tracking, 1, start + timedelta(hours=3 * i)))
+    body["result"]["tracking_details"][0].update(status=status, message=f"scan {i}")
+    body["result"]["status"] = status
+    return json.dumps(body).encode()
+
+
+async def post_all(url: str, path: str, bodies: list[bytes], concurrency: int) -> dict[str, Any]:
+    gate = asyncio.Semaphore(concurrency)
+    codes: Counter[int] = Counter()
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+        async def one(body: bytes) -> None:
+            async with gate:
+                codes[(await client.post(path, content=body, headers=sign(body))).status_code] += 1
+
+        began = time.monotonic()
+        await asyncio.gather(*(one(b) for b in bodies))
+        elapsed = time.monotonic() - began
+    return {
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(bodies) / elapsed, 1),
+        "status_codes": dict(codes),
+    }
+
+
+async def main(total: int, concurrency: int) -> dict[str, Any]:
+    url = os.environ.get(
+        "BENCH_BURST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_burst"
+    )
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    await fresh_database(url)
+    await migrate(url)
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    parcels = int(total * 0.7) // len(SCANS)
+    async with database(url):
+        brand, _ = await a_brand("burst", host="burst.invalid")
+        for n in range(parcels):
+            await an_order(
+                brand,
+                f"BB-{n}",
+                f"BB{n}",
+                customer={
+                    "email": f"b{n}@example.com",
+                    "phone": f"+4915112{n:06d}",
+                    "notifications": {"email": True, "sms": True},
+                },
+            )
+        await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
+    bodies = deliveries_for(parcels, total, random.Random(5))
+
+    stub = ProviderStub()
+    stub.flaky = 0.3
+    provider = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    provider.daemon_threads = True
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{provider.server_port}"
+    env = {
+        **portal_env(url),
+        "REDIS_URL": redis_url,
+        "EMAIL_BACKEND": "sendgrid",
+        "SENDGRID_API_KEY": "SG.bench",
+        "SENDGRID_API_BASE": base,
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "bench",
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_API_BASE": base,
+        "NOTIFICATION_RETRY_SECONDS": "0.5",
+    }
+    results: dict[str, Any] = {
+        "deliveries": total,
+        "distinct_scans": parcels * len(SCANS),
+        "parcels": parcels,
+        "concurrency": concurrency,
+        "provider_refuses": 0.3,
+    }
+
+    bare_dir = Path(tempfile.mkdtemp())
+    (bare_dir / "bare_app.py").write_text(BARE_APP)
+    bare = Server("bare_app:app", dict(os.environ), bare_dir)
+    try:
+        results["bare_endpoint"] = await post_all(bare.url, "/hook", bodies, concurrency)
+    finally:
+        bare.stop()
+
+    portal = Server("portal.main:app", env, ROOT)
+    worker = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("porchlight")),
+        "worker",
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        results["intake"] = await post_all(portal.url, "/hooks/easypost", bodies, concurrency)
+        began = time.monotonic()
+        async with database(url):
+            while True:
+                unsettled = await Notification.filter(status__in=["pending", "sending"]).count()
+                queued = await redis.zcard("arq:queue")
+                moving = await Shipment.exclude(status="delivered").count()
+                if not unsettled and not queued and not moving:
+                    break
+                if time.monotonic() - began > 600:
+                    raise RuntimeError(
+                        f"not settled: {unsettled} messages, {queued} jobs, {moving} parcels"
+                    )
+                await asyncio.sleep(1)
+            results["settle_seconds_after_intake"] = round(time.monotonic() - began, 1)
+            stored = await TrackingEvent.filter(tracking_number__startswith="BB").count()
+            statuses = Counter(await Shipment.all().values_list("status", flat=True))
+            sent = await Notification.filter(status="sent").values_list(
+                "shipment_id", "trigger", "channel"
+            )
+            delivered = Counter(
+                (c, s)
+                for c, s in await Notification.filter(trigger="delivered").values_list(
+                    "channel", "status"
+                )
+            )
+            retried = await Notification.filter(attempts__gt=1).count()
+    finally:
+        worker.terminate()
+        await worker.wait()
+        portal.stop()
+        provider.shutdown()
+        await redis.aclose()
+    channels = len(DEFAULT_CHANNELS[Trigger.DELIVERED])
+    results["checks"] = {
+        "every_scan_stored_once": stored == parcels * len(SCANS),
+        "every_parcel_delivered": dict(statuses) == {"delivered": parcels},
+        "no_message_twice_at_the_provider": len(stub.emails) + len(stub.sms)
+        == len(sent)
+        == len(set(sent)),
+        "delivered_message_per_parcel_and_channel": sum(delivered.values()) == parcels * channels,
+    }
+    results["messages"] = {
+        "sent": len(sent),
+        "provider_refused_calls": stub.refused,
+        "rows_retried": retried,
+        "delivered_by_channel_status": {f"{c}/{s}": n for (c, s), n in delivered.items()},
+    }
+    results["intake_over_bare"] = round(
+        results["intake"]["per_second"] / results["bare_endpoint"]["per_second"], 3
+    )
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--deliveries", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.deliveries, args.concurrency))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2))
+    print(json.dumps(outcome, indent=2))
+    if not all(outcome["checks"].values()):
+        sys.exit(1)

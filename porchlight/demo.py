@@ -11,7 +11,8 @@ from porchlight.apikeys import _hash
 from porchlight.brands import create_brand
 from porchlight.carriers.base import NormalizedEvent
 from porchlight.clock import utcnow
-from porchlight.enums import Direction, EventSource
+from porchlight.contacts import ContactIn, record_contact
+from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import ApiKey, Brand, Customer, Order
 from porchlight.order_payload import OrderIn
@@ -206,6 +207,18 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     events += _events(split[0], JOURNEYS[5][1], start, spec.city)
     events += _events(split[1], JOURNEYS[1][1], start, spec.city)
     events += _events(split[2], JOURNEYS[0][1], start, spec.city)
+    # A few help-desk contacts, so the KPI page's contact figures are not empty.
+    for n, days_ago in ((1, 1), (3, 2), (5, 9)):
+        await record_contact(
+            brand,
+            ContactIn(
+                channel="phone",
+                reason=ContactReason.WISMO,
+                order_number=f"{code}-{1000 + n}",
+                occurred_at=now - timedelta(days=days_ago),
+                external_id=f"demo-{code}-{n}",
+            ),
+        )
     # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
     await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
     # The real path: stored like a webhook's events, derived and notified by the worker.
@@ -235,6 +248,7 @@ async def seed(arq: ArqRedis) -> list[str]:
         ]
     lines += [
         f"Agent workspace: http://localhost:8000/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
+        "Weekly KPIs (lead):  http://localhost:8000/agent/kpis",
         "Outbox (messages the demo would send): http://localhost:8000/outbox",
     ]
     return lines

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from porchlight.demo import BRANDS, JOURNEYS, seed
-from porchlight.models import Notification, Order, Shipment
+from porchlight.models import Contact, Notification, Order, Shipment
 from tests.worker_run import run_worker
 
 
@@ -22,6 +22,7 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     outbox_files(settings.outbox_dir, clear=True)
     lines = await seed(arq_redis)
     assert any("/agent/login" in line for line in lines)
+    assert await Contact.filter(order_id__not_isnull=True).count() == 3 * len(BRANDS)
     await run_worker(settings, arq_redis)
 
     statuses = set(await Shipment.all().values_list("status", flat=True))

@@ -28,6 +28,10 @@ async def checked_form(request: Request, max_files: int = 0) -> FormData:
         raise HTTPException(400, "The form holds a character we cannot store.")
     sent = request.headers.get(HEADER) or form.get(FIELD)
     expected = request.session.get(SESSION_KEY)
-    if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, str(expected))):
+    if not (
+        isinstance(sent, str)
+        and expected
+        and hmac.compare_digest(sent.encode(), str(expected).encode())
+    ):
         raise HTTPException(403, "This form has expired. Reload the page and try again.")
     return form

@@ -70,3 +70,36 @@ async def test_a_url_with_a_nul_gets_a_400(client, url):
     response = await client.get(url, headers=bearer(key))
     assert response.status_code == 400
     assert "content-security-policy" in response.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "header"),
+    [("/hooks/easypost", "x-hmac-signature"), ("/hooks/aftership", "aftership-hmac-sha256")],
+)
+async def test_a_signature_header_with_non_ascii_bytes_is_refused_not_a_500(client, path, header):
+    # Found by the fuzzer: hmac.compare_digest refuses non-ASCII str.
+    body = easypost_event("TN1", journey("pre_transit"))
+    response = await client.post(path, content=body, headers={header: "é".encode("latin-1") * 10})
+    assert response.status_code == 401
+
+
+async def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_500(client):
+    await a_brand()
+    await client.get("/track")
+    response = await client.post("/track", data={"csrf_token": "ünïcode", "order_number": "A"})
+    assert response.status_code == 403
+
+
+def test_the_fuzzer_finds_no_crash_in_a_short_run(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.fuzz", "-runs=20000", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done 20000 runs" in result.stderr

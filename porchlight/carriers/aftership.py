@@ -70,7 +70,8 @@ class AfterShipAdapter:
         if secret is None or not signature:
             return False
         digest = hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).digest()
-        return hmac.compare_digest(base64.b64encode(digest).decode(), signature.strip())
+        # Bytes, not str: compare_digest refuses non-ASCII str (a forged header carries any).
+        return hmac.compare_digest(base64.b64encode(digest), signature.strip().encode())
 
     def parse(self, body: bytes) -> list[NormalizedEvent]:
         envelope = load_object(body)

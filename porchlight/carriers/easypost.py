@@ -65,7 +65,8 @@ class EasyPostAdapter:
             return False
         key = unicodedata.normalize("NFKD", secret.get_secret_value()).encode()
         expected = hmac.new(key, body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, signature.removeprefix(PREFIX).lower())
+        sent = signature.removeprefix(PREFIX).lower().encode()
+        return hmac.compare_digest(expected.encode(), sent)  # bytes: any header is comparable
 
     def parse(self, body: bytes) -> list[NormalizedEvent]:
         event = load_object(body)

@@ -25,30 +25,20 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from redis.asyncio import Redis
 
 from bench.http_load import BARE_APP, ROOT, Server, easypost_body, portal_env, sign
+from bench.support import ensure_database
 from porchlight.db import database, migrate
 from porchlight.enums import Trigger
 from porchlight.models import Customer, Notification, Shipment, TrackingEvent
 from porchlight.notification_policy import DEFAULT_CHANNELS
 from tests.factories import a_brand, an_order
-from tests.provider_stub import ProviderStub, _handler
+from tests.provider_stub import ProviderStub, _handler, provider_env
 
 RESULTS = Path(__file__).resolve().parent / "results" / "burst.json"
 SCANS = ["pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"]
-
-
-async def fresh_database(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 def deliveries_for(parcels: int, total: int, rng: random.Random) -> list[bytes]:
@@ -95,7 +85,7 @@ async def main(total: int, concurrency: int) -> dict[str, Any]:
         "BENCH_BURST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_burst"
     )
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    await fresh_database(url)
+    await ensure_database(url, fresh=True)
     await migrate(url)
     redis = Redis.from_url(redis_url)
     await redis.flushdb()
@@ -125,14 +115,7 @@ async def main(total: int, concurrency: int) -> dict[str, Any]:
     env = {
         **portal_env(url),
         "REDIS_URL": redis_url,
-        "EMAIL_BACKEND": "sendgrid",
-        "SENDGRID_API_KEY": "SG.bench",
-        "SENDGRID_API_BASE": base,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "bench",
-        "TWILIO_FROM_NUMBER": "+15005550006",
-        "TWILIO_API_BASE": base,
+        **provider_env(base),
         "NOTIFICATION_RETRY_SECONDS": "0.5",
     }
     results: dict[str, Any] = {

@@ -20,11 +20,11 @@ import statistics
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
+from bench.support import ensure_database
 from porchlight import kpis
 from porchlight.agents import upsert_agent
 from porchlight.db import migrate
@@ -36,18 +36,6 @@ from portal.app import create_app
 RESULTS = Path(__file__).resolve().parent / "results" / "kpis.json"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/porchlight_bench"
 PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway bench account
-
-
-async def ensure_database(url: str) -> None:
-    if not url.startswith("postgres://"):
-        return
-    base, name = url.rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 async def timed(work, runs: int) -> float:  # type: ignore[no-untyped-def]

@@ -127,3 +127,17 @@ def providers(settings, provider_stub):
         }
     )
     return stub, configured
+
+
+def provider_env(base: str) -> dict[str, str]:
+    """Environment for a real portal or worker process sending through the stub at `base`."""
+    return {
+        "EMAIL_BACKEND": "sendgrid",
+        "SENDGRID_API_KEY": "SG.test",
+        "SENDGRID_API_BASE": base,
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "twilio-token",
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_API_BASE": base,
+    }

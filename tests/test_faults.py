@@ -11,6 +11,7 @@ from pathlib import Path
 
 from porchlight.models import Customer, Notification, Shipment, TrackingEvent
 from tests.factories import a_brand, an_order, deliver_scans
+from tests.provider_stub import provider_env
 
 PARCELS = 20
 
@@ -22,14 +23,7 @@ def worker_env(settings, base: str) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "SECRET_KEY": settings.secret_key.get_secret_value(),
         "PUBLIC_BASE_URL": settings.public_base_url,
-        "EMAIL_BACKEND": "sendgrid",
-        "SENDGRID_API_KEY": "SG.test",
-        "SENDGRID_API_BASE": base,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "twilio-token",
-        "TWILIO_FROM_NUMBER": "+15005550006",
-        "TWILIO_API_BASE": base,
+        **provider_env(base),
         "JOB_TIMEOUT_SECONDS": "2",  # a killed job is picked up again 12 s later
     }
 

@@ -34,9 +34,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP) $(ASSETS) .env ## set up and run portal + worker with demo data (Ctrl-C stops)
 	@mkdir -p var/redis
-	@$(BIN)/redis-server --port $(DEMO_REDIS_PORT) --bind 127.0.0.1 --dir var/redis \
+	@# The queue needs no snapshots: a lost job is redone by the worker's sweeps.
+	@$(BIN)/redis-server --port $(DEMO_REDIS_PORT) --bind 127.0.0.1 --dir var/redis --save "" \
 		--daemonize yes --pidfile $(CURDIR)/var/redis/redis.pid --logfile $(CURDIR)/var/redis/redis.log
-	@trap '$(BIN)/redis-cli -p $(DEMO_REDIS_PORT) shutdown nosave >/dev/null 2>&1' EXIT; \
+	@trap '$(BIN)/redis-cli -p $(DEMO_REDIS_PORT) shutdown nosave >/dev/null 2>&1' EXIT INT TERM; \
 		$(BIN)/porchlight demo --port $(DEMO_PORT)
 
 test: $(STAMP) $(ASSETS) ## run the suite against SQLite, then PostgreSQL

@@ -1,7 +1,10 @@
 """Brands and the host names that select them."""
 
 import re
+from typing import Any
 
+from async_lru import alru_cache
+from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 from porchlight.models import Brand, BrandHost
@@ -35,9 +38,31 @@ async def create_brand(
             raise BrandError(f"host already serves another brand: {', '.join(map(str, taken))}")
         brand = await Brand.create(slug=slug, name=name, theme=theme, default_locale=locale)
         await BrandHost.bulk_create([BrandHost(brand=brand, host=h) for h in wanted])
+    forget_brands()  # bulk_create sends no save signal, and a host may be cached as unknown
     return brand
 
 
+# Every shopper request looks its brand up by host; brands change rarely, so each process keeps
+# them for this long. A change saved in this process clears the cache at once; a change made
+# elsewhere (the CLI, another portal process) shows within this many seconds.
+BRAND_CACHE_SECONDS = 30
+
+
 async def brand_for_host(host_header: str) -> Brand | None:
-    host = await BrandHost.get_or_none(host=normalize_host(host_header)).select_related("brand")
-    return host.brand if host else None
+    return await _brand_for(normalize_host(host_header))
+
+
+@alru_cache(maxsize=1024, ttl=BRAND_CACHE_SECONDS)
+async def _brand_for(host: str) -> Brand | None:
+    found = await BrandHost.get_or_none(host=host).select_related("brand")
+    return found.brand if found else None
+
+
+def forget_brands() -> None:
+    _brand_for.cache_clear()
+
+
+@post_save(Brand, BrandHost)
+@post_delete(Brand, BrandHost)
+async def _brand_changed(*_: Any) -> None:
+    forget_brands()

@@ -1,5 +1,6 @@
 """The app factory: explicit routes and middleware, and a lifespan that owns the connections."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from porchlight.db import database
+from porchlight.page_views import ViewTally
 from porchlight.settings import Settings
 from porchlight.templating import THEMES_DIR
 from portal import hooks, messaging_hooks, ops, outbox
@@ -28,6 +30,7 @@ from portal.shopper import delivery, lookup, order_page, preferences, problems, 
 from portal.state import AppState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+VIEW_PUSH_SECONDS = 1.0
 
 
 def static_routes() -> list[BaseRoute]:
@@ -43,9 +46,13 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with database(settings.database_url):
             arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            views = ViewTally()
+            pusher = asyncio.create_task(views.push_every(arq, VIEW_PUSH_SECONDS))
             try:
-                yield {"app": AppState(settings=settings, arq=arq)}
+                yield {"app": AppState(settings=settings, arq=arq, views=views)}
             finally:
+                pusher.cancel()
+                await views.push(arq)
                 await arq.aclose()
 
     api_routes = [*orders.routes, *track.routes, *contacts.routes]

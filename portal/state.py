@@ -6,6 +6,7 @@ from typing import cast
 from arq.connections import ArqRedis
 from starlette.requests import Request
 
+from porchlight.page_views import ViewTally
 from porchlight.settings import Settings
 
 
@@ -13,6 +14,7 @@ from porchlight.settings import Settings
 class AppState:
     settings: Settings
     arq: ArqRedis
+    views: ViewTally
 
 
 def app_state(request: Request) -> AppState:

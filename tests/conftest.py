@@ -22,6 +22,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from asgi_lifespan import LifespanManager
 from tortoise import Tortoise
 
+from porchlight.brands import forget_brands
 from porchlight.db import database, migrate
 from porchlight.settings import Settings
 from portal.app import create_app
@@ -134,6 +135,7 @@ async def db(_schema: None, settings: Settings) -> AsyncIterator[None]:
     else:
         quoted = ", ".join(f'"{t}"' for t in tables)
         await conn.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    forget_brands()  # the tables were emptied behind the ORM's back: no save signal fired
     yield
 
 

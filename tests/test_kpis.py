@@ -165,16 +165,39 @@ async def test_another_brands_data_never_counts(data_set):
     assert all(rows == [] for rows in report.breakdowns.values())
 
 
-async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(client, arq_redis):
+async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(
+    client, app_state, arq_redis
+):
     from porchlight.page_views import flush
 
     brand, _ = await a_brand()
     order = await an_order(brand, "A-1001", "TN1")
     for _ in range(3):
         assert (await client.get(f"/o/{order.access_token}")).status_code == 200
+    assert await app_state.views.push(arq_redis) == 3
     assert await flush(arq_redis) == 3
     assert await flush(arq_redis) == 0
     await client.get(f"/o/{order.access_token}")
+    await app_state.views.push(arq_redis)
     assert await flush(arq_redis) == 1
     [row] = await PageViewDay.filter(brand=brand)
     assert row.views == 4
+
+
+async def test_views_counted_while_redis_is_down_are_pushed_once_it_is_back(arq_redis):
+    from redis.asyncio import Redis
+
+    from porchlight.page_views import ViewTally, flush
+
+    brand, _ = await a_brand()
+    tally = ViewTally()
+    tally.count(brand.id)
+    tally.count(brand.id)
+    unreachable = Redis(port=1, socket_connect_timeout=0.2)
+    assert await tally.push(unreachable) == 0
+    await unreachable.aclose()
+    tally.count(brand.id)
+    assert await tally.push(arq_redis) == 3
+    assert await flush(arq_redis) == 3
+    [row] = await PageViewDay.filter(brand=brand)
+    assert row.views == 3

@@ -96,6 +96,18 @@ async def test_an_unknown_host_gets_a_neutral_404(client):
     assert "Northwind" not in response.text
 
 
+async def test_a_new_brand_and_a_brand_change_show_at_once_despite_the_host_cache(client):
+    assert (await client.get("/track", headers={"host": "track.fjord.test"})).status_code == 404
+    fjord, _ = await a_brand("fjord", "track.fjord.test")
+    shown = await client.get("/track", headers={"host": "track.fjord.test"})
+    assert shown.status_code == 200
+    assert "Fjord" in shown.text
+    fjord.name = "Fjord & Co"
+    await fjord.save()
+    renamed = await client.get("/track", headers={"host": "track.fjord.test"})
+    assert "Fjord &amp; Co" in renamed.text
+
+
 async def test_an_order_link_only_works_on_its_own_brands_host(client):
     northwind, _ = await a_brand("northwind", "track.example.com")
     await a_brand("fjord", "track.fjord.test")

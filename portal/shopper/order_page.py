@@ -12,7 +12,6 @@ from porchlight import i18n, timeline
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
-from porchlight.page_views import count_view
 from porchlight.status_text import HEADLINE, NEXT_STEP, RETURN_HEADLINE
 from portal.rendering import is_htmx, render, request_locale
 from portal.shopper.brand import order_for_token
@@ -137,7 +136,7 @@ def render_order(
 
 async def order_page(request: Request) -> Response:
     brand, order = await order_for_token(request)
-    await count_view(app_state(request).arq, brand.id)
+    app_state(request).views.count(brand.id)
     return render_order(request, brand, await page_context(request, brand, order))
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from porchlight import derive
 from porchlight.models import Order, Shipment, TrackingEvent
+from porchlight.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,25 @@ async def parcels(order: Order) -> list[Parcel]:
             )
         )
     return result
+
+
+# Everything `parcels` reads, summed up: rows are only ever added, replaced (new ids) or saved
+# (a new updated_at), so a count with the newest id or time changes with any of them.
+_VERSION = """
+SELECT
+  (SELECT count(*) FROM shipment WHERE order_id = ?) AS shipments,
+  (SELECT max(updated_at) FROM shipment WHERE order_id = ?) AS shipment_saved,
+  (SELECT count(*) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS items,
+  (SELECT max(id) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_item,
+  (SELECT count(*) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS events,
+  (SELECT max(id) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS last_event,
+  (SELECT count(*) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS requests,
+  (SELECT max(id) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_request
+"""  # noqa: E501
+
+
+async def version(order: Order) -> tuple[object, ...]:
+    """Changes whenever what `parcels` and the order's delivery requests would return changes;
+    one cheap query, so a view can tell whether what it rendered before still holds."""
+    [row] = await Sql().rows(_VERSION, [order.id] * 8)
+    return tuple(row.values())

@@ -16,7 +16,8 @@ from porchlight.order_payload import normalize_postcode
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import order_for_token
-from portal.shopper.order_page import CHANGEABLE, enabled_options, page_context, render_order
+from portal.shopper.order_page import page_context, render_order
+from portal.shopper.parcels import CHANGEABLE, enabled_options
 from portal.state import app_state
 
 LATEST_DAYS = 14
@@ -60,8 +61,9 @@ async def request_delivery_change(request: Request) -> Response:
     else:
         details, error = _details(kind, fields, _)
     if error:
-        context = await page_context(request, brand, order)
-        context.update(delivery_error=error, delivery_for=shipment.id)
+        context = await page_context(
+            request, brand, order, delivery_error=error, delivery_for=shipment.id
+        )
         return render_order(request, brand, context, status=422)
     change = await DeliveryRequest.create(shipment=shipment, kind=kind, details=details)
     # The request is stored: if Redis is away, the retailer webhook sweep sends it later.

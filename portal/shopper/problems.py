@@ -17,7 +17,8 @@ from porchlight.models import Shipment
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import order_for_token
-from portal.shopper.order_page import page_context, problem_kinds, render_order
+from portal.shopper.order_page import page_context, render_order
+from portal.shopper.parcels import problem_kinds
 from portal.state import app_state
 
 # What the shopper says → the exception type whose action and evidence fit it.
@@ -91,8 +92,9 @@ async def report_problem(request: Request) -> Response:
     finally:
         await form.close()
     if error:
-        context = await page_context(request, brand, order)
-        context.update(problem_error=error, problem_for=shipment.id)
+        context = await page_context(
+            request, brand, order, problem_error=error, problem_for=shipment.id
+        )
         return render_order(request, brand, context, status=422)
     await open_or_join(
         shipment,

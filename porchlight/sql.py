@@ -1,0 +1,68 @@
+"""Raw SQL for the few queries the ORM would make slow or unreadable (aggregates, KPIs), written
+once for both databases: SQLite (the demo and tests) and PostgreSQL (production)."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise import Tortoise
+
+
+class Sql:
+    """The two dialects' spellings of what the queries need."""
+
+    def __init__(self) -> None:
+        conn = Tortoise.get_connection("default")
+        self.conn = conn
+        self.sqlite = conn.capabilities.dialect == "sqlite"
+
+    def week(self, column: str) -> str:
+        if self.sqlite:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"(date_trunc('week', {column} AT TIME ZONE 'UTC'))::date"
+
+    def week_of_date(self, column: str) -> str:
+        if self.sqlite:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"(date_trunc('week', {column}))::date"
+
+    def hours(self, start: str, end: str) -> str:
+        if self.sqlite:
+            return f"((julianday({end}) - julianday({start})) * 24.0)"
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+    def moment(self) -> str:
+        """A datetime parameter used inside an expression (not just compared to a column)."""
+        return "?" if self.sqlite else "CAST(? AS timestamptz)"
+
+    def value(self, value: Any) -> Any:
+        """SQLite keeps datetimes as text in tortoise's format; compare like with like."""
+        if self.sqlite and isinstance(value, datetime):
+            return str(value.astimezone(UTC))
+        if self.sqlite and isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    async def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        if not self.sqlite:  # asyncpg numbers its placeholders
+            parts = query.split("?")
+            query = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+        return await self.conn.execute_query_dict(query, [self.value(p) for p in params])
+
+    async def by_week(self, query: str, params: Sequence[Any]) -> dict[date, float]:
+        """Rows of (week, n) → {monday: n}."""
+        return (await self.columns_by_week(query, params)).get("n", {})
+
+    async def columns_by_week(
+        self, query: str, params: Sequence[Any]
+    ) -> dict[str, dict[date, float]]:
+        """Rows of (week, a, b, …) → {"a": {monday: a}, "b": …}: one scan, several figures.
+        A NULL (an average over nothing) is left out."""
+        result: dict[str, dict[date, float]] = {}
+        for row in await self.rows(query, params):
+            week = row.pop("week")
+            week = date.fromisoformat(week) if isinstance(week, str) else week
+            for column, value in row.items():
+                if value is not None:
+                    result.setdefault(column, {})[week] = float(value)
+        return result

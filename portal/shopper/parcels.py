@@ -1,0 +1,83 @@
+"""What the order page shows of each parcel, and what the shopper may do with it there."""
+
+from dataclasses import dataclass
+
+from porchlight import timeline
+from porchlight.enums import Direction
+from porchlight.enums import ShipmentStatus as S
+from porchlight.models import Brand, DeliveryRequest, Order
+from porchlight.status_text import HEADLINE, NEXT_STEP, RETURN_HEADLINE
+
+# Once a parcel is on the van (or further), the carrier can no longer change its delivery.
+CHANGEABLE = {S.UNKNOWN, S.LABEL_CREATED, S.IN_TRANSIT, S.FAILED_ATTEMPT}
+DELIVERY_OPTIONS = ("choose_date", "pickup_point", "reroute")
+STEPS = {
+    S.LABEL_CREATED: 1,
+    S.IN_TRANSIT: 2,
+    S.OUT_FOR_DELIVERY: 3,
+    S.AVAILABLE_FOR_PICKUP: 3,
+    S.FAILED_ATTEMPT: 3,
+    S.EXCEPTION: 2,
+    S.RETURNING_TO_SENDER: 2,
+    S.DELIVERED: 4,
+}
+TROUBLE = {S.FAILED_ATTEMPT, S.EXCEPTION, S.RETURNING_TO_SENDER}
+
+
+@dataclass(frozen=True)
+class ParcelView:
+    parcel: timeline.Parcel
+    headline: str
+    next_step: str
+    is_return: bool
+    requests: list[DeliveryRequest]
+    options: list[str]
+    problems: list[str]
+
+    @property
+    def id(self) -> int:
+        return self.parcel.shipment.id
+
+    @property
+    def step(self) -> int:
+        """How far along the four-step progress bar the parcel is."""
+        return STEPS.get(self.parcel.derived.status, 0)
+
+    @property
+    def trouble(self) -> bool:
+        return self.parcel.derived.status in TROUBLE
+
+
+def enabled_options(brand: Brand) -> list[str]:
+    chosen = brand.settings.get("delivery_options", {})
+    return [kind for kind in DELIVERY_OPTIONS if chosen.get(kind)]
+
+
+def problem_kinds(status: S) -> list[str]:
+    if status == S.DELIVERED:
+        return ["damaged", "missing_items", "not_received"]
+    return ["late", "damaged"]
+
+
+async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
+    parcels = await timeline.parcels(order)
+    requests = await DeliveryRequest.filter(
+        shipment_id__in=[p.shipment.id for p in parcels]
+    ).order_by("id")
+    options = enabled_options(brand)
+    views = []
+    for p in parcels:
+        status = p.derived.status
+        is_return = p.shipment.direction == Direction.RETURN
+        views.append(
+            ParcelView(
+                parcel=p,
+                headline=(RETURN_HEADLINE if is_return else HEADLINE)[status],
+                next_step=NEXT_STEP[status],
+                is_return=is_return,
+                requests=[r for r in requests if r.shipment_id == p.shipment.id],  # type: ignore[attr-defined]
+                options=options if status in CHANGEABLE and not is_return else [],
+                problems=problem_kinds(status) if not is_return else [],
+            )
+        )
+    return views

@@ -1,0 +1,101 @@
+"""Parcel cards are kept between views, yet a shopper never sees a stale card or another's token."""
+
+from datetime import timedelta
+
+import httpx
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from tests.factories import T0, a_brand, an_order, bearer, order_payload, scans
+
+
+def page(response: httpx.Response) -> HTMLParser:
+    return HTMLParser(response.text)
+
+
+def statuses(response: httpx.Response) -> list[str]:
+    return [h.text(strip=True) for h in page(response).css("article.parcel h2.status")]
+
+
+async def test_a_new_scan_shows_on_the_very_next_view(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "in_transit")
+    url = f"/o/{order.access_token}"
+    before = await client.get(url)
+    assert (await client.get(url)).text == before.text  # nothing new: the kept card
+    await scans("TN1", "out_for_delivery", "delivered", start=T0 + timedelta(days=2))
+    after = await client.get(url)
+    assert statuses(before) == ["On its way"]
+    assert statuses(after) == ["Delivered"]
+    assert len(page(after).css(".timeline li")) == 4
+
+
+async def test_the_htmx_refresh_of_one_card_sees_the_new_scan_too(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1", "TN2")
+    await scans("TN1", "pre_transit")
+    [first, _second] = await order.shipments.all().order_by("id")
+    url = f"/o/{order.access_token}/parcels/{first.id}"
+    htmx = {"HX-Request": "true"}
+    assert "No scans yet" not in (await client.get(url, headers=htmx)).text
+    await scans("TN1", "delivered", start=T0 + timedelta(days=1))
+    refreshed = await client.get(url, headers=htmx)
+    assert statuses(refreshed) == ["Delivered"]
+    assert len(page(refreshed).css("article.parcel")) == 1
+
+
+async def test_items_the_retailer_replaces_show_at_once(client):
+    brand, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload(), headers=bearer(key))
+    order = await type(brand).get(id=brand.id).prefetch_related("orders")
+    token = order.orders[0].access_token  # type: ignore[attr-defined]
+    assert "2 items in this parcel" in (await client.get(f"/o/{token}")).text
+    again = order_payload()
+    again["shipments"][0]["items"] = [{"sku": "MUG-01", "name": "Mug", "quantity": 5}]
+    assert (await client.post("/api/v1/orders", json=again, headers=bearer(key))).status_code in (
+        200,
+        201,
+    )
+    assert "5 items in this parcel" in (await client.get(f"/o/{token}")).text
+
+
+async def test_each_shopper_gets_their_own_form_token_in_a_kept_card(app):
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"pickup_point": True}}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "in_transit")
+    url = f"/o/{order.access_token}"
+    tokens = []
+    for _ in range(2):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://track.example.com"
+        ) as shopper:
+            shown = page(await shopper.get(url))
+            [token] = {i.attributes["value"] for i in shown.css("input[name=csrf_token]")}
+            shipment = (await order.shipments.all())[0]
+            form = {"csrf_token": token, "kind": "pickup_point", "pickup_point": "Kiosk 5"}
+            sent = await shopper.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+            assert sent.status_code == 303
+            tokens.append(token)
+    assert tokens[0] != tokens[1]
+
+
+async def test_a_language_switch_renders_the_cards_in_that_language(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    url = f"/o/{order.access_token}"
+    assert statuses(await client.get(f"{url}?lang=en")) == ["Delivered"]
+    assert statuses(await client.get(f"{url}?lang=de")) == ["Zugestellt"]
+
+
+async def test_turning_delivery_options_on_shows_them_on_the_next_view(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "in_transit")
+    url = f"/o/{order.access_token}"
+    assert page(await client.get(url)).css_first(".delivery-options") is None
+    brand.settings = {"delivery_options": {"choose_date": True}}
+    await brand.save()
+    assert page(await client.get(url)).css_first(".delivery-options") is not None

@@ -29,7 +29,7 @@ import httpx
 from redis.asyncio import Redis
 
 from bench.http_load import BARE_APP, ROOT, Server, easypost_body, portal_env, sign
-from bench.support import ensure_database
+from bench.support import ensure_database, table
 from porchlight.db import database, migrate
 from porchlight.enums import Trigger
 from porchlight.models import Customer, Notification, Shipment, TrackingEvent
@@ -206,6 +206,6 @@ if __name__ == "__main__":
     outcome = asyncio.run(main(args.deliveries, args.concurrency))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(outcome, indent=2))
-    print(json.dumps(outcome, indent=2))
+    print(table(outcome))
     if not all(outcome["checks"].values()):
         sys.exit(1)

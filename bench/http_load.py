@@ -7,7 +7,9 @@ request logs), started here; the baseline is a bare Starlette JSON endpoint serv
 The load comes from an async httpx client in this process: C connections for S seconds.
 
 - Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
-  shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000.
+  shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000. Views of one
+  order are repeat views (its cards are kept); first views cycle over more such orders than a
+  process keeps, so every card is rendered from the database.
 - Webhook intake: EasyPost bodies with 10-event histories, half of them replays of one already
   sent; events stored per second, checked stored exactly once afterwards.
 Database: a PostgreSQL database it creates (BENCH_DATABASE_URL, default
@@ -34,10 +36,11 @@ from typing import Any
 
 import httpx
 
-from bench.support import ensure_database
+from bench.support import ensure_database, table
 from porchlight.brands import create_brand
 from porchlight.db import database, migrate
 from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
+from portal.shopper.parcel_cards import KEPT_ORDERS
 
 RESULTS = Path(__file__).resolve().parent / "results" / "http_load.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,64 +147,76 @@ async def load(
     }
 
 
-async def tracking_order(slug: str, host: str, filler: int) -> str:
-    """A brand on `host` with `filler` one-parcel orders and one order of 3 parcels / 40 events."""
+PARCEL_EVENTS = (14, 13, 13)  # an order of 3 parcels and 40 events
+# Views cycling over more orders than a portal process keeps cards for: every view a first one.
+FIRST_VIEW_ORDERS = 2 * KEPT_ORDERS
+
+
+async def tracking_orders(slug: str, host: str, count: int, filler: int = 0) -> list[str]:
+    """Access tokens of `count` orders of 3 parcels / 40 events on a brand at `host`, made in
+    bulk (and kept for the next run), beside `filler` one-parcel orders without events."""
     brand = await Brand.get_or_none(slug=slug) or await create_brand(slug, slug.title(), [host])
-    existing = await Order.get_or_none(brand=brand, number="LOAD-3")
-    if existing is not None:
-        return existing.access_token
-    customer = await Customer.create(brand=brand, email=f"load@{slug}.invalid")
-    for start in range(0, filler, 1000):
-        size = min(1000, filler - start)
+    tokens = await Order.filter(brand=brand, number__startswith="LOAD-").values_list(
+        "access_token", flat=True
+    )
+    if len(tokens) >= count:
+        return [str(t) for t in tokens[:count]]
+    customer = await Customer.create(brand=brand, email=f"load{secrets.token_hex(4)}@{host}")
+    await _orders(brand, customer, [f"F-{i}" for i in range(filler)], ())
+    await _orders(brand, customer, [f"LOAD-{i}" for i in range(count)], PARCEL_EVENTS)
+    tokens = await Order.filter(brand=brand, number__startswith="LOAD-").values_list(
+        "access_token", flat=True
+    )
+    return [str(t) for t in tokens]
+
+
+async def _orders(
+    brand: Brand, customer: Customer, numbers: list[str], events: tuple[int, ...]
+) -> None:
+    now = datetime.now(UTC)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
         await Order.bulk_create(
             [
                 Order(
-                    brand=brand,
-                    customer=customer,
-                    number=f"F-{i}",
-                    access_token=secrets.token_urlsafe(24),
+                    brand=brand, customer=customer, number=n, access_token=secrets.token_urlsafe(24)
                 )
-                for i in range(start, start + size)
+                for n in chunk
             ]
         )
-        ids = await Order.filter(
-            brand=brand, number__in=[f"F-{i}" for i in range(start, start + size)]
-        ).values_list("id", flat=True)
+        ids = await Order.filter(brand=brand, number__in=chunk).values_list("id", flat=True)
+        parcels = [
+            (oid, f"{brand.slug}{oid}P{p}", n) for oid in ids for p, n in enumerate(events or (0,))
+        ]
         await Shipment.bulk_create(
             [
-                Shipment(brand=brand, order_id=oid, carrier="dhl", tracking_number=f"F{slug}{oid}")
-                for oid in ids
+                Shipment(
+                    brand=brand,
+                    order_id=oid,
+                    carrier="dhl",
+                    tracking_number=number,
+                    status="in_transit" if n else "label_created",
+                    last_event_at=now if n else None,
+                )
+                for oid, number, n in parcels
             ]
-        )
-    order = await Order.create(
-        brand=brand, customer=customer, number="LOAD-3", access_token=secrets.token_urlsafe(24)
-    )
-    now = datetime.now(UTC)
-    for p, count in enumerate((14, 13, 13)):
-        number = f"LOAD{slug}{p}"
-        await Shipment.create(
-            brand=brand,
-            order=order,
-            carrier="dhl",
-            tracking_number=number,
-            status="in_transit",
-            last_event_at=now,
         )
         await TrackingEvent.bulk_create(
             [
                 TrackingEvent(
                     source="easypost",
                     tracking_number=number,
-                    occurred_at=now - timedelta(hours=count - i),
+                    occurred_at=now - timedelta(hours=n - i),
                     status="in_transit",
                     message=f"Scan {i} at hub",
                     fingerprint=f"{number}-{i}",
                     location={"city": "Berlin", "country": "DE"},
                 )
-                for i in range(count)
-            ]
+                for _, number, n in parcels
+                for i in range(n)
+            ],
+            batch_size=2000,
         )
-    return order.access_token
 
 
 def easypost_body(tracking: str, n_events: int, start: datetime) -> bytes:
@@ -251,11 +266,15 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     small_db = os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_load"
     )
-    await ensure_database(small_db)
-    await migrate(small_db)
+    first_db = small_db + "_first"
+    for url in (small_db, first_db):
+        await ensure_database(url)
+        await migrate(url)
     async with database(small_db):
-        token_small = await tracking_order("load", "load.invalid", 1000)
+        [token_small] = await tracking_orders("load", "load.invalid", 1, filler=1000)
         await TrackingEvent.filter(tracking_number__startswith="HOOK").delete()
+    async with database(first_db):
+        first_tokens = await tracking_orders("first", "first.invalid", FIRST_VIEW_ORDERS)
     results: dict[str, Any] = {"seconds": seconds, "concurrency": concurrency}
     bare_dir = Path(tempfile.mkdtemp())
     (bare_dir / "bare_app.py").write_text(BARE_APP)
@@ -301,9 +320,21 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     results["webhook_intake"]["stored_exactly_once"] = stored == len(numbers) * 10
     results["webhook_intake"]["stored_events_per_s"] = round(stored / seconds, 1)
 
+    portal = Server("portal.main:app", portal_env(first_db), ROOT)
+    try:
+        results["tracking_page_first_views"] = await load(
+            lambda c, i: c.get(f"/o/{first_tokens[i % len(first_tokens)]}"),
+            portal.url,
+            seconds,
+            concurrency,
+            "first.invalid",
+        )
+    finally:
+        portal.stop()
+
     if large_db:
         async with database(large_db):
-            token_large = await tracking_order("loadlarge", "loadlarge.invalid", 0)
+            [token_large] = await tracking_orders("loadlarge", "loadlarge.invalid", 1)
             results["large_db_shipments"] = await Shipment.all().count()
         portal = Server("portal.main:app", portal_env(large_db), ROOT)
         try:
@@ -316,8 +347,10 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
             )
         finally:
             portal.stop()
-    results["tracking_page_over_bare"] = round(
-        results["tracking_page_1k"]["rps"] / results["bare_get"]["rps"], 3
+    bare_rps = results["bare_get"]["rps"]
+    results["tracking_page_over_bare"] = round(results["tracking_page_1k"]["rps"] / bare_rps, 3)
+    results["first_views_over_bare"] = round(
+        results["tracking_page_first_views"]["rps"] / bare_rps, 3
     )
     results["intake_over_bare"] = round(
         results["webhook_intake"]["rps"] / results["bare_post"]["rps"], 3
@@ -340,4 +373,4 @@ if __name__ == "__main__":
     outcome = asyncio.run(main(args.seconds, args.concurrency, args.large_db))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(outcome, indent=2))
-    print(json.dumps(outcome, indent=2))
+    print(table(outcome))

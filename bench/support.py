@@ -1,4 +1,6 @@
-"""What several benchmarks share: PostgreSQL databases of their own."""
+"""What several benchmarks share: PostgreSQL databases of their own, and a printed table."""
+
+from typing import Any
 
 import asyncpg
 
@@ -17,3 +19,26 @@ async def ensure_database(url: str, *, fresh: bool = False) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+def table(results: dict[str, Any]) -> str:
+    """Nested results as aligned `figure  value` lines, for people; the JSON file is for tools."""
+    rows: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, inner)
+        else:
+            rows.append(
+                (
+                    prefix,
+                    f"{value:,}"
+                    if isinstance(value, int | float) and not isinstance(value, bool)
+                    else str(value),
+                )
+            )
+
+    walk("", results)
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value:>14}" for name, value in rows)

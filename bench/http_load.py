@@ -211,6 +211,7 @@ async def _orders(
                     message=f"Scan {i} at hub",
                     fingerprint=f"{number}-{i}",
                     location={"city": "Berlin", "country": "DE"},
+                    raw_payload=_detail(now - timedelta(hours=n - i), i),
                 )
                 for _, number, n in parcels
                 for i in range(n)
@@ -219,18 +220,27 @@ async def _orders(
         )
 
 
+def _detail(when: datetime, i: int) -> dict[str, Any]:
+    """One EasyPost TrackingDetail: what intake keeps as an event's raw payload."""
+    return {
+        "object": "TrackingDetail",
+        "message": f"scan {i}",
+        "status": "in_transit",
+        "status_detail": "arrived_at_facility",
+        "datetime": when.isoformat().replace("+00:00", "Z"),
+        "source": "DHL",
+        "tracking_location": {
+            "object": "TrackingLocation",
+            "city": "Berlin",
+            "state": None,
+            "country": "DE",
+            "zip": "10115",
+        },
+    }
+
+
 def easypost_body(tracking: str, n_events: int, start: datetime) -> bytes:
-    details = [
-        {
-            "object": "TrackingDetail",
-            "message": f"scan {i}",
-            "status": "in_transit",
-            "status_detail": "arrived_at_facility",
-            "datetime": (start + timedelta(hours=i)).isoformat().replace("+00:00", "Z"),
-            "tracking_location": {"city": "Berlin", "country": "DE"},
-        }
-        for i in range(n_events)
-    ]
+    details = [_detail(start + timedelta(hours=i), i) for i in range(n_events)]
     return json.dumps(
         {
             "object": "Event",

@@ -272,6 +272,23 @@ def portal_env(url: str) -> dict[str, str]:
     }
 
 
+async def page_load(
+    url: str, host: str, tokens: list[str], seconds: float, concurrency: int
+) -> dict[str, float]:
+    """The tracking page of `tokens` in turn, from a portal on the database at `url`."""
+    portal = Server("portal.main:app", portal_env(url), ROOT)
+    try:
+        return await load(
+            lambda c, i: c.get(f"/o/{tokens[i % len(tokens)]}"),
+            portal.url,
+            seconds,
+            concurrency,
+            host,
+        )
+    finally:
+        portal.stop()
+
+
 async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[str, Any]:
     small_db = os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_load"
@@ -298,15 +315,11 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     finally:
         bare.stop()
 
+    results["tracking_page_1k"] = await page_load(
+        small_db, "load.invalid", [token_small], seconds, concurrency
+    )
     portal = Server("portal.main:app", portal_env(small_db), ROOT)
     try:
-        results["tracking_page_1k"] = await load(
-            lambda c, i: c.get(f"/o/{token_small}"),
-            portal.url,
-            seconds,
-            concurrency,
-            "load.invalid",
-        )
         start = datetime.now(UTC) - timedelta(days=2)
         bodies = [easypost_body(f"HOOK{i}", 10, start) for i in range(100_000)]
 
@@ -330,33 +343,17 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     results["webhook_intake"]["stored_exactly_once"] = stored == len(numbers) * 10
     results["webhook_intake"]["stored_events_per_s"] = round(stored / seconds, 1)
 
-    portal = Server("portal.main:app", portal_env(first_db), ROOT)
-    try:
-        results["tracking_page_first_views"] = await load(
-            lambda c, i: c.get(f"/o/{first_tokens[i % len(first_tokens)]}"),
-            portal.url,
-            seconds,
-            concurrency,
-            "first.invalid",
-        )
-    finally:
-        portal.stop()
+    results["tracking_page_first_views"] = await page_load(
+        first_db, "first.invalid", first_tokens, seconds, concurrency
+    )
 
     if large_db:
         async with database(large_db):
             [token_large] = await tracking_orders("loadlarge", "loadlarge.invalid", 1)
             results["large_db_shipments"] = await Shipment.all().count()
-        portal = Server("portal.main:app", portal_env(large_db), ROOT)
-        try:
-            results["tracking_page_large"] = await load(
-                lambda c, i: c.get(f"/o/{token_large}"),
-                portal.url,
-                seconds,
-                concurrency,
-                "loadlarge.invalid",
-            )
-        finally:
-            portal.stop()
+        results["tracking_page_large"] = await page_load(
+            large_db, "loadlarge.invalid", [token_large], seconds, concurrency
+        )
     bare_rps = results["bare_get"]["rps"]
     results["tracking_page_over_bare"] = round(results["tracking_page_1k"]["rps"] / bare_rps, 3)
     results["first_views_over_bare"] = round(

@@ -25,7 +25,7 @@ from portal.csrf import csrf_token
 from portal.shopper.parcels import enabled_options, parcel_views
 
 CSRF_SLOT = secrets.token_hex(16)  # unguessable, so no shopper's or carrier's text can hold it
-KEPT_ORDERS = 2048  # per process; a few kB each
+KEPT_ORDERS = 2048  # per process; about 13 kB for an order of 3 parcels and 40 events
 
 
 @dataclass(frozen=True)

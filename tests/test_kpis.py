@@ -201,3 +201,29 @@ async def test_views_counted_while_redis_is_down_are_pushed_once_it_is_back(arq_
     assert await flush(arq_redis) == 3
     [row] = await PageViewDay.filter(brand=brand)
     assert row.views == 3
+
+
+async def test_a_running_portal_pushes_its_views_and_loses_none_when_it_stops(settings, arq_redis):
+    import asyncio
+
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from porchlight.page_views import PREFIX, flush
+    from portal.app import create_app
+
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    async with LifespanManager(create_app(settings)) as portal:
+        transport = httpx.ASGITransport(app=portal.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://track.example.com"
+        ) as shopper:
+            await shopper.get(f"/o/{order.access_token}")
+            for _ in range(30):
+                if await arq_redis.keys(f"{PREFIX}*"):
+                    break
+                await asyncio.sleep(0.1)
+            assert await flush(arq_redis) == 1  # pushed by the running portal
+            await shopper.get(f"/o/{order.access_token}")
+    assert await flush(arq_redis) == 1  # pushed by the time it stopped

@@ -240,6 +240,12 @@ def demo(port: int) -> None:
         subprocess.Popen([exe, "worker"]),
     ]
     click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines, ""]))
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # TERM and HUP stop the children too, as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -249,4 +255,7 @@ def demo(port: int) -> None:
         for child in children:
             child.send_signal(signal.SIGINT)
         for child in children:
-            child.wait(timeout=15)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()

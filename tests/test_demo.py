@@ -50,3 +50,58 @@ async def test_seeding_again_changes_nothing(arq_redis):
     lines = await seed(arq_redis)
     assert await Order.all().count() == orders
     assert len([line for line in lines if "tracking page" in line]) == len(BRANDS)
+
+
+def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, tmp_path):
+    """A service manager or `kill` sends TERM, not Ctrl-C: nothing may be left running."""
+    import contextlib
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from redis import Redis
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    redis_url = settings.redis_url.rsplit("/", 1)[0] + "/12"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp_path / 'demo.sqlite3'}",
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    children: list[str] = []
+    demo = subprocess.Popen(
+        [str(Path(sys.executable).with_name("porchlight")), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert demo.poll() is None and time.monotonic() < deadline, "the demo did not start"
+            time.sleep(0.3)
+        children = Path(f"/proc/{demo.pid}/task/{demo.pid}/children").read_text().split()
+        assert len(children) == 2  # the portal and the worker
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=30)
+        for pid in children:
+            assert not Path(f"/proc/{pid}").exists(), f"child {pid} outlived the demo"
+    finally:
+        demo.kill()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        Redis.from_url(redis_url).flushdb()

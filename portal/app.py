@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ def create_app(settings: Settings) -> Starlette:
                 yield {"app": AppState(settings=settings, arq=arq, views=views)}
             finally:
                 pusher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pusher
                 await views.push(arq)
                 await arq.aclose()
 

@@ -4,7 +4,10 @@
 
 Each server is what `porchlight serve` runs (uvicorn, uvloop + httptools, one process, JSON
 request logs), started here; the baseline is a bare Starlette JSON endpoint served the same way.
-The load comes from an async httpx client in this process: C connections for S seconds.
+The load comes from an async httpx client in this process: C connections for S seconds. That
+client tops out near the bare endpoint's figure, so when wrk is installed the bare endpoint and
+the tracking page are measured again with it (`wrk` in the results): the client-independent
+ratios.
 
 - Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
   shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000. Views of one
@@ -24,6 +27,7 @@ import hmac
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -291,6 +295,78 @@ async def page_load(
         portal.stop()
 
 
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(
+    base_url: str, host: str, paths: list[str], seconds: float, concurrency: int
+) -> dict[str, float]:
+    """The same load from wrk (C, one thread): fast enough that the server, not the client, is
+    what a bare endpoint's figure measures."""
+    script = Path(tempfile.mkdtemp()) / "paths.lua"
+    script.write_text(
+        f"paths = {{{', '.join(json.dumps(p) for p in paths)}}}\n"
+        "i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n"
+    )
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
+    command += ["-H", f"Host: {host}", "-s", str(script), base_url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures: dict[str, float] = {"errors": 0}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(words[1])
+        elif line.startswith("Non-2xx"):
+            figures["errors"] = int(words[-1])
+        elif words and words[0] in ("50%", "99%") and len(words) == 2:
+            value = words[1]
+            unit = value.lstrip("0123456789.")
+            figures[f"p{words[0][:2]}_ms"] = round(float(value[: -len(unit)]) * WRK_UNITS[unit], 2)
+    return figures
+
+
+def wrk_runs(
+    small_db: str,
+    first_db: str,
+    token: str,
+    first_tokens: list[str],
+    seconds: float,
+    concurrency: int,
+) -> dict[str, Any]:
+    bare_dir = Path(tempfile.mkdtemp())
+    (bare_dir / "bare_app.py").write_text(BARE_APP)
+    runs: dict[str, Any] = {}
+    for name, target, env, cwd, host, paths in (
+        ("bare_get", "bare_app:app", dict(os.environ), bare_dir, "127.0.0.1", ["/"]),
+        (
+            "tracking_page_1k",
+            "portal.main:app",
+            portal_env(small_db),
+            ROOT,
+            "load.invalid",
+            [f"/o/{token}"],
+        ),
+        (
+            "tracking_page_first_views",
+            "portal.main:app",
+            portal_env(first_db),
+            ROOT,
+            "first.invalid",
+            [f"/o/{t}" for t in first_tokens],
+        ),
+    ):
+        server = Server(target, env, cwd)
+        try:
+            runs[name] = wrk(server.url, host, paths, seconds, concurrency)
+        finally:
+            server.stop()
+    bare = runs["bare_get"]["rps"]
+    runs["tracking_page_over_bare"] = round(runs["tracking_page_1k"]["rps"] / bare, 4)
+    runs["first_views_over_bare"] = round(runs["tracking_page_first_views"]["rps"] / bare, 4)
+    return runs
+
+
 async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[str, Any]:
     small_db = os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_load"
@@ -361,6 +437,12 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
         results["tracking_page_large_first_views"] = await page_load(
             large_db, "loadlarge.invalid", large_tokens, seconds, concurrency
         )
+    if shutil.which("wrk"):
+        results["wrk"] = wrk_runs(
+            small_db, first_db, token_small, first_tokens, seconds, concurrency
+        )
+    else:
+        print("wrk is not installed (apt-get install wrk): no client-independent figures")
     bare_rps = results["bare_get"]["rps"]
     results["tracking_page_over_bare"] = round(results["tracking_page_1k"]["rps"] / bare_rps, 3)
     results["first_views_over_bare"] = round(

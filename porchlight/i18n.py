@@ -75,5 +75,6 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     return numbers.format_currency(amount, currency, locale=_locale(locale))
 
 
+@cache
 def language_name(locale: str) -> str:
     return (Locale.parse(locale).get_display_name(locale) or locale).capitalize()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import httpx
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from porchlight.models import Order
 from tests.factories import T0, a_brand, an_order, bearer, order_payload, scans
 
 
@@ -47,8 +48,7 @@ async def test_the_htmx_refresh_of_one_card_sees_the_new_scan_too(client):
 async def test_items_the_retailer_replaces_show_at_once(client):
     brand, key = await a_brand()
     await client.post("/api/v1/orders", json=order_payload(), headers=bearer(key))
-    order = await type(brand).get(id=brand.id).prefetch_related("orders")
-    token = order.orders[0].access_token  # type: ignore[attr-defined]
+    token = (await Order.get(brand=brand, number="A-1001")).access_token
     assert "2 items in this parcel" in (await client.get(f"/o/{token}")).text
     again = order_payload()
     again["shipments"][0]["items"] = [{"sku": "MUG-01", "name": "Mug", "quantity": 5}]

@@ -28,13 +28,13 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from bench.http_load import BARE_APP, ROOT, Server, easypost_body, portal_env, sign
+from bench.http_load import BARE_APP, ROOT, Server, portal_env, sign
 from bench.support import ensure_database, table
 from porchlight.db import database, migrate
 from porchlight.enums import Trigger
-from porchlight.models import Customer, Notification, Shipment, TrackingEvent
+from porchlight.models import Notification, Shipment, TrackingEvent
 from porchlight.notification_policy import DEFAULT_CHANNELS
-from tests.factories import a_brand, an_order
+from tests.factories import a_brand, easypost_event, reachable_orders
 from tests.provider_stub import ProviderStub, _handler, provider_env
 
 RESULTS = Path(__file__).resolve().parent / "results" / "burst.json"
@@ -44,21 +44,13 @@ SCANS = ["pre_transit", "in_transit", "in_transit", "out_for_delivery", "deliver
 def deliveries_for(parcels: int, total: int, rng: random.Random) -> list[bytes]:
     start = datetime.now(UTC) - timedelta(days=2)
     distinct = [
-        easypost_body_one(f"BB{n}", status, i, start)
+        easypost_event(f"BBT{n}", [(status, f"scan {i}", start + timedelta(hours=3 * i))])
         for n in range(parcels)
         for i, status in enumerate(SCANS)
     ]
     bodies = distinct + rng.choices(distinct, k=total - len(distinct))
     rng.shuffle(bodies)
     return bodies
-
-
-def easypost_body_one(tracking: str, status: str, i: int, start: datetime) -> bytes:
-    """One scan per webhook, as carriers send them."""
-    body = json.loads(easypost_body(tracking, 1, start + timedelta(hours=3 * i)))
-    body["result"]["tracking_details"][0].update(status=status, message=f"scan {i}")
-    body["result"]["status"] = status
-    return json.dumps(body).encode()
 
 
 async def post_all(url: str, path: str, bodies: list[bytes], concurrency: int) -> dict[str, Any]:
@@ -92,18 +84,7 @@ async def main(total: int, concurrency: int) -> dict[str, Any]:
     parcels = int(total * 0.7) // len(SCANS)
     async with database(url):
         brand, _ = await a_brand("burst", host="burst.invalid")
-        for n in range(parcels):
-            await an_order(
-                brand,
-                f"BB-{n}",
-                f"BB{n}",
-                customer={
-                    "email": f"b{n}@example.com",
-                    "phone": f"+4915112{n:06d}",
-                    "notifications": {"email": True, "sms": True},
-                },
-            )
-        await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
+        await reachable_orders(brand, "BB", parcels)
     bodies = deliveries_for(parcels, total, random.Random(5))
 
     stub = ProviderStub()
@@ -159,7 +140,7 @@ async def main(total: int, concurrency: int) -> dict[str, Any]:
                     )
                 await asyncio.sleep(1)
             results["settle_seconds_after_intake"] = round(time.monotonic() - began, 1)
-            stored = await TrackingEvent.filter(tracking_number__startswith="BB").count()
+            stored = await TrackingEvent.filter(tracking_number__startswith="BBT").count()
             statuses = Counter(await Shipment.all().values_list("status", flat=True))
             sent = await Notification.filter(status="sent").values_list(
                 "shipment_id", "trigger", "channel"

@@ -22,8 +22,6 @@ postgres://postgres@127.0.0.1:5432/porchlight_load). Redis: BENCH_REDIS_URL (db 
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -42,10 +40,13 @@ from typing import Any
 import httpx
 
 from bench.support import ensure_database, table
+from porchlight import intake, timeline
 from porchlight.brands import create_brand
+from porchlight.carriers.easypost import adapter
 from porchlight.db import database, migrate
 from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
 from portal.shopper.parcel_cards import KEPT_ORDERS
+from tests.factories import easypost_event, easypost_headers
 
 RESULTS = Path(__file__).resolve().parent / "results" / "http_load.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,21 +168,22 @@ async def tracking_orders(slug: str, host: str, count: int, filler: int = 0) -> 
         if made == 0:
             await _orders(brand, customer, [f"F-{i}" for i in range(filler)], ())
         await _orders(brand, customer, [f"LOAD-{i}" for i in range(made, count)], PARCEL_EVENTS)
-    tokens = (
-        await Order.filter(brand=brand, number__startswith="LOAD-")
-        .order_by("id")
-        .limit(count)
-        .values_list("access_token", flat=True)
-    )
-    return [str(t) for t in tokens]
+    orders = await Order.filter(brand=brand, number__startswith="LOAD-").order_by("id").limit(count)
+    shown = [len(p.events) for p in await timeline.parcels(orders[0])]
+    if shown != list(PARCEL_EVENTS):  # a page without its scans would measure nothing
+        raise RuntimeError(f"{slug}: the page would show {shown} scans, not {PARCEL_EVENTS}")
+    return [o.access_token for o in orders]
+
+
+CHUNK = 40  # orders per round: 1,600 events stay within PostgreSQL's 32,767 parameters
 
 
 async def _orders(
     brand: Brand, customer: Customer, numbers: list[str], events: tuple[int, ...]
 ) -> None:
     now = datetime.now(UTC)
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start : start + CHUNK]
         await Order.bulk_create(
             [
                 Order(
@@ -192,7 +194,9 @@ async def _orders(
         )
         ids = await Order.filter(brand=brand, number__in=chunk).values_list("id", flat=True)
         parcels = [
-            (oid, f"{brand.slug}{oid}P{p}", n) for oid in ids for p, n in enumerate(events or (0,))
+            (oid, f"{brand.slug.upper()}{oid}P{p}", n)
+            for oid in ids
+            for p, n in enumerate(events or (0,))
         ]
         await Shipment.bulk_create(
             [
@@ -207,64 +211,26 @@ async def _orders(
                 for oid, number, n in parcels
             ]
         )
-        await TrackingEvent.bulk_create(
+        # Scans as EasyPost sends them, parsed and stored by intake (raw payloads and all).
+        await intake.store(
             [
-                TrackingEvent(
-                    source="easypost",
-                    tracking_number=number,
-                    occurred_at=now - timedelta(hours=n - i),
-                    status="in_transit",
-                    message=f"Scan {i} at hub",
-                    fingerprint=f"{number}-{i}",
-                    location={"city": "Berlin", "country": "DE"},
-                    raw_payload=_detail(now - timedelta(hours=n - i), i),
-                )
+                event
                 for _, number, n in parcels
-                for i in range(n)
-            ],
-            batch_size=2000,
+                if n
+                for event in adapter.parse(in_transit_body(number, n, now - timedelta(hours=n)))
+            ]
         )
 
 
-def _detail(when: datetime, i: int) -> dict[str, Any]:
-    """One EasyPost TrackingDetail: what intake keeps as an event's raw payload."""
-    return {
-        "object": "TrackingDetail",
-        "message": f"scan {i}",
-        "status": "in_transit",
-        "status_detail": "arrived_at_facility",
-        "datetime": when.isoformat().replace("+00:00", "Z"),
-        "source": "DHL",
-        "tracking_location": {
-            "object": "TrackingLocation",
-            "city": "Berlin",
-            "state": None,
-            "country": "DE",
-            "zip": "10115",
-        },
-    }
-
-
-def easypost_body(tracking: str, n_events: int, start: datetime) -> bytes:
-    details = [_detail(start + timedelta(hours=i), i) for i in range(n_events)]
-    return json.dumps(
-        {
-            "object": "Event",
-            "description": "tracker.updated",
-            "result": {
-                "object": "Tracker",
-                "tracking_code": tracking,
-                "carrier": "DHL",
-                "status": "in_transit",
-                "tracking_details": details,
-            },
-        }
-    ).encode()
+def in_transit_body(tracking: str, scans: int, start: datetime) -> bytes:
+    """An EasyPost tracker.updated body with `scans` in-transit scans an hour apart."""
+    return easypost_event(
+        tracking, [("in_transit", f"scan {i}", start + timedelta(hours=i)) for i in range(scans)]
+    )
 
 
 def sign(body: bytes) -> dict[str, str]:
-    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {"X-Hmac-Signature": f"hmac-sha256-hex={digest}", "Content-Type": "application/json"}
+    return easypost_headers(body, SECRET)
 
 
 def portal_env(url: str) -> dict[str, str]:
@@ -386,7 +352,7 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     bare = Server("bare_app:app", dict(os.environ), bare_dir)
     try:
         results["bare_get"] = await load(lambda c, i: c.get("/"), bare.url, seconds, concurrency)
-        body = easypost_body("X", 10, datetime.now(UTC))
+        body = in_transit_body("X", 10, datetime.now(UTC))
         results["bare_post"] = await load(
             lambda c, i: c.post("/hook", content=body), bare.url, seconds, concurrency
         )
@@ -399,7 +365,7 @@ async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[s
     portal = Server("portal.main:app", portal_env(small_db), ROOT)
     try:
         start = datetime.now(UTC) - timedelta(days=2)
-        bodies = [easypost_body(f"HOOK{i}", 10, start) for i in range(100_000)]
+        bodies = [in_transit_body(f"HOOK{i}", 10, start) for i in range(100_000)]
 
         def post(c: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
             body = bodies[i // 2]  # every body twice: half the deliveries are replays

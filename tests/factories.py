@@ -130,6 +130,27 @@ async def an_order(brand: Brand, number: str = "A-1001", *tracking_numbers: str,
     return await type(order).get(id=order.id).select_related("customer")
 
 
+async def reachable_orders(brand: Brand, prefix: str, count: int) -> None:
+    """`count` one-parcel orders ("{prefix}-n", tracking "{prefix}Tn"), each with a customer who
+    takes email and SMS at any hour: what message-volume tests need."""
+    from porchlight.models import Customer
+
+    for n in range(count):
+        await an_order(
+            brand,
+            f"{prefix}-{n}",
+            f"{prefix}T{n}",
+            customer={
+                "email": f"{prefix.lower()}{n}@example.com",
+                "phone": f"+4915112{n:06d}",
+                "locale": "en",
+                "time_zone": "UTC",
+                "notifications": {"email": True, "sms": True},
+            },
+        )
+    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+
+
 async def scans(tracking_number: str, *statuses: str, start: datetime = T0) -> None:
     """Carrier scans for a parcel, stored and derived as the worker would."""
     from porchlight import derive, intake

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from notifier import notifications
 from porchlight.models import Notification, Shipment, TrackingEvent
-from tests.factories import a_brand, an_order, easypost_event, easypost_headers
+from tests.factories import a_brand, easypost_event, easypost_headers, reachable_orders
 from tests.worker_run import run_worker
 
 PARCELS = 40
@@ -21,23 +21,8 @@ async def test_a_shuffled_duplicated_burst_with_a_flaky_provider(client, provide
     stub.flaky = 0.3
     settings = settings.model_copy(update={"notification_retry_seconds": 0.01})
     brand, _ = await a_brand()
-    for n in range(PARCELS):
-        await an_order(
-            brand,
-            f"B-{n}",
-            f"BT{n}",
-            customer={
-                "email": f"b{n}@example.com",
-                "phone": f"+491511234{n:04d}",
-                "locale": "en",
-                "time_zone": "UTC",
-                "notifications": {"email": True, "sms": True},
-            },
-        )
+    await reachable_orders(brand, "B", PARCELS)
     await Shipment.all().update(shipped_at=START)
-    from porchlight.models import Customer
-
-    await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
     # One webhook per scan, as carriers send them; 30% sent twice; all shuffled.
     deliveries = [
         easypost_event(f"BT{n}", [(status, f"scan {i}", START + timedelta(hours=3 * i))])

@@ -9,8 +9,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from porchlight.models import Customer, Notification, Shipment, TrackingEvent
-from tests.factories import a_brand, an_order, deliver_scans
+from porchlight.models import Notification, Shipment, TrackingEvent
+from tests.factories import a_brand, deliver_scans, reachable_orders
 from tests.provider_stub import provider_env
 
 PARCELS = 20
@@ -55,18 +55,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     stub, base = provider_stub
     stub.delay = 0.3  # keep sends in flight when the kill comes
     brand, _ = await a_brand()
-    for n in range(PARCELS):
-        await an_order(
-            brand,
-            f"K-{n}",
-            f"KT{n}",
-            customer={
-                "email": f"k{n}@example.com",
-                "phone": f"+491511235{n:04d}",
-                "notifications": {"email": True, "sms": True},
-            },
-        )
-    await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
+    await reachable_orders(brand, "K", PARCELS)
     start = datetime.now(UTC) - timedelta(days=1)
     for n in range(PARCELS):
         await deliver_scans(

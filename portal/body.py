@@ -9,24 +9,30 @@ from porchlight import json_input
 
 
 class BodyTooLarge(Exception):
-    pass
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+def too_large(exc: BodyTooLarge) -> JSONResponse:
+    return error(413, f"the body exceeds the limit of {exc.limit:,} bytes")
+
+
 async def read_limited(request: Request, limit: int) -> bytes:
     """The raw body, refusing early on Content-Length and again while streaming."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+        raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge
+            raise BodyTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -8,7 +8,7 @@ from porchlight import intake
 from porchlight.carriers import aftership, easypost, shippo
 from porchlight.carriers.base import CarrierAdapter, MalformedPayload
 from porchlight.metrics import EVENTS_RECEIVED, WEBHOOKS
-from portal.body import BodyTooLarge, error, read_limited
+from portal.body import BodyTooLarge, error, read_limited, too_large
 from portal.state import app_state
 
 
@@ -17,8 +17,8 @@ def webhook(adapter: CarrierAdapter) -> Route:
         state = app_state(request)
         try:
             body = await read_limited(request, state.settings.max_webhook_bytes)
-        except BodyTooLarge:
-            return error(413, "body exceeds the 1 MiB limit")
+        except BodyTooLarge as exc:
+            return too_large(exc)
         if not adapter.verify(state.settings, request.headers, request.query_params, body):
             WEBHOOKS.labels(adapter.source, "unauthenticated").inc()
             return error(401, "signature missing or invalid")

@@ -17,7 +17,7 @@ from porchlight.i18n import translations
 from porchlight.metrics import WEBHOOKS
 from porchlight.models import Customer
 from porchlight.settings import Settings
-from portal.body import BodyTooLarge, error, read_limited
+from portal.body import BodyTooLarge, error, read_limited, too_large
 from portal.state import app_state
 
 FORM_LIMIT = 64 * 1024
@@ -34,8 +34,8 @@ async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
         return error(403, "signature missing or invalid")
     try:
         raw = await read_limited(request, FORM_LIMIT)
-    except BodyTooLarge:
-        return error(413, "body too large")
+    except BodyTooLarge as exc:
+        return too_large(exc)
     try:
         params = dict(parse_qsl(raw.decode(), keep_blank_values=True))
     except UnicodeDecodeError:
@@ -91,8 +91,8 @@ async def sendgrid_events(request: Request) -> Response:
     timestamp = request.headers.get("x-twilio-email-event-webhook-timestamp", "")
     try:
         body = await read_limited(request, settings.max_webhook_bytes)
-    except BodyTooLarge:
-        return error(413, "body exceeds the 1 MiB limit")
+    except BodyTooLarge as exc:
+        return too_large(exc)
     if not verified_by_sendgrid(settings, body, signature, timestamp):
         WEBHOOKS.labels("sendgrid", "unauthenticated").inc()
         return error(403, "signature missing or invalid")

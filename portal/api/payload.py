@@ -6,7 +6,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from portal.body import BodyTooLarge, MalformedJSON, error, parse_json, read_limited
+from portal.body import BodyTooLarge, MalformedJSON, error, parse_json, read_limited, too_large
 
 API_BODY_LIMIT = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -20,8 +20,8 @@ def validation_error(exc: ValidationError) -> Response:
 async def payload(request: Request, model: type[M]) -> M | Response:
     try:
         data = parse_json(await read_limited(request, API_BODY_LIMIT))
-    except BodyTooLarge:
-        return error(413, "body exceeds the 1 MiB limit")
+    except BodyTooLarge as exc:
+        return too_large(exc)
     except MalformedJSON as exc:
         return error(400, str(exc))
     try:

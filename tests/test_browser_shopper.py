@@ -30,6 +30,12 @@ async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, p
     assert await page.locator("h2.status").first.inner_text() == "Delivered"
     await page.screenshot(path=artifact("order-page-phone.png"), full_page=True)
 
+    card = page.locator("article.parcel").first
+    async with page.expect_response(lambda r: "/parcels/" in r.url):
+        await card.locator("button.link-button").click()  # htmx swaps the card in place
+    await page.wait_for_timeout(300)  # htmx settles the swapped card
+    assert await page.locator("article.parcel").count() == 2
+
     await page.click("a[hreflang=de]")
     await page.wait_for_url("**?lang=de")
     assert await page.locator("html").get_attribute("lang") == "de"

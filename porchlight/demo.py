@@ -90,7 +90,7 @@ MESSAGES = {
 
 
 def _events(
-    tracking_number: str, steps: list[S], start: datetime, city: str
+    tracking_number: str, steps: list[S], start: datetime, spec: DemoBrand
 ) -> list[NormalizedEvent]:
     return [
         NormalizedEvent(
@@ -101,7 +101,7 @@ def _events(
             status=status,
             carrier_status=status.value,
             message=MESSAGES[status],
-            location={"city": city if i else "Warehouse", "country": "DE"},
+            location={"city": spec.city if i else "Warehouse", "country": spec.country},
         )
         for i, status in enumerate(steps)
     ]
@@ -188,7 +188,7 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
                 ["vip"] if final == S.EXCEPTION else None,
             ),
         )
-        events += _events(tracking, steps, start, spec.city)
+        events += _events(tracking, steps, start, spec)
     split = [f"{code}SPLIT{i}" for i in (1, 2, 3)]
     await upsert_order(
         brand,
@@ -204,9 +204,9 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
             ["first_time_buyer"],
         ),
     )
-    events += _events(split[0], JOURNEYS[5][1], start, spec.city)
-    events += _events(split[1], JOURNEYS[1][1], start, spec.city)
-    events += _events(split[2], JOURNEYS[0][1], start, spec.city)
+    events += _events(split[0], JOURNEYS[5][1], start, spec)
+    events += _events(split[1], JOURNEYS[1][1], start, spec)
+    events += _events(split[2], JOURNEYS[0][1], start, spec)
     # A few help-desk contacts, so the KPI page's contact figures are not empty.
     for n, days_ago in ((1, 1), (3, 2), (5, 9)):
         await record_contact(

@@ -28,7 +28,7 @@ from porchlight.notification_policy import (
     shipped_grace,
 )
 from porchlight.settings import Settings
-from porchlight.status_text import HEADLINE, RETURN_HEADLINE
+from porchlight.status_text import headline
 from porchlight.unsubscribe import unsubscribe_token
 
 log = logging.getLogger(__name__)
@@ -289,9 +289,7 @@ async def _render(
                 "of": p.of,
                 "carrier": p.shipment.carrier,
                 "tracking_number": p.shipment.tracking_number,
-                "headline": (
-                    RETURN_HEADLINE if p.shipment.direction == Direction.RETURN else HEADLINE
-                )[p.derived.status],
+                "headline": headline(p.shipment.direction, p.derived.status),
                 "estimated_delivery": p.derived.estimated_delivery,
             }
             for p in parcels

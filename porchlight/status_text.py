@@ -1,6 +1,7 @@
 """Words for statuses and exception types, marked for extraction and translated where shown
 (`_()` in templates, the recipient's translations in the worker)."""
 
+from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 
 
@@ -37,6 +38,12 @@ RETURN_HEADLINE: dict[S, str] = {
     S.CANCELLED: N_("Return cancelled"),
     S.UNKNOWN: N_("Waiting for the carrier to scan your return"),
 }
+
+
+def headline(direction: Direction | str, status: S) -> str:
+    """A parcel's headline, in the words of a return when it is one (untranslated)."""
+    return (RETURN_HEADLINE if direction == Direction.RETURN else HEADLINE)[status]
+
 
 NEXT_STEP: dict[S, str] = {
     S.LABEL_CREATED: N_(

@@ -10,8 +10,8 @@ import pytest
 from tortoise import Tortoise
 
 from notifier import retailer_webhooks
-from porchlight.models import DeliveryRequest
-from tests.factories import a_brand, an_order, scans
+from porchlight.models import Case, DeliveryRequest
+from tests.factories import a_brand, an_order, order_payload, scans
 from tests.test_shopper_pages import csrf, page
 from tests.worker_run import run_worker
 
@@ -159,3 +159,46 @@ async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
     assert json.loads(body)["details"] == {"date": day}
     assert headers["X-Porchlight-Signature"] == retailer_webhooks.signature("retailer-secret", body)
     assert headers["Idempotency-Key"] == f"delivery-request-{change.id}"
+
+
+async def test_a_return_can_be_neither_changed_nor_reported_even_by_a_hand_made_post(client):
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"reroute": True, "pickup_point": True}}
+    await brand.save()
+    payload = order_payload("A-1001", "RET1")
+    payload["shipments"][0]["direction"] = "return"
+    order = await an_order(brand, "A-1001", **{"shipments": payload["shipments"]})
+    await scans("RET1", "pre_transit", "in_transit")
+    [parcel] = await order.shipments.all()
+    url = f"/o/{order.access_token}"
+    shown = page(await client.get(url))
+    assert shown.css_first(".delivery-options") is None
+    assert shown.css_first(".report-problem") is None
+    token = await csrf(client, url)
+    moved = await client.post(
+        f"{url}/parcels/{parcel.id}/delivery",
+        data={"csrf_token": token, "kind": "pickup_point", "pickup_point": "Kiosk 5"},
+    )
+    reported = await client.post(
+        f"{url}/parcels/{parcel.id}/report", data={"csrf_token": token, "kind": "damaged"}
+    )
+    assert (moved.status_code, reported.status_code) == (422, 422)
+    assert not await DeliveryRequest.exists()
+    assert not await Case.exists()
+
+
+async def test_an_unsubscribe_post_with_a_lying_or_endless_body_is_refused_not_a_crash(client):
+    from porchlight.unsubscribe import unsubscribe_token
+
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    path = f"/unsubscribe/{unsubscribe_token('test-secret-key-with-enough-length', order.customer)}"
+    lying = await client.post(path, content=b"x=1", headers={"Content-Length": "lots"})
+    assert lying.status_code == 200  # a one-click unsubscribe all the same (RFC 8058)
+
+    async def endless_body():  # chunked: no Content-Length to refuse it by
+        for _ in range(64):
+            yield b"a" * 1024
+
+    endless = await client.post(path, content=endless_body())
+    assert endless.status_code == 413

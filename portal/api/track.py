@@ -8,7 +8,7 @@ from porchlight import i18n, timeline
 from porchlight.links import order_url
 from porchlight.lookup import find_order
 from porchlight.models import Brand
-from porchlight.status_text import HEADLINE, RETURN_HEADLINE
+from porchlight.status_text import headline
 from porchlight.summary import summarize
 from portal.api.auth import requires_api_key
 from portal.api.payload import respond
@@ -68,11 +68,7 @@ async def track(request: Request, brand: Brand) -> Response:
                     carrier=p.shipment.carrier,
                     direction=p.shipment.direction,
                     status=p.derived.status,
-                    status_text=gettext(
-                        (RETURN_HEADLINE if p.shipment.direction == "return" else HEADLINE)[
-                            p.derived.status
-                        ]
-                    ),
+                    status_text=gettext(headline(p.shipment.direction, p.derived.status)),
                     estimated_delivery=p.derived.estimated_delivery,
                 )
                 for p in parcels

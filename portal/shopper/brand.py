@@ -4,7 +4,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from porchlight.brands import brand_for_host
-from porchlight.models import Brand, Order
+from porchlight.models import Brand, Order, Shipment
 
 
 async def host_brand(request: Request) -> Brand:
@@ -24,3 +24,12 @@ async def order_for_token(request: Request) -> tuple[Brand, Order]:
     if order is None:
         raise HTTPException(404)
     return brand, order
+
+
+async def shipment_for_token(request: Request) -> tuple[Brand, Order, Shipment]:
+    """A parcel of the order behind the link, for the forms posted about it."""
+    brand, order = await order_for_token(request)
+    shipment = await Shipment.get_or_none(id=request.path_params["shipment_id"], order=order)
+    if shipment is None:
+        raise HTTPException(404)
+    return brand, order, shipment

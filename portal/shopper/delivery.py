@@ -4,20 +4,19 @@ retailer, whose carrier account makes the actual change."""
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from porchlight.clock import utcnow
 from porchlight.jobs import FORWARD_DELIVERY_REQUEST
-from porchlight.models import DeliveryRequest, Shipment
+from porchlight.models import DeliveryRequest
 from porchlight.order_payload import normalize_postcode
 from portal.csrf import checked_form
 from portal.rendering import translator
-from portal.shopper.brand import order_for_token
+from portal.shopper.brand import shipment_for_token
 from portal.shopper.order_page import page_context, render_order
-from portal.shopper.parcels import CHANGEABLE, enabled_options
+from portal.shopper.parcels import delivery_options
 from portal.state import app_state
 
 LATEST_DAYS = 14
@@ -47,15 +46,12 @@ def _details(kind: str, form: dict[str, str], _: Callable[[str], str]) -> Detail
 
 
 async def request_delivery_change(request: Request) -> Response:
-    brand, order = await order_for_token(request)
-    shipment = await Shipment.get_or_none(id=request.path_params["shipment_id"], order=order)
-    if shipment is None:
-        raise HTTPException(404)
+    brand, order, shipment = await shipment_for_token(request)
     form = await checked_form(request)
     _ = translator(request, brand, order.customer.locale)
     kind = str(form.get("kind", ""))
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if kind not in enabled_options(brand) or shipment.status not in CHANGEABLE:
+    if kind not in delivery_options(brand, shipment.status, shipment.direction):
         details: dict[str, str] = {}
         error = _("This parcel can no longer be changed.")
     else:

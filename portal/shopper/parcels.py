@@ -6,7 +6,7 @@ from porchlight import timeline
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
-from porchlight.status_text import HEADLINE, NEXT_STEP, RETURN_HEADLINE
+from porchlight.status_text import NEXT_STEP, headline
 
 # Once a parcel is on the van (or further), the carrier can no longer change its delivery.
 CHANGEABLE = {S.UNKNOWN, S.LABEL_CREATED, S.IN_TRANSIT, S.FAILED_ATTEMPT}
@@ -53,7 +53,17 @@ def enabled_options(brand: Brand) -> list[str]:
     return [kind for kind in DELIVERY_OPTIONS if chosen.get(kind)]
 
 
-def problem_kinds(status: S) -> list[str]:
+def delivery_options(brand: Brand, status: S, direction: Direction) -> list[str]:
+    """What the shopper may ask to change: nothing on a return, nothing once it is on the van."""
+    if direction == Direction.RETURN or status not in CHANGEABLE:
+        return []
+    return enabled_options(brand)
+
+
+def problem_kinds(status: S, direction: Direction) -> list[str]:
+    """What the shopper may report: a return is the retailer's to chase, not the shopper's."""
+    if direction == Direction.RETURN:
+        return []
     if status == S.DELIVERED:
         return ["damaged", "missing_items", "not_received"]
     return ["late", "damaged"]
@@ -64,20 +74,18 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
     requests = await DeliveryRequest.filter(
         shipment_id__in=[p.shipment.id for p in parcels]
     ).order_by("id")
-    options = enabled_options(brand)
     views = []
     for p in parcels:
-        status = p.derived.status
-        is_return = p.shipment.direction == Direction.RETURN
+        status, direction = p.derived.status, Direction(p.shipment.direction)
         views.append(
             ParcelView(
                 parcel=p,
-                headline=(RETURN_HEADLINE if is_return else HEADLINE)[status],
+                headline=headline(direction, status),
                 next_step=NEXT_STEP[status],
-                is_return=is_return,
+                is_return=direction == Direction.RETURN,
                 requests=[r for r in requests if r.shipment_id == p.shipment.id],  # type: ignore[attr-defined]
-                options=options if status in CHANGEABLE and not is_return else [],
-                problems=problem_kinds(status) if not is_return else [],
+                options=delivery_options(brand, status, direction),
+                problems=problem_kinds(status, direction),
             )
         )
     return views

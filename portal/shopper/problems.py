@@ -6,17 +6,15 @@ from pathlib import Path
 
 import anyio
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from porchlight.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
-from porchlight.models import Shipment
 from portal.csrf import checked_form
 from portal.rendering import translator
-from portal.shopper.brand import order_for_token
+from portal.shopper.brand import shipment_for_token
 from portal.shopper.order_page import page_context, render_order
 from portal.shopper.parcels import problem_kinds
 from portal.state import app_state
@@ -70,17 +68,14 @@ async def _store_photos(
 
 
 async def report_problem(request: Request) -> Response:
-    brand, order = await order_for_token(request)
-    shipment = await Shipment.get_or_none(id=request.path_params["shipment_id"], order=order)
-    if shipment is None:
-        raise HTTPException(404)
+    brand, order, shipment = await shipment_for_token(request)
     form = await checked_form(request, max_files=MAX_PHOTOS + 1)
     _ = translator(request, brand, order.customer.locale)
     kind = str(form.get("kind", ""))
     text = str(form.get("text", "")).strip()[:2000]
     photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile)]
     error = ""
-    if kind not in PROBLEM_TYPES or kind not in problem_kinds(shipment.status):
+    if kind not in PROBLEM_TYPES or kind not in problem_kinds(shipment.status, shipment.direction):
         error = _("Choose what happened.")
     elif len([p for p in photos if p.filename]) > MAX_PHOTOS:
         error = _("Attach at most three photos.")

@@ -1,6 +1,8 @@
 """One-click email unsubscribe from a message's link: the signed token is the proof, so no
 login and no CSRF token (mail clients POST here themselves, RFC 8058)."""
 
+from urllib.parse import parse_qsl
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -8,6 +10,7 @@ from starlette.routing import Route
 
 from porchlight.models import Brand, Customer
 from porchlight.unsubscribe import customer_id_from, set_email_opt_in
+from portal.body import BodyTooLarge, read_limited
 from portal.rendering import render, request_locale
 from portal.shopper.brand import host_brand
 from portal.state import app_state
@@ -30,9 +33,11 @@ async def token_customer(request: Request) -> tuple[Brand, Customer]:
 async def unsubscribe(request: Request) -> Response:
     brand, customer = await token_customer(request)
     if request.method == "POST":
-        if int(request.headers.get("content-length") or 0) > FORM_LIMIT:
-            raise HTTPException(413)
-        form = await request.form()
+        try:
+            raw = await read_limited(request, FORM_LIMIT)
+        except BodyTooLarge:
+            raise HTTPException(413) from None
+        form = dict(parse_qsl(raw.decode(errors="replace")))
         await set_email_opt_in(customer, form.get("resubscribe") == "1")
     return render(
         request,

@@ -31,6 +31,8 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
+    if not database_url.startswith("sqlite://"):
+        return  # a PostgreSQL URL is no path (it once left a "postgres:" folder behind)
     path = database_url.removeprefix("sqlite://").split("?", 1)[0]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -170,3 +170,13 @@ async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(s
     assert set(await Shipment.all().values_list("status", flat=True)) == {"delivered"}
     delivered = await Notification.filter(trigger="delivered", channel="email")
     assert len(delivered) == 8 and {n.status for n in delivered} == {"sent"}
+
+
+def test_a_postgresql_url_leaves_no_folder_behind(tmp_path, monkeypatch):
+    from porchlight.db import _ensure_sqlite_dir
+
+    monkeypatch.chdir(tmp_path)
+    _ensure_sqlite_dir("postgres://porchlight:secret@db:5432/porchlight")
+    assert list(tmp_path.iterdir()) == []
+    _ensure_sqlite_dir("sqlite://var/data/porchlight.sqlite3")
+    assert (tmp_path / "var" / "data").is_dir()

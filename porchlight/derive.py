@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from porchlight.enums import ShipmentStatus
 from porchlight.models import Shipment, TrackingEvent
+from porchlight.models.limits import fit
 
 # Where a status sits in a parcel's life. Used only to break ties between events that carry
 # the same carrier time, so "delivered" stamped at 14:02 beats "out for delivery" at 14:02.
@@ -57,7 +58,9 @@ def derive(events: Iterable[TrackingEvent]) -> Derived:
     status = ShipmentStatus(current.status)
     return Derived(
         status=status,
-        carrier_status_detail=current.carrier_substatus or current.message,
+        carrier_status_detail=fit(
+            Shipment, "carrier_status_detail", current.carrier_substatus or current.message
+        ),
         estimated_delivery=estimates[-1].estimated_delivery if estimates else None,
         last_event_at=ordered[-1].occurred_at,
         first_scan_at=min(scans) if scans else None,

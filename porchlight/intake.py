@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from porchlight.carriers.base import NormalizedEvent
 from porchlight.jobs import REFRESH_TRACKING
 from porchlight.models import TrackingEvent
+from porchlight.models.limits import fit
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +18,12 @@ def _row(event: NormalizedEvent) -> TrackingEvent:
     return TrackingEvent(
         source=event.source,
         tracking_number=event.tracking_number,
-        carrier=event.carrier,
+        carrier=fit(TrackingEvent, "carrier", event.carrier),
         occurred_at=event.occurred_at,
         occurred_offset=_offset(event),
         status=event.status,
-        carrier_status=event.carrier_status,
-        carrier_substatus=event.carrier_substatus,
+        carrier_status=fit(TrackingEvent, "carrier_status", event.carrier_status),
+        carrier_substatus=fit(TrackingEvent, "carrier_substatus", event.carrier_substatus),
         message=event.message,
         location=event.location,
         estimated_delivery=event.estimated_delivery,

@@ -1,7 +1,7 @@
 """The order contract retailers send (API, seed data): validated once, with field-level errors."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,9 +17,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _aware(value: datetime) -> datetime:
+    """In UTC, as it is stored; a moment that has no UTC (year 1 at +03:02) is refused."""
     if value.tzinfo is None:
         raise ValueError("must include a time zone offset, e.g. 2026-11-28T10:00:00Z")
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

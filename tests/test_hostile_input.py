@@ -6,8 +6,18 @@ import json
 import pytest
 
 from porchlight.json_input import BadJson, loads
-from porchlight.models import Contact, Order, TrackingEvent
-from tests.factories import a_brand, an_order, bearer, easypost_event, easypost_headers, journey
+from porchlight.models import Contact, Order, Shipment, TrackingEvent
+from tests.factories import (
+    T0,
+    a_brand,
+    an_order,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    order_payload,
+)
+from tests.worker_run import run_worker
 
 
 @pytest.mark.parametrize(
@@ -103,3 +113,36 @@ def test_the_fuzzer_finds_no_crash_in_a_short_run(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done 20000 runs" in result.stderr
+
+
+async def test_a_carriers_over_long_texts_are_kept_cut_to_size_and_the_parcel_still_moves(
+    client, settings, arq_redis
+):
+    brand, _ = await a_brand()
+    await an_order(brand, "A-1001", "TN1")
+    message = "Held at customs: " + "x" * 400
+    body = easypost_event("TN1", [("in_transit", message, T0, "s" * 200)])
+    assert (
+        await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    ).status_code == 200
+    await run_worker(settings, arq_redis)
+    [event] = await TrackingEvent.filter(tracking_number="TN1")
+    assert event.message == message  # the words shoppers read are whole
+    assert event.carrier_substatus == "s" * 128
+    assert event.raw_payload["status_detail"] == "s" * 200
+    shipment = await Shipment.get(tracking_number="TN1")
+    assert shipment.status == "in_transit" and len(shipment.carrier_status_detail) == 128
+
+    too_long = easypost_event("T" * 65, [("in_transit", "scan", T0)])
+    refused = await client.post(
+        "/hooks/easypost", content=too_long, headers=easypost_headers(too_long)
+    )
+    assert refused.status_code == 400 and "longer than 64" in refused.json()["error"]
+
+
+async def test_a_moment_with_no_utc_equivalent_is_a_validation_error(client):
+    _, key = await a_brand()
+    early = {"order_number": "A-1", "placed_at": "0001-01-01T00:01:01+03:02"}
+    payload = {**order_payload(), **early}
+    response = await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    assert response.status_code == 422 and "placed_at" in response.json()["fields"]

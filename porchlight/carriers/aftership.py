@@ -15,11 +15,11 @@ from porchlight.carriers.base import (
     items,
     load_object,
     location,
-    normalize_tracking_number,
     obj,
     optional_date,
     text,
     timestamp,
+    tracking_number,
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -76,9 +76,7 @@ class AfterShipAdapter:
     def parse(self, body: bytes) -> list[NormalizedEvent]:
         envelope = load_object(body)
         tracking = obj(envelope.get("msg"), "msg")
-        number = normalize_tracking_number(
-            text(tracking.get("tracking_number"), "msg.tracking_number", required=True)
-        )
+        number = tracking_number(tracking.get("tracking_number"), "msg.tracking_number")
         carrier = carrier_slug(text(tracking.get("slug"), "msg.slug"))
         estimate = _estimate(tracking)
         checkpoints = items(tracking.get("checkpoints"), "msg.checkpoints")

@@ -60,6 +60,17 @@ def normalize_tracking_number(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+TRACKING_NUMBER_MAX = 64  # as wide as the column; no carrier's is anywhere near
+
+
+def tracking_number(value: Any, where: str) -> str:
+    """A body's tracking number, normalised; one too long to be real makes the body malformed."""
+    number = normalize_tracking_number(text(value, where, required=True))
+    if len(number) > TRACKING_NUMBER_MAX:
+        raise MalformedPayload(f"{where} is longer than {TRACKING_NUMBER_MAX} characters")
+    return number
+
+
 # Reading vendor JSON defensively: every helper raises MalformedPayload naming the field.
 
 JsonObject = dict[str, Any]

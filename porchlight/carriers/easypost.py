@@ -14,11 +14,11 @@ from porchlight.carriers.base import (
     items,
     load_object,
     location,
-    normalize_tracking_number,
     obj,
     optional_date,
     text,
     timestamp,
+    tracking_number,
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -74,9 +74,7 @@ class EasyPostAdapter:
         if not description.startswith("tracker."):
             return []  # other EasyPost events (batches, refunds) carry no tracking
         tracker = obj(event.get("result"), "result")
-        number = normalize_tracking_number(
-            text(tracker.get("tracking_code"), "result.tracking_code", required=True)
-        )
+        number = tracking_number(tracker.get("tracking_code"), "result.tracking_code")
         carrier = carrier_slug(text(tracker.get("carrier"), "result.carrier"))
         estimate = optional_date(tracker.get("est_delivery_date"), "result.est_delivery_date")
         details = items(tracker.get("tracking_details"), "result.tracking_details")

@@ -12,11 +12,11 @@ from porchlight.carriers.base import (
     items,
     load_object,
     location,
-    normalize_tracking_number,
     obj,
     optional_date,
     text,
     timestamp,
+    tracking_number,
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -65,9 +65,7 @@ class ShippoAdapter:
         if text(envelope.get("event"), "event") not in ("track_updated", ""):
             return []
         track = obj(envelope.get("data"), "data")
-        number = normalize_tracking_number(
-            text(track.get("tracking_number"), "data.tracking_number", required=True)
-        )
+        number = tracking_number(track.get("tracking_number"), "data.tracking_number")
         carrier = carrier_slug(text(track.get("carrier"), "data.carrier"))
         estimate = optional_date(track.get("eta"), "data.eta")
         history = items(track.get("tracking_history"), "data.tracking_history")

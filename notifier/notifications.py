@@ -226,7 +226,8 @@ async def _finish(row: Notification, status: S, *, reason: str = "", error: str 
 
 async def _claim(row: Notification, order: Order) -> list[Notification]:
     """Mark this row, and for a "shipped" notice the order's other parcels waiting for the same
-    message, as being sent by this job. Returns what this job claimed, the carrier row first."""
+    message, as being sent by this job. Returns what this job claimed, the carrier row (this
+    job's own, unless another job had taken it) first."""
     waiting = Notification.filter(id=row.id)
     if row.trigger == Trigger.SHIPPED:
         waiting = Notification.filter(
@@ -239,6 +240,9 @@ async def _claim(row: Notification, order: Order) -> list[Notification]:
     group = await Notification.filter(grouped_into_id=row.id, status=S.SENDING).order_by("id")
     if not group:
         return []
+    # This job's own row carries the message: its job is this one, so no other job can find it
+    # in flight and take it for a crashed send (a sibling's job sees it is grouped and leaves).
+    group.sort(key=lambda n: n.id != row.id)
     leader = await Notification.get(id=group[0].id).select_related("customer")
     leader.grouped_into_id, leader.attempts = None, leader.attempts + 1  # type: ignore[attr-defined]
     await leader.save(update_fields=["grouped_into_id", "attempts"])

@@ -4,6 +4,8 @@ The portal's messaging hooks verify the caller, then hand the facts here."""
 from collections.abc import Iterable
 from typing import Any
 
+from tortoise.expressions import Q
+
 from porchlight.clock import utcnow
 from porchlight.enums import NotificationStatus as S
 from porchlight.models import Customer, EmailSuppression, Notification
@@ -53,7 +55,9 @@ async def email_events(events: Iterable[dict[str, Any]]) -> int:
     for event in events:
         kind, email = str(event.get("event", "")), str(event.get("email", "")).strip().lower()
         row_id = str(event.get("notification_id", ""))
-        rows = Notification.filter(id=int(row_id)) if row_id.isdigit() else None
+        # The message's own row and the rows of parcels it carried for (a grouped "shipped").
+        message = Q(id=int(row_id)) | Q(grouped_into_id=int(row_id)) if row_id.isdigit() else None
+        rows = Notification.filter(message) if message is not None else None
         if kind == "delivered" and rows is not None:
             await rows.filter(status=S.SENT).update(status=S.DELIVERED)
         elif kind in SUPPRESSING and email:

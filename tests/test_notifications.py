@@ -160,3 +160,43 @@ async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
     assert await deliver({"redis": arq_redis, "settings": settings}, row.id) == "failed"
     assert (await Notification.get(id=row.id)).error == "interrupted mid-send: not resent"
     assert stub.emails == []
+
+
+async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
+    client, providers, arq_redis
+):
+    from notifier import notifications
+    from porchlight.models import Order
+
+    _, settings = providers
+    await shopper_order("A-1001", "TN1", "TN2")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
+    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
+    await run_worker(settings, arq_redis)  # both "shipped" notices are held for each other
+    shipped = Notification.filter(trigger="shipped", channel="email")
+    await shipped.update(due_at=datetime.now(UTC))
+    first, second = await shipped.order_by("id").select_related("customer")
+    order = await Order.get(id=(await second.shipment).order_id)  # type: ignore[attr-defined]
+    # The later parcel's job claims both rows; the earlier parcel's job runs while it sends.
+    group = await notifications._claim(second, order)
+    assert [n.id for n in group] == [second.id, first.id]
+    assert await deliver({"redis": arq_redis, "settings": settings}, first.id) == "grouped"
+    assert [n.status for n in await shipped.order_by("id")] == ["sending", "sending"]
+
+
+async def test_a_delivery_receipt_for_a_grouped_email_counts_for_every_parcel_it_carried(
+    client, providers, arq_redis
+):
+    from porchlight.delivery_reports import email_events
+
+    _, settings = providers
+    await shopper_order("A-1001", "TN1", "TN2")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
+    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
+    await run_worker(settings, arq_redis)
+    await minutes_pass(11, settings, arq_redis)
+    shipped = Notification.filter(trigger="shipped", channel="email")
+    rows = await shipped.order_by("id")
+    [leader] = [n for n in rows if n.grouped_into_id is None]
+    assert await email_events([{"event": "delivered", "notification_id": str(leader.id)}]) == 1
+    assert [n.status for n in await shipped] == ["delivered", "delivered"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from porchlight import kpis
-from porchlight.channels import Outgoing, TransientSendError, channel_for
+from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
 from porchlight.clock import utcnow
 from porchlight.enums import Channel, Role
 from porchlight.models import Agent, Brand
@@ -77,8 +77,11 @@ async def weekly_digest(ctx: dict[str, Any]) -> int:
             try:
                 await channel_for(Channel.EMAIL, settings).send(message)
             except TransientSendError as exc:
-                await ctx["redis"].delete(mark)  # the next run tries again
-                log.warning("digest for %s not sent: %s", agent.email, exc)
+                await ctx["redis"].delete(mark)  # the next hour's run tries again
+                log.warning("digest for %s not sent, retried next hour: %s", agent.email, exc)
+                continue
+            except PermanentSendError as exc:  # this address; the other leads still get theirs
+                log.warning("digest for %s refused: %s", agent.email, exc)
                 continue
             sent += 1
     return sent

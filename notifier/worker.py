@@ -60,7 +60,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
-            cron(weekly_digest, weekday="mon", hour=6, minute=0, unique=True),
+            # Hourly through Monday from 06:00: one mark per lead and week sends each digest
+            # once, and a digest the provider could not take now goes out an hour later.
+            cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),
         ],
         # arq's 0.5 s default refills free job slots only twice a second, which caps a worker at
         # about max_jobs / poll_delay = 20 jobs/s whatever the jobs cost (bench/notifier_drain).

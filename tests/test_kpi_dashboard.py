@@ -65,3 +65,21 @@ async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_s
     assert record["subject"] == "Northwind: your weekly delivery KPIs, week of Nov 16, 2026"
     assert "- WISMO contacts per 1,000 shipments: 500 (week before: —)" in record["text"]
     assert "/agent/kpis?brand=northwind" in record["text"]
+
+
+async def test_a_refused_digest_address_does_not_stop_the_other_leads_digests(
+    providers,
+    arq_redis,
+    data_set,  # noqa: F811
+    monkeypatch,
+):
+    from notifier import digest
+    from tests.test_kpis import NOW
+
+    stub, settings = providers
+    await an_agent("lee@northwind.test", role="lead")
+    await an_agent("kim@northwind.test", role="lead")
+    monkeypatch.setattr(digest, "utcnow", lambda: NOW)
+    stub.fail_next("400")  # SendGrid refuses the first address for good
+    assert await digest.weekly_digest({"redis": arq_redis, "settings": settings}) == 1
+    assert len(stub.emails) == 1

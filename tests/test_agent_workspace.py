@@ -184,6 +184,17 @@ async def test_the_queue_filters_and_puts_the_overdue_first(client):
     assert "A-2" in damage and ">A-1<" not in damage
 
 
+async def test_a_filter_value_with_an_ampersand_survives_the_queues_links(client):
+    brand, _ = await a_brand()
+    await an_agent()
+    case = await a_case(brand, "A-1")
+    await Shipment.filter(id=case.shipment_id).update(fulfilment_node="B&Q #2")
+    await signed_in_token(client, "agent@northwind.test")
+    page = (await client.get("/agent/", params={"node": "B&Q #2"})).text
+    assert "A-1" in page
+    assert 'value="/agent/?node=B%26Q+%232"' in page  # the way back keeps the filter whole
+
+
 async def test_an_agent_opens_a_case_by_hand(client):
     brand, _ = await a_brand()
     await an_agent()

@@ -3,6 +3,7 @@ and paginated with bounded queries (one for the page, one for the count)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -100,7 +101,7 @@ async def queue(request: Request) -> Response:
         "types": list(ExceptionType),
         "brands": await Brand.filter(id__in=brand_ids(request)).order_by("name"),
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
-        "query": "&".join(f"{k}={v}" for k, v in request.query_params.items() if k in FILTERS),
+        "query": urlencode([(k, v) for k, v in request.query_params.items() if k in FILTERS]),
     }
     template = "agent/_queue_rows.html" if is_htmx(request) else "agent/queue.html"
     return render(request, None, template, context, headers={"Cache-Control": "no-store"})

@@ -129,6 +129,7 @@ async def shipped_after_grace(ctx: dict[str, Any]) -> int:
         )
         .exclude(notifications__trigger=Trigger.SHIPPED)
         .select_related("order__brand", "order__customer")
+        .order_by("shipped_at")  # the longest waiting first: the ones still in grace can wait
         .limit(500)
     )
     sent = 0

@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/porchlight_test
 DEMO_REDIS_PORT ?= 6390
 DEMO_PORT ?= 8000
 
-.PHONY: help demo test test-sqlite test-postgres lint typecheck migrations extract catalogs bench clean
+.PHONY: help demo test test-sqlite test-postgres lint migrations extract catalogs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'

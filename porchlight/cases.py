@@ -14,6 +14,7 @@ from porchlight.business_hours import Calendar
 from porchlight.clock import utcnow
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Shipment
+from porchlight.status_text import N_
 
 E = ExceptionType
 
@@ -136,7 +137,7 @@ async def _audit(case: Case, kind: str, by: Agent | None, body: str = "", **data
 
 def _open(case: Case) -> None:
     if case.state != CaseState.OPEN:
-        raise CaseError("This case is closed.")
+        raise CaseError(N_("This case is closed."))
 
 
 def _amount(raw: str) -> str:
@@ -145,9 +146,9 @@ def _amount(raw: str) -> str:
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation:
-        raise CaseError("Enter the amount as a number, for example 12.50.") from None
+        raise CaseError(N_("Enter the amount as a number, for example 12.50.")) from None
     if value < 0 or value > Decimal("1000000"):
-        raise CaseError("Enter the amount as a number, for example 12.50.")
+        raise CaseError(N_("Enter the amount as a number, for example 12.50."))
     return f"{value:.2f}"
 
 
@@ -160,14 +161,14 @@ async def assign(case: Case, owner: Agent, by: Agent) -> None:
 
 async def add_note(case: Case, text: str, by: Agent) -> None:
     if not text.strip():
-        raise CaseError("Write something in the note.")
+        raise CaseError(N_("Write something in the note."))
     await _audit(case, "note", by, text.strip()[:5000])
 
 
 async def request_evidence(case: Case, what: str, by: Agent) -> None:
     _open(case)
     if not what.strip():
-        raise CaseError("Say which evidence you asked for.")
+        raise CaseError(N_("Say which evidence you asked for."))
     await _audit(case, "evidence_requested", by, what.strip()[:1000])
 
 
@@ -177,9 +178,9 @@ async def customer_resolution(
     """Refund, reship, store credit or escalation: the customer's track, never the case."""
     _open(case)
     if action not in CUSTOMER_ACTIONS:
-        raise CaseError("Choose refund, reship, store credit or escalation.")
+        raise CaseError(N_("Choose refund, reship, store credit or escalation."))
     if action in {"refund", "store_credit"} and not amount:
-        raise CaseError("A refund or store credit needs an amount.")
+        raise CaseError(N_("A refund or store credit needs an amount."))
     step = {"action": action, "amount": _amount(amount), "currency": currency.upper()[:3]}
     track = case.customer_resolution or {"steps": []}
     track["steps"] = [*track.get("steps", []), {**step, "at": utcnow().isoformat(), "by": by.email}]
@@ -202,13 +203,13 @@ async def carrier_recovery(
     """Investigation, claim, follow-up, payout: the money and evidence track."""
     _open(case)
     if step not in CARRIER_STEPS:
-        raise CaseError("Choose a carrier recovery step.")
+        raise CaseError(N_("Choose a carrier recovery step."))
     track = case.carrier_recovery or {"steps": []}
     claim = claim_number.strip()[:64] or track.get("claim_number", "")
     if step in {"claim_filed", "follow_up", "payout_received"} and not claim:
-        raise CaseError("Enter the carrier's claim number.")
+        raise CaseError(N_("Enter the carrier's claim number."))
     if step in {"claim_filed", "payout_received"} and not amount:
-        raise CaseError("Enter the amount claimed or paid out.")
+        raise CaseError(N_("Enter the amount claimed or paid out."))
     record = {"step": step, "amount": _amount(amount), "currency": currency.upper()[:3]}
     track["steps"] = [
         *track.get("steps", []),
@@ -227,7 +228,7 @@ async def close(case: Case, code: str, by: Agent | None, note: str = "") -> None
     try:
         close_code = CloseCode(code)
     except ValueError:
-        raise CaseError("Choose a close code before closing the case.") from None
+        raise CaseError(N_("Choose a close code before closing the case.")) from None
     case.state, case.close_code, case.closed_at, case.open_key = (
         CaseState.CLOSED,
         close_code,

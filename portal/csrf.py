@@ -8,6 +8,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from porchlight.status_text import N_
+
 SESSION_KEY = "csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -25,7 +27,7 @@ async def checked_form(request: Request, max_files: int = 0) -> FormData:
     """The submitted form, only if it carries this session's token."""
     form = await request.form(max_files=max_files, max_fields=200)
     if any(isinstance(v, str) and "\x00" in v for v in form.values()):
-        raise HTTPException(400, "The form holds a character we cannot store.")
+        raise HTTPException(400, N_("The form holds a character we cannot store."))
     sent = request.headers.get(HEADER) or form.get(FIELD)
     expected = request.session.get(SESSION_KEY)
     if not (
@@ -33,5 +35,5 @@ async def checked_form(request: Request, max_files: int = 0) -> FormData:
         and expected
         and hmac.compare_digest(sent.encode(), str(expected).encode())
     ):
-        raise HTTPException(403, "This form has expired. Reload the page and try again.")
+        raise HTTPException(403, N_("This form has expired. Reload the page and try again."))
     return form

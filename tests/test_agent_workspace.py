@@ -110,6 +110,24 @@ async def test_an_agent_closes_a_case_without_a_close_code_and_is_refused(client
     assert (case.state, case.close_code) == ("closed", "address_issue")
 
 
+async def test_refusals_say_why_in_the_agents_language(client):
+    brand, _ = await a_brand()
+    await an_agent()
+    case = await a_case(brand)
+    token = await signed_in_token(client, "agent@northwind.test")
+    german = {"accept-language": "de"}
+    not_a_lead = await client.get("/agent/kpis", headers=german)
+    assert not_a_lead.status_code == 403
+    assert "Deine Rolle darf das nicht." in not_a_lead.text
+    assert "abgelaufen" not in not_a_lead.text  # not the expired-form page any more
+    refused = await client.post(
+        f"/agent/cases/{case.id}/close",
+        data={"close_code": "", "csrf_token": token},
+        headers=german,
+    )
+    assert "Wähle einen Abschlusscode, bevor du den Fall schließt." in refused.text
+
+
 async def test_refunding_over_http_keeps_the_case_open_and_audits_who_did_it(client):
     brand, _ = await a_brand()
     agent = await an_agent()

@@ -21,11 +21,11 @@ from porchlight.clock import utcnow
 from porchlight.contacts import ContactIn, record_contact
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
-from porchlight.status_text import HEADLINE
+from porchlight.status_text import HEADLINE, N_
 from portal.agent.queue import case_for, colleagues
 from portal.agent.session import agent_of, requires_agent
 from portal.csrf import checked_form
-from portal.rendering import render
+from portal.rendering import render, translator
 from portal.state import app_state
 
 # What "notify customer" sends for each exception: the notifier's own templates.
@@ -60,12 +60,13 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
     await case.fetch_related("shipment", "owner", "brand")
     order = await Order.get(id=case.shipment.order_id).select_related("customer")  # type: ignore[attr-defined]
     parcel = next(p for p in await timeline.parcels(order) if p.shipment.id == case.shipment.id)
+    _ = translator(request, None)
     sent = await Notification.filter(shipment_id=case.shipment.id).order_by("created_at")
     entries = (
         await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
     )
     moments = [
-        Moment(e.occurred_at, "scan", e.message or HEADLINE[e.status], _place(e.location))
+        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), _place(e.location))
         for e in parcel.events
     ]
     moments += [
@@ -124,7 +125,7 @@ async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> No
     trigger = NOTICE[ExceptionType(case.type)]
     await case.fetch_related("shipment")
     if await Notification.exists(shipment_id=case.shipment.id, trigger=trigger):
-        raise CaseError("The customer has already had this message for this parcel.")
+        raise CaseError(N_("The customer has already had this message for this parcel."))
     order = await Order.get(id=case.shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
     ctx = {"redis": app_state(request).arq, "settings": app_state(request).settings}
     await schedule(ctx, case.shipment, order, trigger)
@@ -138,7 +139,7 @@ async def _log_contact(request: Request, case: Case, form: FormData, by: Agent) 
     """The shopper called or wrote about this parcel: it counts toward the contact rate."""
     channel = str(form.get("channel", ""))
     if channel not in CONTACT_CHANNELS:
-        raise CaseError("Choose how the customer got in touch.")
+        raise CaseError(N_("Choose how the customer got in touch."))
     await case.fetch_related("shipment__order", "brand")
     reason = (
         ContactReason.WISMR if case.shipment.direction == Direction.RETURN else ContactReason.WISMO
@@ -189,7 +190,7 @@ async def case_action(request: Request) -> Response:
         await action(request, case, form, me)
     except CaseError as exc:
         context = await _context(request, await Case.get(id=case.id))
-        context["error"] = str(exc)
+        context["error"] = translator(request, None)(str(exc))
         context["error_for"] = request.path_params["action"]
         return render(request, None, "agent/case.html", context, status=422)
     return RedirectResponse(f"/agent/cases/{case.id}#timeline", 303)

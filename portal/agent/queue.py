@@ -15,6 +15,7 @@ from porchlight import cases
 from porchlight.clock import utcnow
 from porchlight.enums import CaseSource, CaseState, ExceptionType, Role
 from porchlight.models import Agent, Brand, Case, Order, Shipment
+from porchlight.status_text import N_
 from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.csrf import checked_form
 from portal.rendering import is_htmx, render, translator
@@ -125,14 +126,14 @@ async def assign(request: Request) -> Response:
     owner: Agent | None = me
     if target and target != str(me.id):
         if me.role == Role.AGENT:
-            raise HTTPException(403, "Only a lead can assign a case to someone else.")
+            raise HTTPException(403, N_("Only a lead can assign a case to someone else."))
         owner = await Agent.get_or_none(
             id=int(target) if target.isdigit() else 0,
             active=True,
             brands__id=case.brand_id,  # type: ignore[attr-defined]
         )
     if owner is None:
-        raise HTTPException(400, "Choose an agent who works for this brand.")
+        raise HTTPException(400, N_("Choose an agent who works for this brand."))
     await cases.assign(case, owner, me)
     back = str(form.get("back", ""))
     return RedirectResponse(back if back.startswith("/agent/") else f"/agent/cases/{case.id}", 303)

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from porchlight.enums import Role
 from porchlight.models import Agent
+from porchlight.status_text import N_
 
 SESSION_AGENT = "agent_id"
 RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
@@ -40,7 +41,7 @@ def requires_agent(role: Role = Role.AGENT) -> Callable[[Endpoint], Endpoint]:
                 )
                 return RedirectResponse(f"/agent/login?next={back}", 303)
             if RANK[Role(agent.role)] < RANK[role]:
-                raise HTTPException(403, "Your role cannot do this.")
+                raise HTTPException(403, N_("Your role cannot do this."))
             request.state.agent = agent
             request.state.brand_ids = [b.id for b in agent.brands]
             return await endpoint(request)

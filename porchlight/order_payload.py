@@ -138,6 +138,14 @@ class ShipmentIn(Strict):
     def _carrier(cls, value: str) -> str:
         return value.lower()
 
+    @field_validator("photo_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        """Agents open it from the case page: a web address only (no javascript: or data:)."""
+        if value and not value.lower().startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
 
 class OrderIn(Strict):
     order_number: str = Field(min_length=1, max_length=64)

@@ -135,3 +135,15 @@ async def test_a_brand_cannot_see_another_brands_order(client):
     # The same order number is free for the other brand: numbers are per brand.
     own = await client.post("/api/v1/orders", json=order_payload(), headers=bearer(fjord))
     assert own.status_code == 201
+
+
+async def test_a_packing_photo_link_must_be_a_web_address(client):
+    _, key = await a_brand()
+    payload = order_payload()
+    payload["shipments"][0]["photo_url"] = "javascript:alert(document.cookie)"
+    refused = await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    assert refused.status_code == 422 and "shipments.0.photo_url" in refused.json()["fields"]
+    payload["shipments"][0]["photo_url"] = "https://photos.example.com/pack/1.jpg"
+    assert (
+        await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    ).status_code == 201

@@ -97,15 +97,12 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "photos": photos,
         "overdue": {case.id} if cases.is_overdue(case, now) else set(),
         "breached": cases.breached(case, now),
-        "now": now,
         "close_codes": list(CloseCode),
         "contact_channels": CONTACT_CHANNELS,
         "customer_actions": cases.CUSTOMER_ACTIONS,
         "carrier_steps": cases.CARRIER_STEPS,
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
-        "notice_sent": await Notification.exists(
-            shipment_id=case.shipment.id, trigger=NOTICE[ExceptionType(case.type)]
-        ),
+        "notice_sent": any(n.trigger == NOTICE[ExceptionType(case.type)] for n in sent),
     }
 
 

@@ -13,14 +13,14 @@ from porchlight import kpis
 from porchlight.enums import Role
 from porchlight.models import Brand
 from portal.agent.charts import bar_chart, line_chart
-from portal.agent.session import agent_of, brand_ids, requires_agent
+from portal.agent.session import agent_of, requires_agent
 from portal.rendering import render
 
 WEEK_CHOICES = (4, 8, 13, 26, 52)
 
 
 async def _report(request: Request) -> tuple[kpis.Report, list[Brand], int]:
-    brands = await Brand.filter(id__in=brand_ids(request)).order_by("name")
+    brands = sorted(agent_of(request).brands, key=lambda b: b.name)  # loaded with the agent
     if not brands:
         raise HTTPException(404)
     wanted = request.query_params.get("brand", brands[0].slug)

@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from porchlight import cases
 from porchlight.clock import utcnow
 from porchlight.enums import CaseSource, CaseState, ExceptionType, Role
-from porchlight.models import Agent, Brand, Case, Order, Shipment
+from porchlight.models import Agent, Case, Order, Shipment
 from porchlight.status_text import N_
 from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.csrf import checked_form
@@ -93,14 +93,13 @@ async def queue(request: Request) -> Response:
     context = {
         "agent": me,
         "rows": rows,
-        "now": now,
         "filters": filters,
         "total": total,
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "overdue": {c.id for c in rows if cases.is_overdue(c, now)},
         "types": list(ExceptionType),
-        "brands": await Brand.filter(id__in=brand_ids(request)).order_by("name"),
+        "brands": sorted(me.brands, key=lambda b: b.name),  # loaded with the agent
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
         "query": urlencode([(k, v) for k, v in request.query_params.items() if k in FILTERS]),
     }

@@ -301,7 +301,7 @@ async def _render(
             if p.shipment.id in in_message
         ],
     }
-    rendered = render_message(trigger, brand.theme, locale, {**context, "subject": ""})
+    rendered = render_message(trigger, brand.theme, locale, context)
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -21,12 +21,13 @@ def render_message(trigger: Trigger, theme: str, locale: str, context: dict[str,
     env = environment(theme, locale)
     folder = f"notifications/{trigger.value}"
 
-    def part(name: str) -> str:
-        return env.get_template(f"{folder}/{name}").render(**context).strip()
+    def part(name: str, **extra: Any) -> str:
+        return env.get_template(f"{folder}/{name}").render({**context, **extra}).strip()
 
+    subject = " ".join(part("subject.txt").split())
     return Rendered(
-        subject=" ".join(part("subject.txt").split()),
+        subject=subject,
         text=part("body.txt"),
-        html=part("body.html"),
+        html=part("body.html", subject=subject),  # the HTML's <title>
         sms=to_gsm7(" ".join(part("sms.txt").split())),
     )

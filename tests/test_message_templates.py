@@ -4,6 +4,7 @@ a retailer or shopper typed."""
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from porchlight.enums import Trigger
 from porchlight.i18n import SUPPORTED
@@ -39,7 +40,6 @@ def context(locale: str, brand_name: str = "Northwind Outfitters") -> dict:
         "shipped_count": 2,
         "parcel_count": 3,
         "parcels": [parcel, {**parcel, "position": 2}],
-        "subject": "",
     }
 
 
@@ -58,6 +58,7 @@ def test_every_message_renders_and_fits_its_channel(trigger, locale, theme):
         assert "JJD000390007786263" in part
         assert "%(" not in part
     assert message.html.lstrip().lower().startswith("<!doctype html>")
+    assert f"<title>{escape(message.subject)}</title>" in message.html  # what the mail app shows
 
 
 def test_a_translated_message_is_really_translated():

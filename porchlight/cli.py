@@ -32,7 +32,7 @@ def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
     return asyncio.run(run())
 
 
-def _seed_demo() -> list[str]:
+def _seed_demo(port: int = 8000) -> list[str]:
     from arq import create_pool
     from arq.connections import RedisSettings
 
@@ -41,7 +41,7 @@ def _seed_demo() -> list[str]:
     async def work() -> list[str]:
         arq = await create_pool(RedisSettings.from_dsn(_settings().redis_url))
         try:
-            return await seed(arq)
+            return await seed(arq, port)
         finally:
             await arq.aclose()
 
@@ -233,7 +233,7 @@ def demo(port: int) -> None:
 
     settings = _settings()
     asyncio.run(run_migrations(settings.database_url))
-    lines = _seed_demo()
+    lines = _seed_demo(port)
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
     children = [
         subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)]),

@@ -227,8 +227,9 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     return brand
 
 
-async def seed(arq: ArqRedis) -> list[str]:
-    """Seed once; later runs only report where to look. The worker derives and notifies."""
+async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
+    """Seed once; later runs only report where to look (on `port`). The worker derives and
+    notifies."""
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     for spec in BRANDS:
         if not await Brand.exists(slug=spec.slug):
@@ -241,14 +242,14 @@ async def seed(arq: ArqRedis) -> list[str]:
         split = await Order.get(brand__slug=spec.slug, number=f"{spec.slug[:2].upper()}-2000")
         lines += [
             f"{spec.name} (brand '{spec.slug}', served on host {spec.host}):",
-            f"  tracking page of a split order: http://{spec.host}:8000/o/{split.access_token}",
-            f"  look up an order:               http://{spec.host}:8000/track "
+            f"  tracking page of a split order: http://{spec.host}:{port}/o/{split.access_token}",
+            f"  look up an order:               http://{spec.host}:{port}/track "
             f"(order {split.number}, postcode {spec.postcode})",
             f"  API key:                        {demo_api_key(spec.slug)}",
         ]
     lines += [
-        f"Agent workspace: http://localhost:8000/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
-        "Weekly KPIs (lead):  http://localhost:8000/agent/kpis",
-        "Outbox (messages the demo would send): http://localhost:8000/outbox",
+        f"Agent workspace: http://localhost:{port}/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
+        f"Weekly KPIs (lead):  http://localhost:{port}/agent/kpis",
+        f"Outbox (messages the demo would send): http://localhost:{port}/outbox",
     ]
     return lines

@@ -52,6 +52,12 @@ async def test_seeding_again_changes_nothing(arq_redis):
     assert len([line for line in lines if "tracking page" in line]) == len(BRANDS)
 
 
+async def test_the_demo_points_at_the_port_it_serves_on(arq_redis):
+    lines = await seed(arq_redis, port=8123)
+    links = [word for line in lines for word in line.split() if word.startswith("http://")]
+    assert links and all(":8123/" in link for link in links)
+
+
 def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, tmp_path):
     """A service manager or `kill` sends TERM, not Ctrl-C: nothing may be left running."""
     import contextlib

@@ -23,6 +23,17 @@ async def refresh_tracking(ctx: dict[str, Any], tracking_number: str) -> int:
     return len(changes)
 
 
+async def react_to_registration(
+    ctx: dict[str, Any], shipment_id: int, before: derive.Derived
+) -> int:
+    """The parcel's earlier scans moved it when the retailer registered it: react to that move."""
+    shipment = await Shipment.get_or_none(id=shipment_id)
+    if shipment is None:
+        return 0
+    await react(ctx, [derive.Change(shipment, before, derive.current(shipment))])
+    return 1
+
+
 async def reconcile(ctx: dict[str, Any]) -> int:
     """Catch events whose follow-up job never ran (Redis was down, a worker died mid-job).
 

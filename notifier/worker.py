@@ -46,6 +46,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [
             tracking.refresh_tracking,
+            tracking.react_to_registration,
             func(retailer_webhooks.forward_delivery_request, max_tries=retailer_webhooks.MAX_TRIES),
             func(
                 notifications.deliver,

@@ -81,13 +81,14 @@ class Change:
     after: Derived
 
 
-def _current(shipment: Shipment) -> Derived:
+def current(shipment: Shipment) -> Derived:
+    """What the shipment has stored, as derived state."""
     return Derived(**{name: getattr(shipment, name) for name in Derived.__dataclass_fields__})
 
 
 async def apply(shipment: Shipment, events: Iterable[TrackingEvent]) -> Change | None:
     """Store the derived fields on the shipment; the change, or None when nothing moved."""
-    before = _current(shipment)
+    before = current(shipment)
     after = derive(events)
     changed = [n for n in Derived.__dataclass_fields__ if getattr(before, n) != getattr(after, n)]
     if not changed:

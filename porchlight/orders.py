@@ -1,14 +1,20 @@
 """Registering orders and parcels, idempotent on the brand's order number."""
 
+import logging
 import secrets
 from typing import Any
 
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from porchlight import derive
+from porchlight.jobs import REACT_TO_REGISTRATION
 from porchlight.models import Brand, Customer, Order, Shipment, ShipmentItem
 from porchlight.order_payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
+
+log = logging.getLogger(__name__)
 
 
 class TrackingNumberTaken(Exception):
@@ -19,15 +25,16 @@ class TrackingNumberTaken(Exception):
         self.tracking_number = tracking_number
 
 
-async def upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
-    """Create or update the order; (order, created). A concurrent twin request loses and retries."""
+async def upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[derive.Change]]:
+    """Create or update the order; (order, created, what its parcels' scans already changed).
+    A concurrent twin request loses and retries."""
     try:
         return await _upsert_order(brand, data)
     except IntegrityError:
         return await _upsert_order(brand, data)
 
 
-async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
+async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[derive.Change]]:
     async with in_transaction():
         customer = await _upsert_customer(brand, data.customer)
         fields: dict[str, Any] = {
@@ -51,9 +58,8 @@ async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool]:
             )
         else:
             await order.update_from_dict(fields).save()
-        for shipment in data.shipments:
-            await _upsert_shipment(brand, order, shipment)
-    return order, created
+        changes = [await _upsert_shipment(brand, order, shipment) for shipment in data.shipments]
+    return order, created, [c for c in changes if c is not None]
 
 
 async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
@@ -69,12 +75,29 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
     return customer
 
 
-async def add_shipment(brand: Brand, order: Order, data: ShipmentIn) -> Shipment:
+async def add_shipment(brand: Brand, order: Order, data: ShipmentIn) -> list[derive.Change]:
     async with in_transaction():
-        return await _upsert_shipment(brand, order, data)
+        change = await _upsert_shipment(brand, order, data)
+    return [change] if change else []
 
 
-async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> Shipment:
+async def react_to_registration(arq: ArqRedis, changes: list[derive.Change]) -> None:
+    """Scans that came before the retailer registered the parcel moved it on registration: the
+    worker reacts to that move (messages, cases) as if the scans had just arrived. Without Redis
+    the parcel's state is still right; only those reactions are lost."""
+    for change in changes:
+        try:
+            await arq.enqueue_job(
+                REACT_TO_REGISTRATION,
+                change.shipment.id,
+                change.before,
+                _job_id=f"registered:{change.shipment.id}:{change.after.last_event_at}",
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("no reaction to parcel %s's earlier scans: %s", change.shipment.id, exc)
+
+
+async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> derive.Change | None:
     fields = data.model_dump(exclude={"items", "tracking_number"})
     if not fields["lane"]:
         fields["lane"] = _default_lane(order, data)
@@ -94,8 +117,7 @@ async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> Ship
         [ShipmentItem(shipment=shipment, **item.model_dump()) for item in data.items]
     )
     # Events that arrived before the retailer registered the parcel attach here.
-    await derive.apply(shipment, await derive.events_for([shipment.tracking_number]))
-    return shipment
+    return await derive.apply(shipment, await derive.events_for([shipment.tracking_number]))
 
 
 def _default_lane(order: Order, data: ShipmentIn) -> str:

@@ -124,7 +124,7 @@ async def an_order(brand: Brand, number: str = "A-1001", *tracking_numbers: str,
     from porchlight.order_payload import OrderIn
     from porchlight.orders import upsert_order
 
-    order, _ = await upsert_order(
+    order, _, _ = await upsert_order(
         brand, OrderIn.model_validate(order_payload(number, *tracking_numbers, **overrides))
     )
     return await type(order).get(id=order.id).select_related("customer")

@@ -10,7 +10,12 @@ from porchlight import timeline
 from porchlight.links import order_url
 from porchlight.models import Brand, Order
 from porchlight.order_payload import OrderIn, ShipmentIn
-from porchlight.orders import TrackingNumberTaken, add_shipment, upsert_order
+from porchlight.orders import (
+    TrackingNumberTaken,
+    add_shipment,
+    react_to_registration,
+    upsert_order,
+)
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
 from portal.api.schemas import OrderOut, ParcelOut
@@ -50,9 +55,10 @@ async def put_order(request: Request, brand: Brand) -> Response:
     if isinstance(data, Response):
         return data
     try:
-        order, created = await upsert_order(brand, data)
+        order, created, changes = await upsert_order(brand, data)
     except TrackingNumberTaken as exc:
         return error(409, str(exc), fields={"shipments": str(exc)})
+    await react_to_registration(app_state(request).arq, changes)
     return respond(await order_document(request, brand, order), 201 if created else 200)
 
 
@@ -80,9 +86,10 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     if isinstance(data, Response):
         return data
     try:
-        await add_shipment(brand, order, data)
+        changes = await add_shipment(brand, order, data)
     except TrackingNumberTaken as exc:
         return error(409, str(exc), fields={"tracking_number": str(exc)})
+    await react_to_registration(app_state(request).arq, changes)
     return respond(await order_document(request, brand, order), 201)
 
 

@@ -1,7 +1,7 @@
 """Jobs that turn stored carrier events into derived shipment state."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.functions import Max
@@ -9,7 +9,7 @@ from tortoise.functions import Max
 from notifier.reactions import react
 from porchlight import derive
 from porchlight.clock import utcnow
-from porchlight.models import Shipment, TrackingEvent
+from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +41,22 @@ async def reconcile(ctx: dict[str, Any]) -> int:
     the traffic, not the size of the table.
     """
     since = utcnow() - RECONCILE_WINDOW
-    latest = (
+    scanned = (
         await TrackingEvent.filter(received_at__gte=since)
         .group_by("tracking_number")
         .annotate(last=Max("received_at"))
-        .values("tracking_number", "last")
+        .values_list("tracking_number", "last")
     )
+    dated = await DeliveryEstimate.filter(received_at__gte=since).values_list(
+        "tracking_number", "received_at"
+    )
+    latest: dict[str, datetime] = {}
+    for number, last in [*scanned, *dated]:
+        latest[number] = max(last, latest.get(number, last))
     stale = 0
-    for row in latest:
-        behind = await Shipment.filter(
-            tracking_number=row["tracking_number"], updated_at__lt=row["last"]
-        ).exists()
-        if behind:
-            changes = await derive.refresh_tracking_number(row["tracking_number"])
+    for number, last in latest.items():
+        if await Shipment.filter(tracking_number=number, updated_at__lt=last).exists():
+            changes = await derive.refresh_tracking_number(number)
             await react(ctx, changes)
             stale += len(changes)
     if stale:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from porchlight.enums import ShipmentStatus
-from porchlight.models import Shipment, TrackingEvent
+from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 from porchlight.models.limits import fit
 
 # Where a status sits in a parcel's life. Used only to break ties between events that carry
@@ -43,10 +43,11 @@ def timeline_order(event: TrackingEvent) -> tuple[datetime, int, int]:
     return (event.occurred_at, PROGRESSION[ShipmentStatus(event.status)], event.id)
 
 
-def derive(events: Iterable[TrackingEvent]) -> Derived:
+def derive(events: Iterable[TrackingEvent], estimate: date | None = None) -> Derived:
+    """`estimate`: the carriers' latest date (`estimates_for`), which beats the scans' own."""
     ordered = sorted(events, key=timeline_order)
     if not ordered:
-        return Derived(ShipmentStatus.UNKNOWN, "", None, None, None, None)
+        return Derived(ShipmentStatus.UNKNOWN, "", estimate, None, None, None)
     # An "unknown" scan says nothing about where the parcel is: the last known status stands.
     known = [e for e in ordered if e.status != ShipmentStatus.UNKNOWN] or ordered
     current = known[-1]
@@ -61,7 +62,7 @@ def derive(events: Iterable[TrackingEvent]) -> Derived:
         carrier_status_detail=fit(
             Shipment, "carrier_status_detail", current.carrier_substatus or current.message
         ),
-        estimated_delivery=estimates[-1].estimated_delivery if estimates else None,
+        estimated_delivery=estimate or (estimates[-1].estimated_delivery if estimates else None),
         last_event_at=ordered[-1].occurred_at,
         first_scan_at=min(scans) if scans else None,
         delivered_at=current.occurred_at if status == ShipmentStatus.DELIVERED else None,
@@ -70,6 +71,13 @@ def derive(events: Iterable[TrackingEvent]) -> Derived:
 
 async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
     return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers))
+
+
+async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, date]:
+    """Each number's latest date from whichever aggregator spoke last about the newest scans."""
+    rows = await DeliveryEstimate.filter(tracking_number__in=list(tracking_numbers))
+    rows.sort(key=lambda r: (r.as_of, r.received_at))
+    return {r.tracking_number: r.estimated_delivery for r in rows}
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,12 @@ def current(shipment: Shipment) -> Derived:
     return Derived(**{name: getattr(shipment, name) for name in Derived.__dataclass_fields__})
 
 
-async def apply(shipment: Shipment, events: Iterable[TrackingEvent]) -> Change | None:
+async def apply(
+    shipment: Shipment, events: Iterable[TrackingEvent], estimate: date | None
+) -> Change | None:
     """Store the derived fields on the shipment; the change, or None when nothing moved."""
     before = current(shipment)
-    after = derive(events)
+    after = derive(events, estimate)
     changed = [n for n in Derived.__dataclass_fields__ if getattr(before, n) != getattr(after, n)]
     if not changed:
         return None
@@ -105,5 +115,6 @@ async def refresh_tracking_number(tracking_number: str) -> list[Change]:
     if not shipments:
         return []
     events = await events_for([tracking_number])
-    changes = [await apply(s, events) for s in shipments]
+    estimate = (await estimates_for([tracking_number])).get(tracking_number)
+    changes = [await apply(s, events, estimate) for s in shipments]
     return [c for c in changes if c is not None]

@@ -7,9 +7,11 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from porchlight.carriers.base import NormalizedEvent
+from porchlight.clock import utcnow
 from porchlight.jobs import REFRESH_TRACKING
 from porchlight.models import TrackingEvent
 from porchlight.models.limits import fit
+from porchlight.sql import Sql
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,39 @@ async def store(events: list[NormalizedEvent]) -> None:
     unique = {(e.source, e.tracking_number, e.fingerprint): e for e in events}
     if unique:
         await TrackingEvent.bulk_create([_row(e) for e in unique.values()], ignore_conflicts=True)
+    await _store_estimates(events)
+
+
+# A date comes with the newest scan it was sent with (`as_of`): a body about older scans never
+# overwrites it, and a replay changes nothing, not even when the date was set (`received_at`).
+_ESTIMATE = """
+INSERT INTO delivery_estimate (source, tracking_number, estimated_delivery, as_of, received_at)
+VALUES {values}
+ON CONFLICT (source, tracking_number) DO UPDATE SET
+  received_at = CASE WHEN excluded.estimated_delivery = delivery_estimate.estimated_delivery
+    THEN delivery_estimate.received_at ELSE excluded.received_at END,
+  estimated_delivery = excluded.estimated_delivery,
+  as_of = excluded.as_of
+WHERE excluded.as_of >= delivery_estimate.as_of
+"""
+
+
+async def _store_estimates(events: list[NormalizedEvent]) -> None:
+    latest: dict[tuple[str, str], NormalizedEvent] = {}
+    for event in events:
+        key = (event.source.value, event.tracking_number)
+        if event.estimated_delivery and (
+            key not in latest or event.occurred_at >= latest[key].occurred_at
+        ):
+            latest[key] = event
+    if not latest:
+        return
+    now = utcnow()
+    params: list[object] = []
+    for (source, number), event in latest.items():
+        params += [source, number, event.estimated_delivery, event.occurred_at, now]
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * len(latest))
+    await Sql().rows(_ESTIMATE.format(values=values), params)
 
 
 async def enqueue_follow_up(arq: ArqRedis, events: list[NormalizedEvent]) -> None:
@@ -54,8 +89,10 @@ async def enqueue_follow_up(arq: ArqRedis, events: list[NormalizedEvent]) -> Non
     re-derives shipments whose events are newer than their derived state.
     """
     by_number: dict[str, list[str]] = {}
-    for event in events:
-        by_number.setdefault(event.tracking_number, []).append(event.fingerprint)
+    for event in events:  # a new date alone is news too
+        by_number.setdefault(event.tracking_number, []).append(
+            f"{event.fingerprint}{event.estimated_delivery}"
+        )
     for number, fingerprints in by_number.items():
         digest = hashlib.sha256("".join(sorted(fingerprints)).encode()).hexdigest()[:16]
         try:

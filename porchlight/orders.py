@@ -117,7 +117,11 @@ async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> deri
         [ShipmentItem(shipment=shipment, **item.model_dump()) for item in data.items]
     )
     # Events that arrived before the retailer registered the parcel attach here.
-    return await derive.apply(shipment, await derive.events_for([shipment.tracking_number]))
+    number = [shipment.tracking_number]
+    estimates = await derive.estimates_for(number)
+    return await derive.apply(
+        shipment, await derive.events_for(number), estimates.get(shipment.tracking_number)
+    )
 
 
 def _default_lane(order: Order, data: ShipmentIn) -> str:

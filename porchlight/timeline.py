@@ -28,9 +28,11 @@ def _distinct(events: list[TrackingEvent]) -> list[TrackingEvent]:
 
 
 async def parcels(order: Order) -> list[Parcel]:
-    """Two queries, whatever the number of parcels: the shipments, then all their events."""
+    """Four queries, whatever the number of parcels: shipments, items, events and dates."""
     shipments = await Shipment.filter(order=order).prefetch_related("items").order_by("id")
-    events = await derive.events_for([s.tracking_number for s in shipments])
+    numbers = [s.tracking_number for s in shipments]
+    events = await derive.events_for(numbers)
+    estimates = await derive.estimates_for(numbers)
     by_number: dict[str, list[TrackingEvent]] = {}
     for event in events:
         by_number.setdefault(event.tracking_number, []).append(event)
@@ -42,7 +44,7 @@ async def parcels(order: Order) -> list[Parcel]:
             Parcel(
                 shipment=shipment,
                 events=own,
-                derived=derive.derive(own),
+                derived=derive.derive(own, estimates.get(shipment.tracking_number)),
                 position=same_direction.index(shipment) + 1,
                 of=len(same_direction),
             )
@@ -51,7 +53,8 @@ async def parcels(order: Order) -> list[Parcel]:
 
 
 # Everything `parcels` reads, summed up: rows are only ever added, replaced (new ids) or saved
-# (a new updated_at), so a count with the newest id or time changes with any of them.
+# (a new updated_at; a carrier's new date, a new received_at), so a count with the newest id or
+# time changes with any of them.
 _VERSION = """
 SELECT
   (SELECT count(*) FROM shipment WHERE order_id = ?) AS shipments,
@@ -60,6 +63,7 @@ SELECT
   (SELECT max(id) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_item,
   (SELECT count(*) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS events,
   (SELECT max(id) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS last_event,
+  (SELECT max(received_at) FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS estimate_set,
   (SELECT count(*) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS requests,
   (SELECT max(id) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_request
 """  # noqa: E501
@@ -68,5 +72,5 @@ SELECT
 async def version(order: Order) -> tuple[object, ...]:
     """Changes whenever what `parcels` and the order's delivery requests would return changes;
     one cheap query, so a view can tell whether what it rendered before still holds."""
-    [row] = await Sql().rows(_VERSION, [order.id] * 8)
+    [row] = await Sql().rows(_VERSION, [order.id] * 9)
     return tuple(row.values())

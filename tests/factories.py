@@ -195,9 +195,11 @@ async def shopper_order(number="A-1001", *parcels, zone=None, sms=True, locale="
     return brand, key, order
 
 
-async def deliver_scans(client, tracking, *statuses, start=None):
+async def deliver_scans(client, tracking, *statuses, start=None, estimate="2026-12-04T00:00:00Z"):
     body = easypost_event(
-        tracking, journey(*statuses, start=start or datetime(2026, 11, 30, 9, tzinfo=UTC))
+        tracking,
+        journey(*statuses, start=start or datetime(2026, 11, 30, 9, tzinfo=UTC)),
+        est_delivery=estimate,
     )
     response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert response.status_code == 200

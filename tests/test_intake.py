@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import date
 
 import pytest
 
@@ -194,6 +195,48 @@ async def test_the_worker_reconciles_events_whose_job_was_lost(client, settings,
     assert (await Shipment.get()).status == "unknown"
     assert await reconcile({"redis": arq_redis, "settings": settings}) == 1  # also at startup
     assert (await Shipment.get()).status == "in_transit"
+
+
+async def test_the_same_scans_with_a_new_date_move_the_estimate_and_store_no_scan_twice(
+    client, settings, arq_redis
+):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    scans = journey("pre_transit", "in_transit")
+    await post_easypost(client, easypost_event("TN1", scans))
+    await run_worker(settings, arq_redis)
+    later = easypost_event("TN1", scans, est_delivery="2026-12-09T00:00:00Z")
+    for _ in range(2):  # the carrier's new date, then a replay of it
+        assert (await post_easypost(client, later)).status_code == 200
+    await run_worker(settings, arq_redis)
+    assert await TrackingEvent.all().count() == 2
+    assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
+    read = await client.get("/api/v1/orders/A-1", headers=bearer(key))
+    assert read.json()["parcels"][0]["estimated_delivery"] == "2026-12-09"
+
+
+async def test_an_older_history_arriving_late_does_not_bring_back_its_date(
+    client, settings, arq_redis
+):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    newest = journey("pre_transit", "in_transit", "out_for_delivery")
+    await post_easypost(client, easypost_event("TN1", newest, est_delivery="2026-12-09T00:00:00Z"))
+    await post_easypost(client, easypost_event("TN1", newest[:2]))  # older: due 4 December
+    await run_worker(settings, arq_redis)
+    assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
+
+
+async def test_a_new_date_whose_job_was_lost_is_reconciled(client, settings, arq_redis):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    scans = journey("pre_transit", "in_transit")
+    await post_easypost(client, easypost_event("TN1", scans))
+    await run_worker(settings, arq_redis)
+    await post_easypost(client, easypost_event("TN1", scans, est_delivery="2026-12-09T00:00:00Z"))
+    await arq_redis.flushdb()  # the follow-up job is lost, as when Redis restarts empty
+    assert await reconcile({"redis": arq_redis, "settings": settings}) == 1
+    assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
 
 
 def _mutations(document: object) -> list[object]:

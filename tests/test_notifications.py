@@ -222,3 +222,18 @@ async def test_a_parcel_registered_after_its_scans_arrived_still_gets_its_messag
     assert await Case.filter(shipment__tracking_number="LATE1").count() == 1
     assert await Notification.filter(trigger="shipped", status="sent").exists()
     assert stub.emails, "the shopper hears that the parcel is on its way"
+
+
+async def test_a_carrier_moving_only_the_date_past_the_promise_sends_one_delay_message(
+    client, providers, arq_redis
+):
+    stub, settings = providers
+    await shopper_order()  # promised for 5 December
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")  # due on the 4th
+    await run_worker(settings, arq_redis)
+    for _ in range(2):  # the same scans, now due on the 9th; then a replay of that
+        await deliver_scans(client, "TN1", "pre_transit", "in_transit", estimate="2026-12-09")
+    await run_worker(settings, arq_redis)
+    delay = Notification.filter(trigger="delay", status="sent")
+    assert sorted(await delay.values_list("channel", flat=True)) == ["email", "sms"]
+    assert [e.json["subject"] for e in stub.emails][-1].startswith("Your order A-1001")

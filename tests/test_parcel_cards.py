@@ -6,11 +6,26 @@ import httpx
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from porchlight.models import Order
-from tests.factories import T0, a_brand, an_order, bearer, order_payload, scans
+from tests.factories import (
+    T0,
+    a_brand,
+    an_order,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    order_payload,
+    scans,
+)
 
 
 def page(response: httpx.Response) -> HTMLParser:
     return HTMLParser(response.text)
+
+
+async def deliver(client: httpx.AsyncClient, body: bytes) -> None:
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 200
 
 
 def statuses(response: httpx.Response) -> list[str]:
@@ -29,6 +44,17 @@ async def test_a_new_scan_shows_on_the_very_next_view(client):
     assert statuses(before) == ["On its way"]
     assert statuses(after) == ["Delivered"]
     assert len(page(after).css(".timeline li")) == 4
+
+
+async def test_a_carriers_new_date_shows_on_the_very_next_view(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    history = journey("pre_transit", "in_transit")
+    await deliver(client, easypost_event("TN1", history))
+    url = f"/o/{order.access_token}"
+    assert "December 4, 2026" in page(await client.get(url)).css_first("p.eta").text()
+    await deliver(client, easypost_event("TN1", history, est_delivery="2026-12-09"))
+    assert "December 9, 2026" in page(await client.get(url)).css_first("p.eta").text()
 
 
 async def test_the_htmx_refresh_of_one_card_sees_the_new_scan_too(client):

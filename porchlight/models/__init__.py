@@ -7,7 +7,7 @@ from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
 from porchlight.models.notifications import EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
-from porchlight.models.tracking import TrackingEvent
+from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
     "Agent",
@@ -18,6 +18,7 @@ __all__ = [
     "CaseEntry",
     "Contact",
     "Customer",
+    "DeliveryEstimate",
     "DeliveryRequest",
     "EmailSuppression",
     "Notification",

@@ -38,3 +38,25 @@ class TrackingEvent(Model):
             Index(fields=("tracking_number", "occurred_at")),
             Index(fields=("received_at",)),
         )
+
+
+class DeliveryEstimate(Model):
+    """The carrier's latest delivery date for a tracking number, one row per aggregator.
+
+    Kept apart from the scans because carriers move the date without a new scan: the same
+    history with a new date is no new scan (the scans stay stored once) but is news. `as_of` is
+    the newest scan the date came with, so a late body with an older history cannot bring back
+    its older date; with equal histories the later arrival wins.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    source = fields.CharEnumField(EventSource, max_length=16)
+    tracking_number = fields.CharField(max_length=64)
+    estimated_delivery = fields.DateField()
+    as_of = fields.DatetimeField()
+    received_at = fields.DatetimeField()  # of the body that set this date
+
+    class Meta:
+        table = "delivery_estimate"
+        unique_together = (("source", "tracking_number"),)
+        indexes = (Index(fields=("received_at",)),)

@@ -6,14 +6,35 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """asyncpg sends a reset query (RESET ALL, UNLISTEN *, CLOSE ALL, advisory unlocks) each
+    time a connection goes back to its pool: for tortoise that is a second round trip per
+    query, and it halved the query rate in a loopback measurement. Porchlight sets no session
+    variables, listens to nothing and takes no advisory locks, so there is nothing to reset;
+    asyncpg still rolls back a transaction left open."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    config: dict[str, Any] = expand_db_url(database_url)
+    if config["engine"] != "tortoise.backends.asyncpg":
+        return database_url
+    config["credentials"]["connection_class"] = PooledConnection
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             "models": {
                 "models": ["porchlight.models"],

@@ -52,12 +52,3 @@ class Calendar:
     def end_of_day(self, moment: datetime) -> datetime:
         """Close of the business day `moment` falls in, or of the next one after hours."""
         return next(self._windows(moment))[1]
-
-    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """Working time from start to end (time to first response, in business hours)."""
-        total = timedelta(0)
-        for opens, closes in self._windows(start):
-            if opens >= end:
-                break
-            total += min(closes, end) - opens
-        return total

@@ -7,12 +7,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from porchlight import logs
 from porchlight.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from porchlight.models import Brand
 
 
 def _settings() -> Settings:
@@ -191,17 +194,60 @@ def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, local
 def create_api_key(slug: str) -> None:
     """Print a new API key for the brand (only its hash is stored)."""
     from porchlight.apikeys import create_api_key as create
-    from porchlight.models import Brand
 
     async def work() -> str:
-        brand = await Brand.get_or_none(slug=slug)
-        if brand is None:
-            raise click.ClickException(f"no brand {slug}")
-        return await create(brand)
+        return await create(await _brand(slug))
 
     key = _with_db(work)
     click.echo("Store this key now; it cannot be shown again.", err=True)
     click.echo(key)
+
+
+async def _brand(slug: str) -> "Brand":
+    from porchlight.models import Brand
+
+    brand = await Brand.get_or_none(slug=slug)
+    if brand is None:
+        raise click.ClickException(f"no brand {slug}")
+    return brand
+
+
+@main.command("api-keys")
+@click.argument("slug")
+def list_api_keys(slug: str) -> None:
+    """The brand's API keys by prefix: when each was made, last used (to the hour) and revoked."""
+    from porchlight.apikeys import api_keys
+
+    async def work() -> list[Any]:
+        return await api_keys(await _brand(slug))
+
+    def shown(moment: Any) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    click.echo(f"{'prefix':<12}{'created':<18}{'last used':<18}revoked")
+    for key in _with_db(work):
+        click.echo(
+            f"{key.prefix:<12}{shown(key.created_at):<18}{shown(key.last_used_at):<18}"
+            f"{shown(key.revoked_at)}"
+        )
+
+
+@main.command("revoke-api-key")
+@click.argument("slug")
+@click.argument("prefix")
+def revoke_api_key(slug: str, prefix: str) -> None:
+    """Refuse the key starting with PREFIX from now on (see `api-keys`)."""
+    from porchlight.apikeys import ApiKeyError
+    from porchlight.apikeys import revoke_api_key as revoke
+
+    async def work() -> Any:
+        return await revoke(await _brand(slug), prefix)
+
+    try:
+        key = _with_db(work)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"revoked {key.prefix}… of {slug}")
 
 
 @main.command("create-agent")

@@ -150,9 +150,6 @@ def test_the_sla_clock_stops_for_the_weekend():
         2026, 11, 30, 12, tzinfo=ZoneInfo("Europe/Berlin")
     )
     assert calendar.end_of_day(friday_4pm + timedelta(hours=2)).date().isoformat() == "2026-11-30"
-    assert calendar.working_time_between(friday_4pm, friday_4pm + timedelta(days=3)) == timedelta(
-        hours=8
-    )
 
 
 async def test_refunding_the_customer_does_not_close_the_case():

@@ -12,12 +12,19 @@ from arq import Retry
 
 from porchlight.clock import utcnow
 from porchlight.jobs import FORWARD_DELIVERY_REQUEST
-from porchlight.models import DeliveryRequest
+from porchlight.models import Brand, DeliveryRequest
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 6
 RETRY_BASE_SECONDS = 30.0  # doubled per attempt, capped at an hour
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
+
+
+NOT_CONFIGURED = "the brand has no retailer_webhook_url/secret yet"
+
+
+def _webhook(brand: Brand) -> tuple[str | None, str | None]:
+    return brand.settings.get("retailer_webhook_url"), brand.settings.get("retailer_webhook_secret")
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -46,12 +53,10 @@ async def forward_delivery_request(ctx: dict[str, Any], request_id: int) -> str:
     if change is None or change.status != "requested":
         return "nothing to do"
     brand = change.shipment.order.brand
-    url, secret = (
-        brand.settings.get("retailer_webhook_url"),
-        brand.settings.get("retailer_webhook_secret"),
-    )
+    url, secret = _webhook(brand)
     if not url or not secret:
-        change.last_error = "brand has no retailer_webhook_url/secret"
+        log.warning("delivery request %s waits: %s", change.id, NOT_CONFIGURED)
+        change.last_error = NOT_CONFIGURED
         await change.save(update_fields=["last_error"])
         return "not configured"
     body = json.dumps(payload(change), separators=(",", ":")).encode()
@@ -80,11 +85,14 @@ async def forward_delivery_request(ctx: dict[str, Any], request_id: int) -> str:
 
 
 async def resend_stuck_delivery_requests(ctx: dict[str, Any]) -> int:
-    """Requests whose job never ran (Redis was away when the shopper asked) go out now."""
+    """Requests whose job never ran (Redis was away when the shopper asked) go out now, and so
+    do those that waited for their brand's retailer webhook once it is set. Requests still
+    waiting cost no job: only their brands are looked at."""
     cutoff = utcnow() - timedelta(minutes=5)
-    stuck = await DeliveryRequest.filter(
-        status="requested", created_at__lt=cutoff, attempts=0
-    ).values_list("id", flat=True)
+    waiting = DeliveryRequest.filter(status="requested", created_at__lt=cutoff, attempts=0)
+    brand_ids = await waiting.distinct().values_list("shipment__order__brand_id", flat=True)
+    ready = [b.id for b in await Brand.filter(id__in=brand_ids) if all(_webhook(b))]
+    stuck = await waiting.filter(shipment__order__brand_id__in=ready).values_list("id", flat=True)
     for request_id in stuck:
         await ctx["redis"].enqueue_job(
             FORWARD_DELIVERY_REQUEST, request_id, _job_id=f"delivery-request:{request_id}"

@@ -47,7 +47,13 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "functions": [
             tracking.refresh_tracking,
             tracking.react_to_registration,
-            func(retailer_webhooks.forward_delivery_request, max_tries=retailer_webhooks.MAX_TRIES),
+            # No result kept: a request that waited for its brand's webhook is enqueued again
+            # under the same job id once the webhook is set.
+            func(
+                retailer_webhooks.forward_delivery_request,
+                max_tries=retailer_webhooks.MAX_TRIES,
+                keep_result=0,
+            ),
             func(
                 notifications.deliver,
                 name=DELIVER_NOTIFICATION,

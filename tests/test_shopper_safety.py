@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
@@ -159,6 +160,33 @@ async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
     assert json.loads(body)["details"] == {"date": day}
     assert headers["X-Porchlight-Signature"] == retailer_webhooks.signature("retailer-secret", body)
     assert headers["Idempotency-Key"] == f"delivery-request-{change.id}"
+
+
+async def test_a_request_waits_for_the_retailers_webhook_and_goes_out_once_it_is_set(
+    client, settings, arq_redis, retailer_url, monkeypatch
+):
+    monkeypatch.setattr(retailer_webhooks, "RETRY_BASE_SECONDS", 0.05)
+    brand, _ = await a_brand()
+    brand.settings = {"delivery_options": {"pickup_point": True}}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = (await order.shipments.all())[0]
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "kind": "pickup_point", "pickup_point": "K5"}
+    await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+    await run_worker(settings, arq_redis)
+    change = await DeliveryRequest.get()
+    assert (change.status, change.attempts) == ("requested", 0)
+    assert "retailer_webhook_url" in change.last_error
+    await DeliveryRequest.all().update(created_at=change.created_at - timedelta(minutes=30))
+    ctx = {"redis": arq_redis, "settings": settings}
+    assert await retailer_webhooks.resend_stuck_delivery_requests(ctx) == 0  # no job meanwhile
+    brand.settings |= {"retailer_webhook_url": retailer_url, "retailer_webhook_secret": "s"}
+    await brand.save()
+    assert await retailer_webhooks.resend_stuck_delivery_requests(ctx) == 1
+    await run_worker(settings, arq_redis)
+    assert (await DeliveryRequest.get()).status == "forwarded"
+    assert [json.loads(body)["id"] for _, body in Retailer.received] == [change.id] * 2
 
 
 async def test_a_return_can_be_neither_changed_nor_reported_even_by_a_hand_made_post(client):

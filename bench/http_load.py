@@ -7,7 +7,8 @@ request logs), started here; the baseline is a bare Starlette JSON endpoint serv
 The load comes from an async httpx client in this process: C connections for S seconds. That
 client tops out near the bare endpoint's figure, so when wrk is installed the bare endpoint and
 the tracking page are measured again with it (`wrk` in the results): the client-independent
-ratios.
+ratios. wrk also measures a second baseline, the bare endpoint looking the order up by its
+token in one indexed SELECT (asyncpg, no ORM): what any page that checks access costs at least.
 
 - Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
   shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000. Views of one
@@ -52,9 +53,25 @@ RESULTS = Path(__file__).resolve().parent / "results" / "http_load.json"
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-webhook-secret"  # noqa: S105 - the bench server's own
 BARE_APP = """
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+class Connection(asyncpg.Connection):
+    def get_reset_query(self):
+        return ""  # as the portal's pool does
+
+@asynccontextmanager
+async def lifespan(app):
+    url = os.environ.get("BARE_DATABASE_URL")
+    app.state.pool = url and await asyncpg.create_pool(url, connection_class=Connection)
+    yield
+    if url:
+        await app.state.pool.close()
 
 async def hello(request):
     return JSONResponse({"status": "ok"})
@@ -63,7 +80,19 @@ async def echo(request):
     await request.body()
     return JSONResponse({"accepted": 0})
 
-app = Starlette(routes=[Route("/", hello), Route("/hook", echo, methods=["POST"])])
+async def one_select(request):
+    sql = 'SELECT id FROM "order" WHERE access_token = $1'
+    order = await request.app.state.pool.fetchval(sql, request.path_params["token"])
+    return JSONResponse({"order": order})
+
+app = Starlette(
+    routes=[
+        Route("/", hello),
+        Route("/hook", echo, methods=["POST"]),
+        Route("/o/{token}", one_select),
+    ],
+    lifespan=lifespan,
+)
 """
 
 
@@ -306,6 +335,14 @@ def wrk_runs(
     for name, target, env, cwd, host, paths in (
         ("bare_get", "bare_app:app", dict(os.environ), bare_dir, "127.0.0.1", ["/"]),
         (
+            "bare_one_select",
+            "bare_app:app",
+            {**os.environ, "BARE_DATABASE_URL": small_db},
+            bare_dir,
+            "127.0.0.1",
+            [f"/o/{token}"],
+        ),
+        (
             "tracking_page_1k",
             "portal.main:app",
             portal_env(small_db),
@@ -330,6 +367,11 @@ def wrk_runs(
     bare = runs["bare_get"]["rps"]
     runs["tracking_page_over_bare"] = round(runs["tracking_page_1k"]["rps"] / bare, 4)
     runs["first_views_over_bare"] = round(runs["tracking_page_first_views"]["rps"] / bare, 4)
+    one_select = runs["bare_one_select"]["rps"]
+    runs["tracking_page_over_one_select"] = round(runs["tracking_page_1k"]["rps"] / one_select, 4)
+    runs["first_views_over_one_select"] = round(
+        runs["tracking_page_first_views"]["rps"] / one_select, 4
+    )
     return runs
 
 

@@ -14,6 +14,18 @@ async def csrf(client, url: str) -> str:
     return page(await client.get(url)).css_first("input[name=csrf_token]").attributes["value"]
 
 
+async def a_parcel_page(client, **brand_settings):
+    """Order A-1001's one parcel on a brand with `brand_settings`: the brand, the parcel, the
+    order page's URL and a CSRF token for its forms."""
+    brand, _ = await a_brand()
+    brand.settings = brand_settings
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    [shipment] = await order.shipments.all()
+    url = f"/o/{order.access_token}"
+    return brand, shipment, url, await csrf(client, url)
+
+
 async def test_a_shopper_looks_up_an_order_by_postcode_and_sees_both_parcels(client):
     brand, _ = await a_brand()
     order = await an_order(brand, "A-1001", "TN1", "TN2")
@@ -238,14 +250,9 @@ async def test_delivery_options_are_offered_only_while_the_parcel_can_change(cli
 
 
 async def test_a_pickup_point_request_is_stored_and_shown(client, arq_redis):
-    brand, _ = await a_brand()
-    brand.settings = {"delivery_options": {"pickup_point": True}}
-    await brand.save()
-    order = await an_order(brand, "A-1001", "TN1")
-    shipment = (await order.shipments.all())[0]
-    url = f"/o/{order.access_token}"
+    _, shipment, url, token = await a_parcel_page(client, delivery_options={"pickup_point": True})
     form = {
-        "csrf_token": await csrf(client, url),
+        "csrf_token": token,
         "kind": "pickup_point",
         "pickup_point": "Kiosk Invalidenstr. 5",
     }

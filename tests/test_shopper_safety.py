@@ -13,7 +13,7 @@ from tortoise import Tortoise
 from notifier import retailer_webhooks
 from porchlight.models import Case, DeliveryRequest
 from tests.factories import a_brand, an_order, order_payload, scans
-from tests.test_shopper_pages import csrf, page
+from tests.test_shopper_pages import a_parcel_page, csrf, page
 from tests.worker_run import run_worker
 
 XSS = '<img src=x onerror="alert(1)">'
@@ -93,13 +93,8 @@ async def test_what_a_shopper_types_comes_back_escaped(client):
 
 
 async def test_a_reroute_without_an_address_is_explained(client):
-    brand, _ = await a_brand()
-    brand.settings = {"delivery_options": {"reroute": True}}
-    await brand.save()
-    order = await an_order(brand, "A-1001", "TN1")
-    shipment = (await order.shipments.all())[0]
-    url = f"/o/{order.access_token}"
-    form = {"csrf_token": await csrf(client, url), "kind": "reroute", "line1": XSS}
+    _, shipment, url, token = await a_parcel_page(client, delivery_options={"reroute": True})
+    form = {"csrf_token": token, "kind": "reroute", "line1": XSS}
     response = await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
     assert response.status_code == 422
     assert "street, postcode and city" in response.text
@@ -135,18 +130,14 @@ async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
     client, settings, arq_redis, retailer_url, monkeypatch
 ):
     monkeypatch.setattr(retailer_webhooks, "RETRY_BASE_SECONDS", 0.05)  # no minute-long waits
-    brand, _ = await a_brand()
-    brand.settings = {
-        "delivery_options": {"choose_date": True},
-        "retailer_webhook_url": retailer_url,
-        "retailer_webhook_secret": "retailer-secret",
-    }
-    await brand.save()
-    order = await an_order(brand, "A-1001", "TN1")
-    shipment = (await order.shipments.all())[0]
-    url = f"/o/{order.access_token}"
+    _, shipment, url, token = await a_parcel_page(
+        client,
+        delivery_options={"choose_date": True},
+        retailer_webhook_url=retailer_url,
+        retailer_webhook_secret="retailer-secret",
+    )
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 86400))
-    form = {"csrf_token": await csrf(client, url), "kind": "choose_date", "date": day}
+    form = {"csrf_token": token, "kind": "choose_date", "date": day}
     assert (
         await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
     ).status_code == 303
@@ -166,13 +157,10 @@ async def test_a_request_waits_for_the_retailers_webhook_and_goes_out_once_it_is
     client, settings, arq_redis, retailer_url, monkeypatch
 ):
     monkeypatch.setattr(retailer_webhooks, "RETRY_BASE_SECONDS", 0.05)
-    brand, _ = await a_brand()
-    brand.settings = {"delivery_options": {"pickup_point": True}}
-    await brand.save()
-    order = await an_order(brand, "A-1001", "TN1")
-    shipment = (await order.shipments.all())[0]
-    url = f"/o/{order.access_token}"
-    form = {"csrf_token": await csrf(client, url), "kind": "pickup_point", "pickup_point": "K5"}
+    brand, shipment, url, token = await a_parcel_page(
+        client, delivery_options={"pickup_point": True}
+    )
+    form = {"csrf_token": token, "kind": "pickup_point", "pickup_point": "K5"}
     await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
     await run_worker(settings, arq_redis)
     change = await DeliveryRequest.get()

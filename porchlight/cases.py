@@ -182,11 +182,8 @@ async def customer_resolution(
     if action in {"refund", "store_credit"} and not amount:
         raise CaseError(N_("A refund or store credit needs an amount."))
     step = {"action": action, "amount": _amount(amount), "currency": currency.upper()[:3]}
-    track = case.customer_resolution or {"steps": []}
-    track["steps"] = [*track.get("steps", []), {**step, "at": utcnow().isoformat(), "by": by.email}]
-    track["state"] = "resolved" if action in CUSTOMER_DONE else "in_progress"
-    case.customer_resolution = track
-    await case.save(update_fields=["customer_resolution"])
+    state = "resolved" if action in CUSTOMER_DONE else "in_progress"
+    await _add_step(case, "customer_resolution", step, by, state=state)
     await _audit(case, f"customer:{action}", by, note.strip()[:1000], **step)
 
 
@@ -204,22 +201,23 @@ async def carrier_recovery(
     _open(case)
     if step not in CARRIER_STEPS:
         raise CaseError(N_("Choose a carrier recovery step."))
-    track = case.carrier_recovery or {"steps": []}
-    claim = claim_number.strip()[:64] or track.get("claim_number", "")
+    claim = claim_number.strip()[:64] or (case.carrier_recovery or {}).get("claim_number", "")
     if step in {"claim_filed", "follow_up", "payout_received"} and not claim:
         raise CaseError(N_("Enter the carrier's claim number."))
     if step in {"claim_filed", "payout_received"} and not amount:
         raise CaseError(N_("Enter the amount claimed or paid out."))
     record = {"step": step, "amount": _amount(amount), "currency": currency.upper()[:3]}
-    track["steps"] = [
-        *track.get("steps", []),
-        {**record, "at": utcnow().isoformat(), "by": by.email},
-    ]
-    track["claim_number"] = claim
-    track["state"] = "closed" if step in CARRIER_DONE else "open"
-    case.carrier_recovery = track
-    await case.save(update_fields=["carrier_recovery"])
+    state = "closed" if step in CARRIER_DONE else "open"
+    await _add_step(case, "carrier_recovery", record, by, state=state, claim_number=claim)
     await _audit(case, f"carrier:{step}", by, note.strip()[:1000], claim_number=claim, **record)
+
+
+async def _add_step(case: Case, name: str, step: dict[str, Any], by: Agent, **track: str) -> None:
+    """One of the case's two tracks gets a dated, signed step and its new state."""
+    kept = getattr(case, name) or {}
+    steps = [*kept.get("steps", []), {**step, "at": utcnow().isoformat(), "by": by.email}]
+    setattr(case, name, {**kept, "steps": steps, **track})
+    await case.save(update_fields=[name])
 
 
 async def close(case: Case, code: str, by: Agent | None, note: str = "") -> None:

@@ -56,13 +56,16 @@ async def weekly_digest(ctx: dict[str, Any]) -> int:
         "brands"
     )
     sent = 0
+    rendered: dict[int, tuple[str, str, str]] = {}  # one report per brand, however many leads
     for agent in leads:
         for brand in agent.brands:
             mark = f"digest:{agent.id}:{brand.id}:{this_monday.isoformat()}"
             if not await ctx["redis"].set(mark, "1", nx=True, ex=KEEP_MARK):
                 continue
-            report = await kpis.weekly(brand, weeks=2, now=last_week_end)
-            subject, text, html = render_digest(settings, brand, report)
+            if brand.id not in rendered:
+                report = await kpis.weekly(brand, weeks=2, now=last_week_end)
+                rendered[brand.id] = render_digest(settings, brand, report)
+            subject, text, html = rendered[brand.id]
             message = Outgoing(
                 reference=f"digest-{this_monday.isoformat()}-{agent.id}-{brand.id}",
                 kind=Channel.EMAIL,

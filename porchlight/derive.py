@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from porchlight.clock import utcnow
 from porchlight.enums import ShipmentStatus
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 from porchlight.models.limits import fit
@@ -117,4 +118,7 @@ async def refresh_tracking_number(tracking_number: str) -> list[Change]:
     events = await events_for([tracking_number])
     estimate = (await estimates_for([tracking_number])).get(tracking_number)
     changes = [await apply(s, events, estimate) for s in shipments]
+    unchanged = [s.id for s, c in zip(shipments, changes, strict=True) if c is None]
+    if unchanged:  # derived from these events all the same: reconcile must not think them lost
+        await Shipment.filter(id__in=unchanged).update(updated_at=utcnow())
     return [c for c in changes if c is not None]

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from notifier.tracking import reconcile
+from porchlight import derive
 from porchlight.models import Shipment, TrackingEvent
 from tests.conftest import FIXTURES
 from tests.factories import (
@@ -237,6 +238,28 @@ async def test_a_new_date_whose_job_was_lost_is_reconciled(client, settings, arq
     await arq_redis.flushdb()  # the follow-up job is lost, as when Redis restarts empty
     assert await reconcile({"redis": arq_redis, "settings": settings}) == 1
     assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
+
+
+async def test_a_late_scan_that_changes_nothing_is_derived_once_not_on_every_reconcile(
+    client, settings, arq_redis, monkeypatch
+):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    history = journey("pre_transit", "in_transit", "in_transit", "out_for_delivery")
+    await post_easypost(client, easypost_event("TN1", [history[0], history[1], history[3]]))
+    await run_worker(settings, arq_redis)
+    await post_easypost(client, easypost_event("TN1", history[2:3]))  # late, in the middle
+    await run_worker(settings, arq_redis)
+    derived: list[str] = []
+    original = derive.refresh_tracking_number
+
+    async def counted(number: str) -> list[derive.Change]:
+        derived.append(number)
+        return await original(number)
+
+    monkeypatch.setattr(derive, "refresh_tracking_number", counted)
+    assert await reconcile({"redis": arq_redis, "settings": settings}) == 0
+    assert derived == []  # its job derived it already: nothing looks lost
 
 
 def _mutations(document: object) -> list[object]:

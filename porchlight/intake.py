@@ -1,7 +1,9 @@
 """Carrier event intake: store each scan exactly once, then hand follow-up work to the worker."""
 
 import hashlib
+import json
 import logging
+from datetime import datetime
 
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
@@ -16,27 +18,45 @@ from porchlight.sql import Sql
 log = logging.getLogger(__name__)
 
 
-def _row(event: NormalizedEvent) -> TrackingEvent:
-    return TrackingEvent(
-        source=event.source,
-        tracking_number=event.tracking_number,
-        carrier=fit(TrackingEvent, "carrier", event.carrier),
-        occurred_at=event.occurred_at,
-        occurred_offset=_offset(event),
-        status=event.status,
-        carrier_status=fit(TrackingEvent, "carrier_status", event.carrier_status),
-        carrier_substatus=fit(TrackingEvent, "carrier_substatus", event.carrier_substatus),
-        message=event.message,
-        location=event.location,
-        estimated_delivery=event.estimated_delivery,
-        fingerprint=event.fingerprint,
-        raw_payload=event.raw,
-    )
-
-
 def _offset(event: NormalizedEvent) -> str:
     offset = event.occurred_at.strftime("%z")
     return f"{offset[:3]}:{offset[3:]}" if offset else ""
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))  # as tortoise writes JSONField
+
+
+def _values(event: NormalizedEvent, now: datetime) -> list[object]:
+    return [
+        event.source.value,
+        event.tracking_number,
+        fit(TrackingEvent, "carrier", event.carrier),
+        event.occurred_at,
+        _offset(event),
+        now,
+        event.status.value,
+        fit(TrackingEvent, "carrier_status", event.carrier_status),
+        fit(TrackingEvent, "carrier_substatus", event.carrier_substatus),
+        event.message,
+        _json(event.location),
+        event.estimated_delivery,
+        event.fingerprint,
+        _json(event.raw),
+    ]
+
+
+# One statement for a whole body: tortoise's bulk_create sends BEGIN, one INSERT per row and
+# COMMIT, which was most of intake's database time in a profile under load.
+_EVENTS = """
+INSERT INTO tracking_event (source, tracking_number, carrier, occurred_at, occurred_offset,
+  received_at, status, carrier_status, carrier_substatus, message, location, estimated_delivery,
+  fingerprint, raw_payload)
+VALUES {values}
+ON CONFLICT (source, tracking_number, fingerprint) DO NOTHING
+"""
+_EVENT_COLUMNS = 14
+ROWS_PER_STATEMENT = 1000  # PostgreSQL takes at most 32,767 parameters
 
 
 async def store(events: list[NormalizedEvent]) -> None:
@@ -44,9 +64,13 @@ async def store(events: list[NormalizedEvent]) -> None:
 
     ON CONFLICT DO NOTHING makes two identical deliveries racing each other safe too.
     """
-    unique = {(e.source, e.tracking_number, e.fingerprint): e for e in events}
-    if unique:
-        await TrackingEvent.bulk_create([_row(e) for e in unique.values()], ignore_conflicts=True)
+    unique = list({(e.source, e.tracking_number, e.fingerprint): e for e in events}.values())
+    now = utcnow()
+    for start in range(0, len(unique), ROWS_PER_STATEMENT):
+        chunk = unique[start : start + ROWS_PER_STATEMENT]
+        values = ", ".join([f"({', '.join('?' * _EVENT_COLUMNS)})"] * len(chunk))
+        params = [value for event in chunk for value in _values(event, now)]
+        await Sql().rows(_EVENTS.format(values=values), params)
     await _store_estimates(events)
 
 

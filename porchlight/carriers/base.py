@@ -4,6 +4,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from starlette.datastructures import Headers, QueryParams
@@ -31,7 +32,7 @@ class NormalizedEvent:
     estimated_delivery: date | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Identity of the scan itself, so a replayed or retried webhook hashes the same."""
         parts = [

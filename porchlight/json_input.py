@@ -21,6 +21,6 @@ def loads(body: bytes) -> Any:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BadJson(f"body is not valid JSON: {exc}") from None
-    if NUL_ESCAPE.search(text):
+    if "\\u0000" in text and NUL_ESCAPE.search(text):  # the regex costs 100x the plain test
         raise BadJson("body contains a NUL character (\\u0000)")
     return data

@@ -45,10 +45,15 @@ async def api_keys(brand: Brand) -> list[ApiKey]:
 
 
 async def revoke_api_key(brand: Brand, prefix: str) -> ApiKey:
-    """Refuses at once every request made with the key that starts with `prefix`."""
-    matching = await ApiKey.filter(brand=brand, prefix=prefix[:PREFIX_SHOWN], revoked_at=None)
+    """Refuses at once every request made with the key that starts with `prefix` (as
+    `api-keys` shows it) or is the whole key (as it leaked)."""
+    usable = ApiKey.filter(brand=brand, revoked_at=None)
+    if len(prefix) > PREFIX_SHOWN:
+        matching = await usable.filter(key_hash=_hash(prefix))
+    else:
+        matching = await usable.filter(prefix=prefix)
     if len(prefix) < PREFIX_SHOWN or not matching:
-        raise ApiKeyError(f"{brand.slug} has no usable key starting {prefix!r}")
+        raise ApiKeyError(f"{brand.slug} has no usable key starting {prefix[:PREFIX_SHOWN]!r}")
     if len(matching) > 1:
         raise ApiKeyError(f"{len(matching)} keys of {brand.slug} start {prefix!r}: revoke neither")
     [api_key] = matching

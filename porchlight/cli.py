@@ -236,7 +236,7 @@ def list_api_keys(slug: str) -> None:
 @click.argument("slug")
 @click.argument("prefix")
 def revoke_api_key(slug: str, prefix: str) -> None:
-    """Refuse the key starting with PREFIX from now on (see `api-keys`)."""
+    """Refuse the key starting with PREFIX (see `api-keys`), or given whole, from now on."""
     from porchlight.apikeys import ApiKeyError
     from porchlight.apikeys import revoke_api_key as revoke
 

@@ -35,11 +35,17 @@ async def test_a_keys_last_use_is_recorded_once_an_hour_not_per_request(client):
     assert (await ApiKey.get()).last_used_at > first
 
 
-@pytest.mark.parametrize("prefix", ["pl_", "pl_unknown", "other-brand"])
+async def test_a_leaked_key_can_be_revoked_by_pasting_it_whole(client):
+    brand, key = await a_brand()
+    await revoke_api_key(brand, key)
+    assert (await read_orders(client, key)).status_code == 401
+
+
+@pytest.mark.parametrize("prefix", ["pl_", "pl_unknown", "other-brand", "whole-but-wrong"])
 async def test_revoking_needs_a_prefix_naming_one_usable_key_of_that_brand(prefix):
     brand, _ = await a_brand()
     _, other_key = await a_brand("southwind", "track.southwind.example")
-    prefix = other_key[:10] if prefix == "other-brand" else prefix
+    prefix = {"other-brand": other_key[:10], "whole-but-wrong": other_key}.get(prefix, prefix)
     with pytest.raises(ApiKeyError):
         await revoke_api_key(brand, prefix)
     assert await ApiKey.filter(revoked_at__not_isnull=True).count() == 0

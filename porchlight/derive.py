@@ -44,26 +44,35 @@ def timeline_order(event: TrackingEvent) -> tuple[datetime, int, int]:
     return (event.occurred_at, PROGRESSION[ShipmentStatus(event.status)], event.id)
 
 
-def derive(events: Iterable[TrackingEvent], estimate: date | None = None) -> Derived:
-    """`estimate`: the carriers' latest date (`estimates_for`), which beats the scans' own."""
+Dated = tuple[datetime, date]  # (as of when, the delivery date)
+
+
+def _estimate(ordered: list[TrackingEvent], stored: Dated | None) -> date | None:
+    """The more recent of the stored date and the newest scan's own: scans stored before the
+    dates had their own table (or written by other paths) still count."""
+    dated = [e for e in ordered if e.estimated_delivery is not None]
+    from_scans = (dated[-1].occurred_at, dated[-1].estimated_delivery) if dated else None
+    if stored and (not from_scans or stored[0] >= from_scans[0]):
+        return stored[1]
+    return from_scans[1] if from_scans else None
+
+
+def derive(events: Iterable[TrackingEvent], stored: Dated | None = None) -> Derived:
+    """`stored`: the carriers' latest date for the number (`estimates_for`)."""
     ordered = sorted(events, key=timeline_order)
     if not ordered:
-        return Derived(ShipmentStatus.UNKNOWN, "", estimate, None, None, None)
+        return Derived(ShipmentStatus.UNKNOWN, "", stored[1] if stored else None, None, None, None)
     # An "unknown" scan says nothing about where the parcel is: the last known status stands.
     known = [e for e in ordered if e.status != ShipmentStatus.UNKNOWN] or ordered
     current = known[-1]
     scans = [e.occurred_at for e in ordered if e.status not in NOT_A_SCAN]
-    estimates = sorted(
-        (e for e in ordered if e.estimated_delivery is not None),
-        key=lambda e: (e.received_at, e.id),
-    )
     status = ShipmentStatus(current.status)
     return Derived(
         status=status,
         carrier_status_detail=fit(
             Shipment, "carrier_status_detail", current.carrier_substatus or current.message
         ),
-        estimated_delivery=estimate or (estimates[-1].estimated_delivery if estimates else None),
+        estimated_delivery=_estimate(ordered, stored),
         last_event_at=ordered[-1].occurred_at,
         first_scan_at=min(scans) if scans else None,
         delivered_at=current.occurred_at if status == ShipmentStatus.DELIVERED else None,
@@ -74,11 +83,11 @@ async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
     return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers))
 
 
-async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, date]:
-    """Each number's latest date from whichever aggregator spoke last about the newest scans."""
+async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:
+    """Each number's most recent date, whichever aggregator sent it."""
     rows = await DeliveryEstimate.filter(tracking_number__in=list(tracking_numbers))
     rows.sort(key=lambda r: (r.as_of, r.received_at))
-    return {r.tracking_number: r.estimated_delivery for r in rows}
+    return {r.tracking_number: (r.as_of, r.estimated_delivery) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -96,11 +105,11 @@ def current(shipment: Shipment) -> Derived:
 
 
 async def apply(
-    shipment: Shipment, events: Iterable[TrackingEvent], estimate: date | None
+    shipment: Shipment, events: Iterable[TrackingEvent], stored: Dated | None
 ) -> Change | None:
     """Store the derived fields on the shipment; the change, or None when nothing moved."""
     before = current(shipment)
-    after = derive(events, estimate)
+    after = derive(events, stored)
     changed = [n for n in Derived.__dataclass_fields__ if getattr(before, n) != getattr(after, n)]
     if not changed:
         return None

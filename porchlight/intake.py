@@ -74,34 +74,38 @@ async def store(events: list[NormalizedEvent]) -> None:
     await _store_estimates(events)
 
 
-# A date comes with the newest scan it was sent with (`as_of`): a body about older scans never
-# overwrites it, and a replay changes nothing, not even when the date was set (`received_at`).
+# A date is as recent as the body that brought it (`as_of`): an older body never overwrites
+# it, a replay changes nothing, and any change says when it was made (`received_at`, which the
+# page's version and reconcile look at).
 _ESTIMATE = """
-INSERT INTO delivery_estimate (source, tracking_number, estimated_delivery, as_of, received_at)
+INSERT INTO delivery_estimate (tracking_number, source, estimated_delivery, as_of, received_at)
 VALUES {values}
-ON CONFLICT (source, tracking_number) DO UPDATE SET
-  received_at = CASE WHEN excluded.estimated_delivery = delivery_estimate.estimated_delivery
-    THEN delivery_estimate.received_at ELSE excluded.received_at END,
+ON CONFLICT (tracking_number, source) DO UPDATE SET
   estimated_delivery = excluded.estimated_delivery,
-  as_of = excluded.as_of
-WHERE excluded.as_of >= delivery_estimate.as_of
+  as_of = excluded.as_of,
+  received_at = excluded.received_at
+WHERE excluded.as_of > delivery_estimate.as_of
+  OR (excluded.as_of = delivery_estimate.as_of
+      AND excluded.estimated_delivery <> delivery_estimate.estimated_delivery)
 """
+
+
+def _as_of(event: NormalizedEvent) -> datetime:
+    return max(event.occurred_at, event.reported_at or event.occurred_at)
 
 
 async def _store_estimates(events: list[NormalizedEvent]) -> None:
     latest: dict[tuple[str, str], NormalizedEvent] = {}
     for event in events:
-        key = (event.source.value, event.tracking_number)
-        if event.estimated_delivery and (
-            key not in latest or event.occurred_at >= latest[key].occurred_at
-        ):
+        key = (event.tracking_number, event.source.value)
+        if event.estimated_delivery and (key not in latest or _as_of(event) >= _as_of(latest[key])):
             latest[key] = event
     if not latest:
         return
     now = utcnow()
     params: list[object] = []
-    for (source, number), event in latest.items():
-        params += [source, number, event.estimated_delivery, event.occurred_at, now]
+    for (number, source), event in latest.items():
+        params += [number, source, event.estimated_delivery, _as_of(event), now]
     values = ", ".join(["(?, ?, ?, ?, ?)"] * len(latest))
     await Sql().rows(_ESTIMATE.format(values=values), params)
 

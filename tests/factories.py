@@ -64,6 +64,7 @@ def easypost_event(
     tracking_code: str,
     details: list[tuple[str, str, datetime]] | list[tuple[str, str, datetime, str]],
     est_delivery: str | None = "2026-12-04T00:00:00Z",
+    updated_at: str = "2026-11-30T08:00:00Z",
 ) -> bytes:
     """A tracker.updated Event; details are (status, message, time[, status_detail])."""
     body = {
@@ -79,7 +80,7 @@ def easypost_event(
             "status_detail": "unknown",
             "est_delivery_date": est_delivery,
             "created_at": "2026-11-30T08:00:00Z",
-            "updated_at": "2026-11-30T08:00:00Z",
+            "updated_at": updated_at,
             "tracking_details": [
                 {
                     "object": "TrackingDetail",

@@ -8,7 +8,7 @@ import pytest
 
 from notifier.tracking import reconcile
 from porchlight import derive
-from porchlight.models import Shipment, TrackingEvent
+from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 from tests.conftest import FIXTURES
 from tests.factories import (
     T0,
@@ -224,6 +224,35 @@ async def test_an_older_history_arriving_late_does_not_bring_back_its_date(
     newest = journey("pre_transit", "in_transit", "out_for_delivery")
     await post_easypost(client, easypost_event("TN1", newest, est_delivery="2026-12-09T00:00:00Z"))
     await post_easypost(client, easypost_event("TN1", newest[:2]))  # older: due 4 December
+    await run_worker(settings, arq_redis)
+    assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
+
+
+async def test_a_retried_older_body_with_the_same_scans_does_not_bring_back_its_date(
+    client, settings, arq_redis
+):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    scans = journey("pre_transit", "in_transit")
+    first = easypost_event("TN1", scans, updated_at="2026-11-30T18:00:00Z")  # due on the 4th
+    moved = easypost_event(
+        "TN1", scans, est_delivery="2026-12-09", updated_at="2026-12-01T08:00:00Z"
+    )
+    for body in (first, moved, first):  # the first delivery retried after the second
+        assert (await post_easypost(client, body)).status_code == 200
+    await run_worker(settings, arq_redis)
+    assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
+
+
+async def test_dates_stored_with_scans_before_they_had_a_table_still_count(
+    client, settings, arq_redis
+):
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    newest = journey("pre_transit", "in_transit", "out_for_delivery")
+    await post_easypost(client, easypost_event("TN1", newest, est_delivery="2026-12-09"))
+    await DeliveryEstimate.all().delete()  # as for scans stored before the upgrade
+    await post_easypost(client, easypost_event("TN1", newest[:2]))  # late, older: the 4th
     await run_worker(settings, arq_redis)
     assert (await Shipment.get()).estimated_delivery == date(2026, 12, 9)
 

@@ -17,6 +17,7 @@ from porchlight.carriers.base import (
     location,
     obj,
     optional_date,
+    reported,
     text,
     timestamp,
     tracking_number,
@@ -82,13 +83,15 @@ class AfterShipAdapter:
         checkpoints = items(tracking.get("checkpoints"), "msg.checkpoints")
         if not checkpoints:
             when = tracking.get("updated_at") or tracking.get("created_at") or _from_ts(envelope)
-            return [self._event(number, carrier, estimate, tracking, "msg", when)]
-        return [
-            self._event(
-                number, carrier, estimate, c, f"msg.checkpoints[{i}]", c.get("checkpoint_time")
-            )
-            for i, c in enumerate(checkpoints)
-        ]
+            events = [self._event(number, carrier, estimate, tracking, "msg", when)]
+        else:
+            events = [
+                self._event(
+                    number, carrier, estimate, c, f"msg.checkpoints[{i}]", c.get("checkpoint_time")
+                )
+                for i, c in enumerate(checkpoints)
+            ]
+        return reported(events, tracking.get("updated_at"))
 
     def _event(
         self,

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, Protocol
@@ -31,6 +31,9 @@ class NormalizedEvent:
     location: dict[str, str] = field(default_factory=dict)
     estimated_delivery: date | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # When the aggregator last updated its tracker: orders two bodies with the same scans, so a
+    # retried older body cannot bring back the delivery date a newer one replaced.
+    reported_at: datetime | None = None
 
     @cached_property
     def fingerprint(self) -> str:
@@ -119,6 +122,16 @@ def timestamp(value: Any, where: str) -> datetime:
     except ValueError:
         raise MalformedPayload(f"{where} is not a date-time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def reported(events: list[NormalizedEvent], value: Any) -> list[NormalizedEvent]:
+    """The body's events stamped with the tracker's update time, when it has a readable one
+    (only an ordering hint: a body without one is not refused)."""
+    try:
+        when = timestamp(value, "")
+    except MalformedPayload:
+        return events
+    return [replace(event, reported_at=when) for event in events]
 
 
 def optional_date(value: Any, where: str) -> date | None:

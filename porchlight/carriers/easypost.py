@@ -16,6 +16,7 @@ from porchlight.carriers.base import (
     location,
     obj,
     optional_date,
+    reported,
     text,
     timestamp,
     tracking_number,
@@ -80,13 +81,15 @@ class EasyPostAdapter:
         details = items(tracker.get("tracking_details"), "result.tracking_details")
         if not details:
             when = tracker.get("updated_at") or tracker.get("created_at")
-            return [self._event(number, carrier, estimate, tracker, "result", when)]
-        return [
-            self._event(
-                number, carrier, estimate, d, f"result.tracking_details[{i}]", d.get("datetime")
-            )
-            for i, d in enumerate(details)
-        ]
+            events = [self._event(number, carrier, estimate, tracker, "result", when)]
+        else:
+            events = [
+                self._event(
+                    number, carrier, estimate, d, f"result.tracking_details[{i}]", d.get("datetime")
+                )
+                for i, d in enumerate(details)
+            ]
+        return reported(events, tracker.get("updated_at"))
 
     def _event(
         self,

@@ -14,6 +14,7 @@ from porchlight.carriers.base import (
     location,
     obj,
     optional_date,
+    reported,
     text,
     timestamp,
     tracking_number,
@@ -77,7 +78,8 @@ class ShippoAdapter:
         for where, point in points:
             event = self._event(number, carrier, estimate, point, where)
             events.setdefault(event.fingerprint, event)  # the current status repeats the history
-        return list(events.values())
+        updated = obj(current, "data.tracking_status").get("object_updated") if current else None
+        return reported(list(events.values()), updated)
 
     def _event(
         self, number: str, carrier: str, estimate: date | None, point: JsonObject, where: str

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('as_of', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'delivery_estimate', 'app': 'models', 'unique_together': (('source', 'tracking_number'),), 'indexes': [Index(fields=['received_at'])], 'pk_attr': 'id', 'table_description': "The carrier's latest delivery date for a tracking number, one row per aggregator."},
+            options={'table': 'delivery_estimate', 'app': 'models', 'unique_together': (('tracking_number', 'source'),), 'indexes': [Index(fields=['received_at'])], 'pk_attr': 'id', 'table_description': "The carrier's latest delivery date for a tracking number, one row per aggregator."},
             bases=['Model'],
         ),
     ]

@@ -45,8 +45,8 @@ class DeliveryEstimate(Model):
 
     Kept apart from the scans because carriers move the date without a new scan: the same
     history with a new date is no new scan (the scans stay stored once) but is news. `as_of` is
-    the newest scan the date came with, so a late body with an older history cannot bring back
-    its older date; with equal histories the later arrival wins.
+    how recent the body that set it was (its newest scan, or the aggregator's tracker update
+    time when later), so a late or retried older body cannot bring back its older date.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -58,5 +58,5 @@ class DeliveryEstimate(Model):
 
     class Meta:
         table = "delivery_estimate"
-        unique_together = (("source", "tracking_number"),)
+        unique_together = (("tracking_number", "source"),)  # looked up by number alone too
         indexes = (Index(fields=("received_at",)),)

@@ -229,15 +229,21 @@ async def _claim(row: Notification, order: Order) -> list[Notification]:
     """Mark this row, and for a "shipped" notice the order's other parcels waiting for the same
     message, as being sent by this job. Returns what this job claimed, the carrier row (this
     job's own, unless another job had taken it) first."""
-    waiting = Notification.filter(id=row.id)
+    ids: list[Any] = [row.id]
     if row.trigger == Trigger.SHIPPED:
-        waiting = Notification.filter(
+        ids = await Notification.filter(
             shipment__order_id=order.id,
             trigger=row.trigger,
             channel=row.channel,
             due_at__lte=utcnow() + GROUP_WINDOW,
-        )
-    await waiting.filter(status=S.PENDING).update(status=S.SENDING, grouped_into_id=row.id)
+            status=S.PENDING,
+        ).values_list("id", flat=True)
+    # The status test sits in the UPDATE's own WHERE, not in a subquery (which a filter across
+    # the shipment join becomes): PostgreSQL rechecks only the UPDATE's own conditions on a row
+    # a sibling's job claimed meanwhile, so both jobs would otherwise claim both rows.
+    await Notification.filter(id__in=ids, status=S.PENDING).update(
+        status=S.SENDING, grouped_into_id=row.id
+    )
     group = await Notification.filter(grouped_into_id=row.id, status=S.SENDING).order_by("id")
     if not group:
         return []

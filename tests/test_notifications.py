@@ -186,6 +186,48 @@ async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
     assert [n.status for n in await shipped.order_by("id")] == ["sending", "sending"]
 
 
+async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
+    client, providers, arq_redis
+):
+    """One job's claim is mid-statement (its row locks held) when the sibling's job claims."""
+    import asyncio
+
+    import asyncpg
+    import pytest
+
+    from notifier import notifications
+    from porchlight.models import Order
+
+    _, settings = providers
+    if not settings.database_url.startswith("postgres"):
+        pytest.skip("row locks and their rechecks are PostgreSQL's; SQLite has one writer")
+    await shopper_order("A-1001", "TN1", "TN2")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
+    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
+    await run_worker(settings, arq_redis)  # both "shipped" notices are held for each other
+    shipped = Notification.filter(trigger="shipped", channel="email")
+    await shipped.update(due_at=datetime.now(UTC))
+    first, second = await shipped.order_by("id")
+    order = await Order.get(id=(await second.shipment).order_id)  # type: ignore[attr-defined]
+    other_job = await asyncpg.connect(settings.database_url)
+    try:
+        claim = other_job.transaction()
+        await claim.start()
+        await other_job.execute(
+            "UPDATE notification SET status = 'sending', grouped_into_id = $1"
+            " WHERE id = ANY($2::int[]) AND status = 'pending'",
+            first.id,
+            [first.id, second.id],
+        )
+        racing = asyncio.create_task(notifications._claim(second, order))
+        await asyncio.sleep(0.5)  # the sibling's UPDATE now waits on the first job's row locks
+        await claim.commit()
+        assert await racing == []  # taken: the first job carries both
+    finally:
+        await other_job.close()
+    assert {n.grouped_into_id for n in await shipped} == {first.id}  # type: ignore[attr-defined]
+
+
 async def test_a_delivery_receipt_for_a_grouped_email_counts_for_every_parcel_it_carried(
     client, providers, arq_redis
 ):

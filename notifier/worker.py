@@ -35,6 +35,10 @@ async def tag_job(ctx: dict[str, Any]) -> None:
 
 POLL_DELAY = 0.05
 MAX_JOBS = 20
+# On TERM or Ctrl-C the worker takes no new job and lets those running finish for up to this
+# long (under `docker stop`'s 10 s): a send cancelled mid-flight is failed as interrupted,
+# never sent again, so the shopper would miss it.
+STOP_GRACE_SECONDS = 8
 
 
 async def flush_page_views(ctx: dict[str, Any]) -> int:
@@ -75,6 +79,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         # about max_jobs / poll_delay = 20 jobs/s whatever the jobs cost (bench/notifier_drain).
         "poll_delay": POLL_DELAY,
         "max_jobs": MAX_JOBS,
+        "job_completion_wait": STOP_GRACE_SECONDS,
         "job_timeout": settings.job_timeout_seconds,
         "on_startup": startup,
         "on_shutdown": shutdown,

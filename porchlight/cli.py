@@ -92,10 +92,16 @@ def worker() -> None:
     """Run the arq worker (follow-up jobs, notifications, sweeps)."""
     from arq.worker import Worker
 
-    from notifier.worker import worker_settings
+    from notifier.worker import shutdown, worker_settings
 
     logs.configure()
-    Worker(**worker_settings(_settings())).run()
+    worker = Worker(**worker_settings(_settings()))
+    try:
+        worker.run()
+    except asyncio.CancelledError:
+        # A job cancelled at the stop (past the grace time) makes arq's close() raise before it
+        # runs our shutdown hook; SQLite's connection thread would then keep the process alive.
+        worker.loop.run_until_complete(shutdown(worker.ctx))
 
 
 @main.command("seed-demo")
@@ -305,3 +311,4 @@ def demo(port: int) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()  # reaped here, or it lingers as a zombie after the demo is gone

@@ -98,3 +98,37 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
 
 async def _received(stub, n: int) -> bool:
     return len(stub.received) >= n
+
+
+async def test_a_worker_told_to_stop_mid_send_finishes_its_sends_and_exits(
+    client, provider_stub, settings, arq_redis
+):
+    """TERM is what a service manager or `docker stop` sends: the sends in flight complete
+    (cancelled, each would be failed as interrupted: at most once, but never sent again), no new
+    job starts, and the process ends."""
+    stub, base = provider_stub
+    stub.delay = 0.5  # keep sends in flight when TERM comes
+    brand, _ = await a_brand()
+    await reachable_orders(brand, "T", 8)
+    start = datetime.now(UTC) - timedelta(days=1)
+    for n in range(8):
+        await deliver_scans(client, f"TT{n}", "pre_transit", "delivered", start=start)
+    env = worker_env(settings, base)
+    first = await start_worker(env)
+    await wait_for(lambda: _received(stub, 2), 120)
+    first.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(first.wait(), 15)
+    second = await start_worker(env)
+    try:
+
+        async def settled() -> bool:
+            open_rows = await Notification.filter(status__in=["pending", "sending"]).count()
+            return open_rows == 0 and await arq_redis.zcard("arq:queue") == 0
+
+        await wait_for(settled, 60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    statuses = await Notification.filter(trigger="delivered").values_list("status", flat=True)
+    assert statuses and set(statuses) == {"sent"}
+    assert len(stub.received) == len(statuses)  # each once

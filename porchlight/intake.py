@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from arq.connections import ArqRedis
@@ -55,8 +56,15 @@ INSERT INTO tracking_event (source, tracking_number, carrier, occurred_at, occur
 VALUES {values}
 ON CONFLICT (source, tracking_number, fingerprint) DO NOTHING
 """
-_EVENT_COLUMNS = 14
 ROWS_PER_STATEMENT = 1000  # PostgreSQL takes at most 32,767 parameters
+
+
+async def _insert(statement: str, rows: Sequence[Sequence[object]]) -> None:
+    """`statement` with its `{values}` filled in for the rows, a thousand rows at a time."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        values = ", ".join([f"({', '.join('?' * len(chunk[0]))})"] * len(chunk))
+        await Sql().rows(statement.format(values=values), [v for row in chunk for v in row])
 
 
 async def store(events: list[NormalizedEvent]) -> None:
@@ -64,14 +72,10 @@ async def store(events: list[NormalizedEvent]) -> None:
 
     ON CONFLICT DO NOTHING makes two identical deliveries racing each other safe too.
     """
-    unique = list({(e.source, e.tracking_number, e.fingerprint): e for e in events}.values())
+    unique = {(e.source, e.tracking_number, e.fingerprint): e for e in events}
     now = utcnow()
-    for start in range(0, len(unique), ROWS_PER_STATEMENT):
-        chunk = unique[start : start + ROWS_PER_STATEMENT]
-        values = ", ".join([f"({', '.join('?' * _EVENT_COLUMNS)})"] * len(chunk))
-        params = [value for event in chunk for value in _values(event, now)]
-        await Sql().rows(_EVENTS.format(values=values), params)
-    await _store_estimates(events)
+    await _insert(_EVENTS, [_values(event, now) for event in unique.values()])
+    await _store_estimates(events, now)
 
 
 # A date is as recent as the body that brought it (`as_of`): an older body never overwrites
@@ -94,20 +98,14 @@ def _as_of(event: NormalizedEvent) -> datetime:
     return max(event.occurred_at, event.reported_at or event.occurred_at)
 
 
-async def _store_estimates(events: list[NormalizedEvent]) -> None:
+async def _store_estimates(events: list[NormalizedEvent], now: datetime) -> None:
     latest: dict[tuple[str, str], NormalizedEvent] = {}
     for event in events:
         key = (event.tracking_number, event.source.value)
         if event.estimated_delivery and (key not in latest or _as_of(event) >= _as_of(latest[key])):
             latest[key] = event
-    if not latest:
-        return
-    now = utcnow()
-    params: list[object] = []
-    for (number, source), event in latest.items():
-        params += [number, source, event.estimated_delivery, _as_of(event), now]
-    values = ", ".join(["(?, ?, ?, ?, ?)"] * len(latest))
-    await Sql().rows(_ESTIMATE.format(values=values), params)
+    rows = [[*key, e.estimated_delivery, _as_of(e), now] for key, e in latest.items()]
+    await _insert(_ESTIMATE, rows)
 
 
 async def enqueue_follow_up(arq: ArqRedis, events: list[NormalizedEvent]) -> None:

@@ -1,7 +1,7 @@
 """Demo data: two brands, orders with parcels in every canonical status, a lead agent, API keys."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from arq.connections import ArqRedis
 
@@ -90,7 +90,7 @@ MESSAGES = {
 
 
 def _events(
-    tracking_number: str, steps: list[S], start: datetime, spec: DemoBrand
+    tracking_number: str, steps: list[S], start: datetime, spec: DemoBrand, due: date
 ) -> list[NormalizedEvent]:
     return [
         NormalizedEvent(
@@ -102,9 +102,16 @@ def _events(
             carrier_status=status.value,
             message=MESSAGES[status],
             location={"city": spec.city if i else "Warehouse", "country": spec.country},
+            estimated_delivery=due,
         )
         for i, status in enumerate(steps)
     ]
+
+
+def _due(final: S, now: datetime) -> date:
+    """The carrier's date: the promised day (tomorrow), but the in-transit parcel runs late, so
+    the demo shows a delay on its page, in a message and (after the exception sweep) a case."""
+    return (now + timedelta(days=3 if final == S.IN_TRANSIT else 1)).date()
 
 
 def _order(
@@ -188,7 +195,7 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
                 ["vip"] if final == S.EXCEPTION else None,
             ),
         )
-        events += _events(tracking, steps, start, spec)
+        events += _events(tracking, steps, start, spec, _due(final, now))
     split = [f"{code}SPLIT{i}" for i in (1, 2, 3)]
     await upsert_order(
         brand,
@@ -204,9 +211,10 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
             ["first_time_buyer"],
         ),
     )
-    events += _events(split[0], JOURNEYS[5][1], start, spec)
-    events += _events(split[1], JOURNEYS[1][1], start, spec)
-    events += _events(split[2], JOURNEYS[0][1], start, spec)
+    on_time = _due(S.DELIVERED, now)
+    events += _events(split[0], JOURNEYS[5][1], start, spec, on_time)
+    events += _events(split[1], JOURNEYS[1][1], start, spec, on_time)
+    events += _events(split[2], JOURNEYS[0][1], start, spec, on_time)
     # A few help-desk contacts, so the KPI page's contact figures are not empty.
     for n, days_ago in ((1, 1), (3, 2), (5, 9)):
         await record_contact(

@@ -27,6 +27,10 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
 
     statuses = set(await Shipment.all().values_list("status", flat=True))
     assert statuses >= {final.value for final, _ in JOURNEYS}
+    # One parcel per brand runs later than promised, and its shopper hears so.
+    assert await Notification.filter(trigger="delay", status="sent").exists()
+    late = await Shipment.filter(status="in_transit", estimated_delivery__isnull=False).count()
+    assert late >= len(BRANDS)
     sent = await Notification.filter(status="sent").count()
     assert sent > 0
     outbox = outbox_files(settings.outbox_dir)

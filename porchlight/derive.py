@@ -119,14 +119,19 @@ async def apply(
     return Change(shipment, before, after)
 
 
+async def rederive(tracking_number: str, shipments: list[Shipment]) -> list[Change | None]:
+    """The shipments carrying this number, derived again from all its scans and dates."""
+    events = await events_for([tracking_number])
+    stored = (await estimates_for([tracking_number])).get(tracking_number)
+    return [await apply(s, events, stored) for s in shipments]
+
+
 async def refresh_tracking_number(tracking_number: str) -> list[Change]:
     """Re-derive every shipment carrying this number (one per brand at most)."""
     shipments = await Shipment.filter(tracking_number=tracking_number)
     if not shipments:
         return []
-    events = await events_for([tracking_number])
-    estimate = (await estimates_for([tracking_number])).get(tracking_number)
-    changes = [await apply(s, events, estimate) for s in shipments]
+    changes = await rederive(tracking_number, shipments)
     unchanged = [s.id for s, c in zip(shipments, changes, strict=True) if c is None]
     if unchanged:  # derived from these events all the same: reconcile must not think them lost
         await Shipment.filter(id__in=unchanged).update(updated_at=utcnow())

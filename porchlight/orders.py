@@ -117,11 +117,8 @@ async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> deri
         [ShipmentItem(shipment=shipment, **item.model_dump()) for item in data.items]
     )
     # Events that arrived before the retailer registered the parcel attach here.
-    number = [shipment.tracking_number]
-    estimates = await derive.estimates_for(number)
-    return await derive.apply(
-        shipment, await derive.events_for(number), estimates.get(shipment.tracking_number)
-    )
+    [change] = await derive.rederive(shipment.tracking_number, [shipment])
+    return change
 
 
 def _default_lane(order: Order, data: ShipmentIn) -> str:

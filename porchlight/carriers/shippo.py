@@ -73,12 +73,13 @@ class ShippoAdapter:
         points = [(f"data.tracking_history[{i}]", h) for i, h in enumerate(history)]
         current = track.get("tracking_status")
         if current is not None:
-            points.append(("data.tracking_status", obj(current, "data.tracking_status")))
+            current = obj(current, "data.tracking_status")
+            points.append(("data.tracking_status", current))
         events: dict[str, NormalizedEvent] = {}
         for where, point in points:
             event = self._event(number, carrier, estimate, point, where)
             events.setdefault(event.fingerprint, event)  # the current status repeats the history
-        updated = obj(current, "data.tracking_status").get("object_updated") if current else None
+        updated = current.get("object_updated") if current else None
         return reported(list(events.values()), updated)
 
     def _event(

@@ -71,12 +71,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
 
     second = await start_worker(env)
     try:
-
-        async def settled() -> bool:
-            open_rows = await Notification.filter(status__in=["pending", "sending"]).count()
-            return open_rows == 0 and await arq_redis.zcard("arq:queue") == 0
-
-        await wait_for(settled, 150)
+        await wait_for(lambda: settled(arq_redis), 150)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()
@@ -94,6 +89,12 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     all_sent = await Notification.filter(status="sent").count()
     assert all_sent <= len(stub.received) <= all_sent + len(interrupted)
     assert len(stub.received) > killed_at  # the second worker did the rest
+
+
+async def settled(arq_redis) -> bool:
+    """Every message sent or given up on, and no job left queued."""
+    open_rows = await Notification.filter(status__in=["pending", "sending"]).count()
+    return open_rows == 0 and await arq_redis.zcard("arq:queue") == 0
 
 
 async def _received(stub, n: int) -> bool:
@@ -120,12 +121,7 @@ async def test_a_worker_told_to_stop_mid_send_finishes_its_sends_and_exits(
     await asyncio.wait_for(first.wait(), 15)
     second = await start_worker(env)
     try:
-
-        async def settled() -> bool:
-            open_rows = await Notification.filter(status__in=["pending", "sending"]).count()
-            return open_rows == 0 and await arq_redis.zcard("arq:queue") == 0
-
-        await wait_for(settled, 60)
+        await wait_for(lambda: settled(arq_redis), 60)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()

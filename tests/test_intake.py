@@ -27,6 +27,13 @@ async def post_easypost(client, body: bytes):
     return await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
 
 
+async def registered_parcel(client) -> str:
+    """Order A-1 with parcel TN1 on a brand; that brand's API key."""
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    return key
+
+
 async def test_the_recorded_easypost_webhook_is_accepted_and_stored(client):
     body = (
         (FIXTURES / "easypost" / "event_tracker_updated_fedex_fixture.json")
@@ -62,8 +69,7 @@ async def test_identical_webhooks_arriving_at_the_same_moment_are_stored_once(cl
 
 
 async def test_a_late_stale_webhook_does_not_move_the_parcel_backwards(client, settings, arq_redis):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    key = await registered_parcel(client)
     newest = journey("pre_transit", "in_transit", "out_for_delivery", "delivered")
     await post_easypost(client, easypost_event("TN1", newest))
     await post_easypost(client, easypost_event("TN1", newest[:2]))  # arrives last, is older
@@ -77,8 +83,7 @@ async def test_a_late_stale_webhook_does_not_move_the_parcel_backwards(client, s
 
 
 async def test_equal_carrier_times_break_ties_by_progress_not_arrival(client, settings, arq_redis):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     await post_easypost(client, easypost_event("TN1", [("delivered", "Delivered", T0)]))
     await post_easypost(client, easypost_event("TN1", [("out_for_delivery", "On van", T0)]))
     await run_worker(settings, arq_redis)
@@ -188,8 +193,7 @@ async def test_shippo_webhooks_need_the_shared_token(client):
 
 
 async def test_the_worker_reconciles_events_whose_job_was_lost(client, settings, arq_redis):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     await post_easypost(client, easypost_event("TN1", journey("pre_transit", "in_transit")))
     await arq_redis.flushdb()  # the follow-up job is lost, as when Redis restarts empty
     await run_worker(settings, arq_redis)
@@ -201,8 +205,7 @@ async def test_the_worker_reconciles_events_whose_job_was_lost(client, settings,
 async def test_the_same_scans_with_a_new_date_move_the_estimate_and_store_no_scan_twice(
     client, settings, arq_redis
 ):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    key = await registered_parcel(client)
     scans = journey("pre_transit", "in_transit")
     await post_easypost(client, easypost_event("TN1", scans))
     await run_worker(settings, arq_redis)
@@ -219,8 +222,7 @@ async def test_the_same_scans_with_a_new_date_move_the_estimate_and_store_no_sca
 async def test_an_older_history_arriving_late_does_not_bring_back_its_date(
     client, settings, arq_redis
 ):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     newest = journey("pre_transit", "in_transit", "out_for_delivery")
     await post_easypost(client, easypost_event("TN1", newest, est_delivery="2026-12-09T00:00:00Z"))
     await post_easypost(client, easypost_event("TN1", newest[:2]))  # older: due 4 December
@@ -231,8 +233,7 @@ async def test_an_older_history_arriving_late_does_not_bring_back_its_date(
 async def test_a_retried_older_body_with_the_same_scans_does_not_bring_back_its_date(
     client, settings, arq_redis
 ):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     scans = journey("pre_transit", "in_transit")
     first = easypost_event("TN1", scans, updated_at="2026-11-30T18:00:00Z")  # due on the 4th
     moved = easypost_event(
@@ -247,8 +248,7 @@ async def test_a_retried_older_body_with_the_same_scans_does_not_bring_back_its_
 async def test_dates_stored_with_scans_before_they_had_a_table_still_count(
     client, settings, arq_redis
 ):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     newest = journey("pre_transit", "in_transit", "out_for_delivery")
     await post_easypost(client, easypost_event("TN1", newest, est_delivery="2026-12-09"))
     await DeliveryEstimate.all().delete()  # as for scans stored before the upgrade
@@ -258,8 +258,7 @@ async def test_dates_stored_with_scans_before_they_had_a_table_still_count(
 
 
 async def test_a_new_date_whose_job_was_lost_is_reconciled(client, settings, arq_redis):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     scans = journey("pre_transit", "in_transit")
     await post_easypost(client, easypost_event("TN1", scans))
     await run_worker(settings, arq_redis)
@@ -272,8 +271,7 @@ async def test_a_new_date_whose_job_was_lost_is_reconciled(client, settings, arq
 async def test_a_late_scan_that_changes_nothing_is_derived_once_not_on_every_reconcile(
     client, settings, arq_redis, monkeypatch
 ):
-    _, key = await a_brand()
-    await client.post("/api/v1/orders", json=order_payload("A-1", "TN1"), headers=bearer(key))
+    await registered_parcel(client)
     history = journey("pre_transit", "in_transit", "in_transit", "out_for_delivery")
     await post_easypost(client, easypost_event("TN1", [history[0], history[1], history[3]]))
     await run_worker(settings, arq_redis)

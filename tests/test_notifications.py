@@ -17,6 +17,14 @@ async def minutes_pass(minutes, settings, arq_redis):
     await run_worker(settings, arq_redis)
 
 
+async def held_for_each_other(client, settings, arq_redis) -> None:
+    """An order of two parcels scanned together: their "shipped" notices wait for each other."""
+    await shopper_order("A-1001", "TN1", "TN2")
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
+    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
+    await run_worker(settings, arq_redis)
+
+
 async def test_a_delivered_scan_sends_one_email_and_one_sms(client, providers, arq_redis):
     stub, settings = providers
     _, _, order = await shopper_order()
@@ -102,10 +110,7 @@ async def test_skips_say_why(client, providers, arq_redis):
 
 async def test_parcels_shipping_together_go_out_as_one_email(client, providers, arq_redis):
     stub, settings = providers
-    await shopper_order("A-1001", "TN1", "TN2")
-    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
-    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
-    await run_worker(settings, arq_redis)
+    await held_for_each_other(client, settings, arq_redis)
     assert stub.emails == []  # held for a few minutes in case the other parcel is scanned too
     await minutes_pass(11, settings, arq_redis)
     shipped = [e for e in stub.emails if "shipped" in e.json["subject"]]
@@ -171,10 +176,7 @@ async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
     from porchlight.models import Order
 
     _, settings = providers
-    await shopper_order("A-1001", "TN1", "TN2")
-    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
-    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
-    await run_worker(settings, arq_redis)  # both "shipped" notices are held for each other
+    await held_for_each_other(client, settings, arq_redis)
     shipped = Notification.filter(trigger="shipped", channel="email")
     await shipped.update(due_at=datetime.now(UTC))
     first, second = await shipped.order_by("id").select_related("customer")
@@ -201,10 +203,7 @@ async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
     _, settings = providers
     if not settings.database_url.startswith("postgres"):
         pytest.skip("row locks and their rechecks are PostgreSQL's; SQLite has one writer")
-    await shopper_order("A-1001", "TN1", "TN2")
-    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
-    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
-    await run_worker(settings, arq_redis)  # both "shipped" notices are held for each other
+    await held_for_each_other(client, settings, arq_redis)
     shipped = Notification.filter(trigger="shipped", channel="email")
     await shipped.update(due_at=datetime.now(UTC))
     first, second = await shipped.order_by("id")
@@ -234,10 +233,7 @@ async def test_a_delivery_receipt_for_a_grouped_email_counts_for_every_parcel_it
     from porchlight.delivery_reports import email_events
 
     _, settings = providers
-    await shopper_order("A-1001", "TN1", "TN2")
-    await deliver_scans(client, "TN1", "pre_transit", "in_transit")
-    await deliver_scans(client, "TN2", "pre_transit", "in_transit")
-    await run_worker(settings, arq_redis)
+    await held_for_each_other(client, settings, arq_redis)
     await minutes_pass(11, settings, arq_redis)
     shipped = Notification.filter(trigger="shipped", channel="email")
     rows = await shipped.order_by("id")

@@ -69,12 +69,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     await first.wait()
     killed_at = len(stub.received)
 
-    second = await start_worker(env)
-    try:
-        await wait_for(lambda: settled(arq_redis), 150)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+    await a_worker_until_settled(env, arq_redis, 150)
 
     assert await TrackingEvent.all().count() == PARCELS * 3
     assert set(await Shipment.all().values_list("status", flat=True)) == {"delivered"}
@@ -89,6 +84,16 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     all_sent = await Notification.filter(status="sent").count()
     assert all_sent <= len(stub.received) <= all_sent + len(interrupted)
     assert len(stub.received) > killed_at  # the second worker did the rest
+
+
+async def a_worker_until_settled(env, arq_redis, seconds: float) -> None:
+    """A fresh worker does what is left, then is stopped as a service manager would."""
+    worker = await start_worker(env)
+    try:
+        await wait_for(lambda: settled(arq_redis), seconds)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        await worker.wait()
 
 
 async def settled(arq_redis) -> bool:
@@ -119,12 +124,7 @@ async def test_a_worker_told_to_stop_mid_send_finishes_its_sends_and_exits(
     await wait_for(lambda: _received(stub, 2), 120)
     first.send_signal(signal.SIGTERM)
     await asyncio.wait_for(first.wait(), 15)
-    second = await start_worker(env)
-    try:
-        await wait_for(lambda: settled(arq_redis), 60)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+    await a_worker_until_settled(env, arq_redis, 60)
     statuses = await Notification.filter(trigger="delivered").values_list("status", flat=True)
     assert statuses and set(statuses) == {"sent"}
     assert len(stub.received) == len(statuses)  # each once

@@ -27,3 +27,5 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every URL it calls at INFO; a retailer's webhook URL can carry its credentials.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

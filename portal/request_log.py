@@ -16,6 +16,14 @@ log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _loggable_path(scope: Scope) -> str:
+    """The path without the secret of an order or unsubscribe link (`{token}`), which lets
+    anyone who reads the logs open the shopper's page. Never the query string either."""
+    path: str = scope["path"]
+    token = scope.get("path_params", {}).get("token")
+    return path.replace(token, "{token}") if token else path
+
+
 class RequestLog:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,7 +56,7 @@ class RequestLog:
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],  # never the query string: it can hold tokens
+                    "path": _loggable_path(scope),
                     "route": name,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),

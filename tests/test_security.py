@@ -199,9 +199,13 @@ async def test_no_secret_reaches_the_logs(client, capsys):
 async def _a_day_of_secrets(client, capsys):
     from tests.factories import easypost_event, easypost_headers
 
-    _, key = await a_brand()
+    brand, key = await a_brand()
     await an_agent()
     await client.post("/api/v1/orders", json={"order_number": "X"}, headers=bearer(key))
+    order = await an_order(brand, "A-7", "TN7")
+    unsubscribe = unsubscribe_token("test-secret-key-with-enough-length", order.customer)
+    assert (await client.get(f"/o/{order.access_token}")).status_code == 200
+    assert (await client.get(f"/unsubscribe/{unsubscribe}")).status_code == 200
     await client.get("/api/v1/orders/X", headers=bearer(key))
     body = easypost_event("TN1", [])
     signed = easypost_headers(body)
@@ -224,6 +228,9 @@ async def _a_day_of_secrets(client, capsys):
         "sécret",
         session,
         signed["X-Hmac-Signature"].split("=", 1)[1],
+        order.access_token,
+        unsubscribe,
     ):
         assert secret and secret not in logged
     assert '"path": "/agent/login"' in logged  # the requests were logged at all
+    assert '"path": "/o/{token}"' in logged

@@ -46,7 +46,7 @@ from porchlight.brands import create_brand
 from porchlight.carriers.easypost import adapter
 from porchlight.db import database, migrate
 from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
-from portal.shopper.parcel_cards import KEPT_ORDERS
+from portal.shopper.kept import KEPT
 from tests.factories import easypost_event, easypost_headers
 
 RESULTS = Path(__file__).resolve().parent / "results" / "http_load.json"
@@ -184,7 +184,7 @@ async def load(
 
 PARCEL_EVENTS = (14, 13, 13)  # an order of 3 parcels and 40 events
 # Views cycling over more orders than a portal process keeps cards for: every view a first one.
-FIRST_VIEW_ORDERS = 2 * KEPT_ORDERS
+FIRST_VIEW_ORDERS = 2 * KEPT
 
 
 async def tracking_orders(slug: str, host: str, count: int, filler: int = 0) -> list[str]:

@@ -66,3 +66,8 @@ def forget_brands() -> None:
 @post_delete(Brand, BrandHost)
 async def _brand_changed(*_: Any) -> None:
     forget_brands()
+
+
+def fingerprint(brand: Brand) -> tuple[str, ...]:
+    """Every stored field of the brand: what is kept under it is redone when any changes."""
+    return tuple(str(getattr(brand, name)) for name in Brand._meta.fields_db_projection)

@@ -1,9 +1,11 @@
 """An order's parcels with their distinct events: what the shopper, agent and API all see."""
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from porchlight import derive
-from porchlight.models import Order, Shipment, TrackingEvent
+from porchlight.models import Customer, Order, Shipment, TrackingEvent
 from porchlight.sql import Sql
 
 
@@ -52,25 +54,54 @@ async def parcels(order: Order) -> list[Parcel]:
     return result
 
 
-# Everything `parcels` reads, summed up: rows are only ever added, replaced (new ids) or saved
-# (a new updated_at; a carrier's new date, a new received_at), so a count with the newest id or
-# time changes with any of them.
-_VERSION = """
-SELECT
-  (SELECT count(*) FROM shipment WHERE order_id = ?) AS shipments,
-  (SELECT max(updated_at) FROM shipment WHERE order_id = ?) AS shipment_saved,
-  (SELECT count(*) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS items,
-  (SELECT max(id) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_item,
-  (SELECT count(*) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS events,
-  (SELECT max(id) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS last_event,
-  (SELECT max(received_at) FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)) AS estimate_set,
-  (SELECT count(*) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS requests,
-  (SELECT max(id) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)) AS last_request
+# Everything `parcels` and the order's delivery requests read, summed up: rows are only ever
+# added, replaced (new ids) or saved (a new updated_at; a carrier's new date, a new received_at),
+# so a count with the newest id or time changes with any of them. One scan per table.
+_CONTENT = """
+  (SELECT count(*) || '/' || coalesce(CAST(max(updated_at) AS TEXT), '') FROM shipment WHERE order_id = o.id) AS v_shipments,
+  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_items,
+  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
+  (SELECT max(received_at) FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
+  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_requests
 """  # noqa: E501
 
 
-async def version(order: Order) -> tuple[object, ...]:
-    """Changes whenever what `parcels` and the order's delivery requests would return changes;
-    one cheap query, so a view can tell whether what it rendered before still holds."""
-    [row] = await Sql().rows(_VERSION, [order.id] * 9)
-    return tuple(row.values())
+@dataclass(frozen=True)
+class Viewed:
+    """An order behind a shopper's link, with its customer, as one query found it."""
+
+    order: Order
+    # Every column of the order and its customer, and the version of all its parcels show:
+    # two views with the same fingerprint show the same.
+    fingerprint: tuple[str, ...]
+
+
+@cache
+def _by_token_sql() -> str:
+    order = Order._meta.fields_db_projection.values()
+    customer = Customer._meta.fields_db_projection.values()
+    columns = [f'o."{c}"' for c in order] + [f'c."{c}" AS "customer.{c}"' for c in customer]
+    return (
+        f"SELECT {', '.join(columns)},{_CONTENT}"
+        'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
+    )
+
+
+async def by_token(brand_id: int, token: str) -> Viewed | None:
+    """One round trip for what every view of a tracking page needs first: the order, its
+    customer and whether anything it shows changed. Built from the row as the ORM would,
+    minus the ORM's query building, which cost more than the query itself."""
+    rows = await Sql().rows(_by_token_sql(), [token])
+    if not rows or rows[0]["brand_id"] != brand_id:
+        return None
+    [row] = rows
+    order_columns: dict[str, Any] = {}
+    customer_columns: dict[str, Any] = {}
+    for column, value in row.items():
+        if column.startswith("customer."):
+            customer_columns[column.removeprefix("customer.")] = value
+        elif not column.startswith("v_"):
+            order_columns[column] = value
+    order = Order._init_from_db(**order_columns)
+    object.__setattr__(order, "_customer", Customer._init_from_db(**customer_columns))
+    return Viewed(order, tuple(map(str, row.values())))

@@ -11,6 +11,9 @@ from starlette.requests import Request
 from porchlight.status_text import N_
 
 SESSION_KEY = "csrf"
+# Pages are rendered with this in place of the token, which goes in on the way out: one
+# rendering can be kept and shown to every visitor. Unguessable, so no text can hold it.
+SLOT = secrets.token_hex(16)
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 

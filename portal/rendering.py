@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 from porchlight import i18n
 from porchlight.models import Brand
 from porchlight.templating import environment
-from portal.csrf import csrf_token
+from portal.csrf import SLOT, csrf_token
 
 LANG_COOKIE = "lang"
 
@@ -37,6 +37,26 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def render_html(
+    request: Request,
+    brand: Brand | None,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    locale: str | None = None,
+) -> str:
+    """The page with `csrf.SLOT` where the visitor's token goes (`respond` puts it in)."""
+    locale = locale or request_locale(request, brand)
+    env = environment(brand.theme if brand else "default", locale)
+    return env.get_template(template).render(
+        request=request,
+        brand=brand,
+        csrf_token=SLOT,
+        languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],
+        **(context or {}),
+    )
+
+
 def render(
     request: Request,
     brand: Brand | None,
@@ -47,16 +67,17 @@ def render(
     locale: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    locale = locale or request_locale(request, brand)
-    env = environment(brand.theme if brand else "default", locale)
-    html = env.get_template(template).render(
-        request=request,
-        brand=brand,
-        csrf_token=csrf_token(request),
-        languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],
-        **(context or {}),
+    html = render_html(request, brand, template, context, locale=locale)
+    return respond(request, html, status=status, headers=headers)
+
+
+def respond(
+    request: Request, html: str, *, status: int = 200, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """A rendered page for this visitor: their CSRF token, and their choice of language kept."""
+    response = HTMLResponse(
+        html.replace(SLOT, csrf_token(request)), status_code=status, headers=headers
     )
-    response = HTMLResponse(html, status_code=status, headers=headers)
     chosen = i18n.supported(request.query_params.get("lang"))
     if chosen:
         response.set_cookie(

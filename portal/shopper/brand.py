@@ -3,8 +3,10 @@
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from porchlight import timeline
 from porchlight.brands import brand_for_host
 from porchlight.models import Brand, Order, Shipment
+from porchlight.timeline import Viewed
 
 
 async def host_brand(request: Request) -> Brand:
@@ -14,16 +16,21 @@ async def host_brand(request: Request) -> Brand:
     return brand
 
 
-async def order_for_token(request: Request) -> tuple[Brand, Order]:
+async def viewed_order(request: Request) -> tuple[Brand, Viewed]:
     """The order behind an /o/<token> link, on its own brand's host only."""
     brand = await host_brand(request)
     token = request.path_params["token"]
-    order = None
+    viewed = None
     if 16 <= len(token) <= 64:
-        order = await Order.get_or_none(access_token=token, brand=brand).select_related("customer")
-    if order is None:
+        viewed = await timeline.by_token(brand.id, token)
+    if viewed is None:
         raise HTTPException(404)
-    return brand, order
+    return brand, viewed
+
+
+async def order_for_token(request: Request) -> tuple[Brand, Order]:
+    brand, viewed = await viewed_order(request)
+    return brand, viewed.order
 
 
 async def shipment_for_token(request: Request) -> tuple[Brand, Order, Shipment]:

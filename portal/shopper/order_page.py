@@ -8,13 +8,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight import i18n
+from porchlight.brands import fingerprint
 from porchlight.models import Brand, Order
-from portal.rendering import is_htmx, render, request_locale
-from portal.shopper.brand import order_for_token
+from porchlight.timeline import Viewed
+from portal.rendering import is_htmx, render, render_html, request_locale, respond
+from portal.shopper.brand import viewed_order
+from portal.shopper.kept import kept
 from portal.shopper.parcel_cards import cards
 from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+DONE = ("preferences", "reported", "requested")  # what the page confirms after a form
 
 
 def page_locale(request: Request, brand: Brand, order: Order) -> str:
@@ -30,18 +34,18 @@ async def page_context(
 ) -> dict[str, Any]:
     """`card_extra`: a form error to show on the card it belongs to."""
     customer = order.customer
+    done = request.query_params.get("done", "")
     return {
         "order": order,
         "customer": customer,
         "cards": await cards(
-            request,
             brand,
             order,
             page_locale(request, brand, order),
             time_zone(brand, order),
             **card_extra,
         ),
-        "done": request.query_params.get("done", ""),
+        "done": done if done in DONE else "",
         "prefs": {
             "email": order.notify_email
             if order.notify_email is not None
@@ -69,30 +73,54 @@ def render_order(
     )
 
 
+def _key(request: Request, brand: Brand, viewed: Viewed, *rest: object) -> tuple[object, ...]:
+    """All a page or card shows depends on: the order's row and version, the brand, the
+    language and the page's own parameters (a form error is never kept)."""
+    done = request.query_params.get("done", "")
+    return (
+        viewed.fingerprint,
+        fingerprint(brand),
+        page_locale(request, brand, viewed.order),
+        done if done in DONE else "",
+        *rest,
+    )
+
+
+async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
+    async def rendered() -> str:
+        context = await page_context(request, brand, viewed.order)
+        locale = page_locale(request, brand, viewed.order)
+        return render_html(request, brand, "order.html", context, locale=locale)
+
+    html = await kept(_key(request, brand, viewed, "page"), rendered)
+    return respond(request, html, headers=PRIVATE)
+
+
 async def order_page(request: Request) -> Response:
-    brand, order = await order_for_token(request)
+    brand, viewed = await viewed_order(request)
     app_state(request).views.count(brand.id)
-    return render_order(request, brand, await page_context(request, brand, order))
+    return await _page(request, brand, viewed)
 
 
 async def parcel_partial(request: Request) -> Response:
     """One parcel's card, for htmx to swap in place (refresh without reloading the page)."""
-    brand, order = await order_for_token(request)
-    context = await page_context(request, brand, order)
+    brand, viewed = await viewed_order(request)
     wanted = request.path_params["shipment_id"]
-    matching = [card for card in context["cards"] if card.id == wanted]
-    if not matching:
+
+    async def rendered() -> str:
+        context = await page_context(request, brand, viewed.order)
+        matching = [card for card in context["cards"] if card.id == wanted]
+        if not matching:
+            return ""
+        locale = page_locale(request, brand, viewed.order)
+        return render_html(request, brand, "_cards.html", {"cards": matching}, locale=locale)
+
+    html = await kept(_key(request, brand, viewed, "card", wanted), rendered)
+    if not html:
         raise HTTPException(404)
     if not is_htmx(request):
-        return render_order(request, brand, context)
-    return render(
-        request,
-        brand,
-        "_cards.html",
-        {"cards": matching},
-        locale=page_locale(request, brand, order),
-        headers=PRIVATE,
-    )
+        return await _page(request, brand, viewed)
+    return respond(request, html, headers=PRIVATE)
 
 
 routes = [

@@ -1,11 +1,13 @@
-"""Parcel cards are kept between views, yet a shopper never sees a stale card or another's token."""
+"""Pages and cards are kept between views, yet nobody sees a stale one or another's token."""
 
 from datetime import timedelta
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from porchlight.models import Order
+from porchlight.brands import forget_brands
+from porchlight.clock import utcnow
+from porchlight.models import Brand, Customer, Order
 from tests.factories import (
     T0,
     a_brand,
@@ -125,3 +127,38 @@ async def test_turning_delivery_options_on_shows_them_on_the_next_view(client):
     brand.settings = {"delivery_options": {"choose_date": True}}
     await brand.save()
     assert page(await client.get(url)).css_first(".delivery-options") is not None
+
+
+def sms_ticked(response: httpx.Response) -> bool:
+    return "checked" in page(response).css_first("input[name=sms]").attributes
+
+
+async def test_a_stop_from_the_handset_shows_on_the_very_next_view(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await Customer.filter(id=order.customer_id).update(sms_opt_in=True, phone="+447700900123")
+    url = f"/o/{order.access_token}"
+    assert sms_ticked(await client.get(url))
+    # Saved the way the SMS hook saves it: on the customer only, with no signal to anyone.
+    await Customer.filter(id=order.customer_id).update(sms_opted_out_at=utcnow())
+    assert not sms_ticked(await client.get(url))
+
+
+async def test_a_brand_renamed_elsewhere_shows_once_the_brand_is_looked_up_again(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    url = f"/o/{order.access_token}"
+    assert "Northwind" in page(await client.get(url)).css_first("header").text()
+    await Brand.filter(id=brand.id).update(name="Southwind")
+    forget_brands()  # what BRAND_CACHE_SECONDS does for a change made by another process
+    assert "Southwind" in page(await client.get(url)).css_first("header").text()
+
+
+async def test_a_confirmation_shows_only_on_the_view_it_was_meant_for(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    url = f"/o/{order.access_token}"
+    assert page(await client.get(url)).css_first(".notice") is None
+    assert page(await client.get(f"{url}?done=preferences")).css_first(".notice") is not None
+    assert page(await client.get(url)).css_first(".notice") is None
+    assert page(await client.get(f"{url}?done=<script>")).css_first(".notice") is None

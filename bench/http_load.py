@@ -12,8 +12,8 @@ token in one indexed SELECT (asyncpg, no ORM): what any page that checks access 
 
 - Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
   shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000. Views of one
-  order are repeat views (its cards are kept); first views cycle over 4,096 such orders, more
-  than a process keeps, so every card is rendered from the database (on their own database of
+  order are repeat views (its page is kept); first views cycle over 4,096 such orders, more
+  than a process keeps, so every page is rendered from the database (on their own database of
   12,288 shipments, and on the large one).
 - Webhook intake: EasyPost bodies with 10-event histories, half of them replays of one already
   sent; events stored per second, checked stored exactly once afterwards.

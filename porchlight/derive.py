@@ -80,10 +80,7 @@ def derive(events: Iterable[TrackingEvent], stored: Dated | None = None) -> Deri
 
 
 async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
-    """Without the aggregator's raw body: most of each row, and neither a page nor `derive`
-    reads it (it is kept for support and audits)."""
-    shown = [name for name in TrackingEvent._meta.fields_db_projection if name != "raw_payload"]
-    return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers)).only(*shown)
+    return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers))
 
 
 async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:

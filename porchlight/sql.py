@@ -31,6 +31,12 @@ class Sql:
             return f"((julianday({end}) - julianday({start})) * 24.0)"
         return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
 
+    def joined(self, expression: str, order: str) -> str:
+        """Every row's `expression` as text, comma-joined (SQLite: in the order it reads them)."""
+        if self.sqlite:
+            return f"group_concat({expression}, ',')"
+        return f"string_agg({expression}, ',' ORDER BY {order})"
+
     def moment(self) -> str:
         """A datetime parameter used inside an expression (not just compared to a column)."""
         return "?" if self.sqlite else "CAST(? AS timestamptz)"

@@ -54,14 +54,15 @@ async def parcels(order: Order) -> list[Parcel]:
     return result
 
 
-# Everything `parcels` and the order's delivery requests read, summed up: rows are only ever
-# added, replaced (new ids) or saved (a new updated_at; a carrier's new date, a new received_at),
-# so a count with the newest id or time changes with any of them. One scan per table.
+# Everything `parcels` and the order's delivery requests read, summed up. Items, events and
+# requests are only ever added or replaced (new ids), so a count with the newest id changes with
+# any of them. Shipments and dates are saved in place, each with a new time: every row's time is
+# listed, since a save that commits late can carry a time older than another row's newest.
 _CONTENT = """
-  (SELECT count(*) || '/' || coalesce(CAST(max(updated_at) AS TEXT), '') FROM shipment WHERE order_id = o.id) AS v_shipments,
+  (SELECT {shipments} FROM shipment WHERE order_id = o.id) AS v_shipments,
   (SELECT count(*) || '/' || coalesce(max(id), 0) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_items,
   (SELECT count(*) || '/' || coalesce(max(id), 0) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
-  (SELECT max(received_at) FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
+  (SELECT {estimates} FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
   (SELECT count(*) || '/' || coalesce(max(id), 0) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_requests
 """  # noqa: E501
 
@@ -71,18 +72,25 @@ class Viewed:
     """An order behind a shopper's link, with its customer, as one query found it."""
 
     order: Order
+    shipment_ids: frozenset[int]
     # Every column of the order and its customer, and the version of all its parcels show:
     # two views with the same fingerprint show the same.
     fingerprint: tuple[str, ...]
 
 
 @cache
-def _by_token_sql() -> str:
+def _by_token_sql(sqlite: bool) -> str:
+    """Built once per dialect (`sqlite`, as `Sql` tells it)."""
+    sql = Sql()
     order = Order._meta.fields_db_projection.values()
     customer = Customer._meta.fields_db_projection.values()
     columns = [f'o."{c}"' for c in order] + [f'c."{c}" AS "customer.{c}"' for c in customer]
+    content = _CONTENT.format(
+        shipments=sql.joined("id || ':' || CAST(updated_at AS TEXT)", "id"),
+        estimates=sql.joined("id || ':' || CAST(received_at AS TEXT)", "id"),
+    )
     return (
-        f"SELECT {', '.join(columns)},{_CONTENT}"
+        f"SELECT {', '.join(columns)},{content}"
         'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
     )
 
@@ -91,7 +99,8 @@ async def by_token(brand_id: int, token: str) -> Viewed | None:
     """One round trip for what every view of a tracking page needs first: the order, its
     customer and whether anything it shows changed. Built from the row as the ORM would,
     minus the ORM's query building, which cost more than the query itself."""
-    rows = await Sql().rows(_by_token_sql(), [token])
+    sql = Sql()
+    rows = await sql.rows(_by_token_sql(sql.sqlite), [token])
     if not rows or rows[0]["brand_id"] != brand_id:
         return None
     [row] = rows
@@ -104,4 +113,6 @@ async def by_token(brand_id: int, token: str) -> Viewed | None:
             order_columns[column] = value
     order = Order._init_from_db(**order_columns)
     object.__setattr__(order, "_customer", Customer._init_from_db(**customer_columns))
-    return Viewed(order, tuple(map(str, row.values())))
+    shipments = row["v_shipments"] or ""
+    ids = frozenset(int(stamp.split(":", 1)[0]) for stamp in shipments.split(",") if stamp)
+    return Viewed(order, ids, tuple(map(str, row.values())))

@@ -45,11 +45,11 @@ def render_html(
     *,
     locale: str | None = None,
 ) -> str:
-    """The page with `csrf.SLOT` where the visitor's token goes (`respond` puts it in)."""
+    """The page with `csrf.SLOT` where the visitor's token goes (`respond` puts it in). No
+    `request` reaches a template: a page may be kept and shown to every visitor."""
     locale = locale or request_locale(request, brand)
     env = environment(brand.theme if brand else "default", locale)
     return env.get_template(template).render(
-        request=request,
         brand=brand,
         csrf_token=SLOT,
         languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],

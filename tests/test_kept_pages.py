@@ -1,13 +1,14 @@
 """Pages and cards are kept between views, yet nobody sees a stale one or another's token."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from porchlight.brands import forget_brands
 from porchlight.clock import utcnow
-from porchlight.models import Brand, Customer, Order
+from porchlight.models import Brand, Customer, DeliveryEstimate, Order, Shipment
+from portal.shopper.kept import kept
 from tests.factories import (
     T0,
     a_brand,
@@ -162,3 +163,50 @@ async def test_a_confirmation_shows_only_on_the_view_it_was_meant_for(client):
     assert page(await client.get(f"{url}?done=preferences")).css_first(".notice") is not None
     assert page(await client.get(url)).css_first(".notice") is None
     assert page(await client.get(f"{url}?done=<script>")).css_first(".notice") is None
+
+
+def etas(response: httpx.Response) -> list[str]:
+    return [p.text(strip=True) for p in page(response).css("p.eta")]
+
+
+async def test_a_date_saved_late_with_an_older_time_still_shows(client):
+    """Two parcels' webhooks at once: the one that commits last took its time first."""
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1", "TN2")
+    for number in ("TN1", "TN2"):
+        await deliver(client, easypost_event(number, journey("pre_transit", "in_transit")))
+    newest = max(e.received_at for e in await DeliveryEstimate.all()) + timedelta(minutes=1)
+    await DeliveryEstimate.filter(tracking_number="TN1").update(received_at=newest)
+    url = f"/o/{order.access_token}"
+    assert not any("December 9" in eta for eta in etas(await client.get(url)))
+    await DeliveryEstimate.filter(tracking_number="TN2").update(
+        estimated_delivery=date(2026, 12, 9), received_at=newest - timedelta(seconds=1)
+    )
+    assert any("December 9" in eta for eta in etas(await client.get(url)))
+
+
+async def test_a_parcel_saved_late_with_an_older_time_still_shows(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1", "TN2")
+    newest = max(s.updated_at for s in await Shipment.all()) + timedelta(minutes=1)
+    await Shipment.filter(tracking_number="TN1").update(updated_at=newest)  # re-derived, say
+    url = f"/o/{order.access_token}"
+    assert "UPS TN2" not in (await client.get(url)).text
+    await Shipment.filter(tracking_number="TN2").update(
+        carrier="ups", updated_at=newest - timedelta(seconds=1)
+    )
+    assert "UPS TN2" in (await client.get(url)).text
+
+
+async def test_made_up_card_ids_are_refused_and_keep_nothing(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    other = await an_order(brand, "A-1002", "TN2")
+    [theirs] = await other.shipments.all()
+    url = f"/o/{order.access_token}/parcels"
+    await client.get(f"/o/{order.access_token}")
+    kept_before = kept.cache_info().currsize
+    for wanted in (theirs.id, 10**6, 10**6 + 1):
+        refused = await client.get(f"{url}/{wanted}", headers={"HX-Request": "true"})
+        assert refused.status_code == 404
+    assert kept.cache_info().currsize == kept_before

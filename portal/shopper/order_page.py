@@ -106,20 +106,20 @@ async def parcel_partial(request: Request) -> Response:
     """One parcel's card, for htmx to swap in place (refresh without reloading the page)."""
     brand, viewed = await viewed_order(request)
     wanted = request.path_params["shipment_id"]
+    if wanted not in viewed.shipment_ids:  # before anything is rendered or kept
+        raise HTTPException(404)
+    if not is_htmx(request):
+        return await _page(request, brand, viewed)
 
     async def rendered() -> str:
         context = await page_context(request, brand, viewed.order)
         matching = [card for card in context["cards"] if card.id == wanted]
-        if not matching:
-            return ""
+        if not matching:  # removed since the order was read; nothing is kept
+            raise HTTPException(404)
         locale = page_locale(request, brand, viewed.order)
         return render_html(request, brand, "_cards.html", {"cards": matching}, locale=locale)
 
     html = await kept(_key(request, brand, viewed, "card", wanted), rendered)
-    if not html:
-        raise HTTPException(404)
-    if not is_htmx(request):
-        return await _page(request, brand, viewed)
     return respond(request, html, headers=PRIVATE)
 
 

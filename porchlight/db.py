@@ -24,11 +24,19 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
+# Connections each process may hold, unless the URL says (`?maxsize=N`). Tortoise's default of
+# 5 starved requests under load: a freed connection goes to whoever asks next, not to the
+# longest waiter, and with 16 concurrent page views p99 reached 320 ms (16 ms with 10).
+# 10 is asyncpg's own default.
+POOL_SIZE = 10
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
     config: dict[str, Any] = expand_db_url(database_url)
     if config["engine"] != "tortoise.backends.asyncpg":
         return database_url
     config["credentials"]["connection_class"] = PooledConnection
+    config["credentials"].setdefault("maxsize", POOL_SIZE)
     return config
 
 

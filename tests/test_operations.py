@@ -2,11 +2,15 @@
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from porchlight.db import tortoise_config
 from porchlight.logs import configure
 from porchlight.models import TrackingEvent
 from portal.app import create_app
@@ -180,3 +184,27 @@ def test_a_postgresql_url_leaves_no_folder_behind(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     _ensure_sqlite_dir("sqlite://var/data/porchlight.sqlite3")
     assert (tmp_path / "var" / "data").is_dir()
+
+
+def test_each_process_may_hold_ten_postgresql_connections_unless_the_url_says():
+    def pool_size(url: str) -> int:
+        return int(tortoise_config(url)["connections"]["default"]["credentials"]["maxsize"])
+
+    assert pool_size("postgres://porchlight@db:5432/porchlight") == 10
+    assert pool_size("postgres://porchlight@db:5432/porchlight?maxsize=40") == 40
+
+
+def test_a_served_process_keeps_its_start_up_objects_out_of_full_collections(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp_path}/db.sqlite3",
+        "SECRET_KEY": "a-secret-key-for-this-test",
+    }
+    frozen = subprocess.run(
+        [sys.executable, "-c", "import gc, portal.main; print(gc.get_freeze_count())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert int(frozen) > 10_000

@@ -38,6 +38,9 @@ from tests.factories import a_brand, easypost_event, reachable_orders
 from tests.provider_stub import ProviderStub, _handler, provider_env
 
 RESULTS = Path(__file__).resolve().parent / "results" / "burst.json"
+# What the portal and the worker print (JSON logs, tracebacks): read them when a run fails.
+LOGS = {name: RESULTS.with_name(f"burst-{name}.log") for name in ("portal", "worker")}
+SEE_LOGS = ", ".join(map(str, LOGS.values()))
 SCANS = ["pre_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"]
 
 
@@ -115,15 +118,17 @@ async def main(total: int, concurrency: int) -> dict[str, Any]:
     finally:
         bare.stop()
 
-    portal = Server("portal.main:app", env, ROOT)
-    worker = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("porchlight")),
-        "worker",
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    RESULTS.parent.mkdir(exist_ok=True)
+    portal = Server("portal.main:app", env, ROOT, log=LOGS["portal"])
+    with LOGS["worker"].open("wb") as worker_log:
+        worker = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("porchlight")),
+            "worker",
+            env=env,
+            cwd=ROOT,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         results["intake"] = await post_all(portal.url, "/hooks/easypost", bodies, concurrency)
         began = time.monotonic()
@@ -184,9 +189,13 @@ if __name__ == "__main__":
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
-    outcome = asyncio.run(main(args.deliveries, args.concurrency))
-    RESULTS.parent.mkdir(exist_ok=True)
+    try:
+        outcome = asyncio.run(main(args.deliveries, args.concurrency))
+    except Exception:
+        print(f"burst FAILED; what the servers printed: {SEE_LOGS}")
+        raise
     RESULTS.write_text(json.dumps(outcome, indent=2))
     print(table(outcome))
     if not all(outcome["checks"].values()):
+        print(f"burst checks FAILED; what the servers printed: {SEE_LOGS}")
         sys.exit(1)

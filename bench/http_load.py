@@ -103,11 +103,15 @@ def free_port() -> int:
 
 
 class Server:
-    """uvicorn in a subprocess, as in production (minus --workers: one process each)."""
+    """uvicorn in a subprocess, as in production (minus --workers: one process each). `log`:
+    a file for what it prints, to read when a run fails; otherwise it is discarded."""
 
-    def __init__(self, target: str, env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, target: str, env: dict[str, str], cwd: Path, log: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        output = log.open("wb") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -128,9 +132,11 @@ class Server:
             ],
             env=env,
             cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
+        if not isinstance(output, int):
+            output.close()  # the child has its own copy
         deadline = time.monotonic() + 30
         while True:
             with socket.socket() as sock:

@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from arq import create_pool
@@ -12,33 +11,23 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Mount
 
 from porchlight.db import database
 from porchlight.page_views import ViewTally
 from porchlight.settings import Settings
-from porchlight.templating import THEMES_DIR
 from portal import hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
+from portal.assets import static_routes
 from portal.errors import http_error
 from portal.request_log import RequestLog
 from portal.security import RefuseNul, SecurityHeaders
 from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
 from portal.state import AppState
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 VIEW_PUSH_SECONDS = 1.0
-
-
-def static_routes() -> list[BaseRoute]:
-    """Vendored assets and each theme's static folder (CSS, logo); templates stay private."""
-    routes: list[BaseRoute] = [Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False))]
-    for theme in sorted(p for p in THEMES_DIR.iterdir() if (p / "static").is_dir()):
-        routes.append(Mount(f"/theme/{theme.name}", StaticFiles(directory=theme / "static")))
-    return routes
 
 
 def create_app(settings: Settings) -> Starlette:

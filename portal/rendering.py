@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse
 from porchlight import i18n
 from porchlight.models import Brand
 from porchlight.templating import environment
+from portal.assets import asset_url
 from portal.csrf import SLOT, csrf_token
 
 LANG_COOKIE = "lang"
@@ -51,6 +52,7 @@ def render_html(
     env = environment(brand.theme if brand else "default", locale)
     return env.get_template(template).render(
         brand=brand,
+        asset=asset_url,
         csrf_token=SLOT,
         languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],
         **(context or {}),

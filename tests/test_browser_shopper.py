@@ -1,6 +1,8 @@
 """In a real Chromium at phone width: look up, read, switch language, subscribe, report."""
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from porchlight.brands import create_brand
 from porchlight.models import Case, Order
@@ -60,3 +62,34 @@ async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, p
     assert case.type == "damage_reported"
     await page.screenshot(path=artifact("order-page-phone-de.png"), full_page=True)
     assert errors == []  # the CSP let htmx load and nothing broke
+
+
+async def assets_served(live_server: str) -> float:
+    """Requests the portal has answered from its stylesheet, script and logo folders."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{live_server}/metrics")).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "porchlight_request_seconds_count"
+        and sample.labels["route"].startswith(("/static", "/theme/"))
+    )
+
+
+async def test_a_shopper_coming_back_to_their_page_fetches_only_the_page(live_server, phone_page):
+    # localhost, not 127.0.0.1: the server keeps brands by host for a while, and the other test's
+    # brand (on 127.0.0.1) may still be kept there.
+    brand = await create_brand("fjord", "Fjord", ["localhost"], theme="fjord")
+    order = await an_order(brand, "FJ-1001", "TN1")
+    url = f"{live_server.replace('127.0.0.1', 'localhost')}/o/{order.access_token}"
+    before = await assets_served(live_server)
+    await phone_page.goto(url)
+    await phone_page.wait_for_load_state("networkidle")
+    first_view = await assets_served(live_server)
+    assert first_view - before == 4  # two stylesheets, htmx, the logo (page and tab share it)
+
+    await phone_page.goto(url)
+    await phone_page.wait_for_load_state("networkidle")
+    assert await phone_page.locator("article.parcel").count() == 1
+    assert await assets_served(live_server) == first_view

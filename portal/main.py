@@ -8,6 +8,6 @@ from portal.app import create_app
 
 logs.configure()  # here, not in the CLI: every server process (--workers N) imports this
 app = create_app(load_settings())
-# Modules, classes and templates live as long as the process: a full collection that walks them
-# all paused a busy server for 50 ms (7 ms frozen), and p99 of a tracking page followed.
+# Modules and classes live as long as the process: a full collection that walked them all
+# paused a busy server for 50 ms (7 ms frozen), and p99 of a tracking page followed.
 gc.freeze()

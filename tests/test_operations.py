@@ -192,6 +192,9 @@ def test_each_process_may_hold_ten_postgresql_connections_unless_the_url_says():
 
     assert pool_size("postgres://porchlight@db:5432/porchlight") == 10
     assert pool_size("postgres://porchlight@db:5432/porchlight?maxsize=40") == 40
+    assert tortoise_config("sqlite://var/p.sqlite3")["connections"]["default"] == (
+        "sqlite://var/p.sqlite3"
+    )
 
 
 def test_a_served_process_keeps_its_start_up_objects_out_of_full_collections(tmp_path):

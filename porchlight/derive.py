@@ -8,6 +8,7 @@ from porchlight.clock import utcnow
 from porchlight.enums import ShipmentStatus
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 from porchlight.models.limits import fit
+from porchlight.sql import rows_in
 
 # Where a status sits in a parcel's life. Used only to break ties between events that carry
 # the same carrier time, so "delivered" stamped at 14:02 beats "out for delivery" at 14:02.
@@ -80,12 +81,12 @@ def derive(events: Iterable[TrackingEvent], stored: Dated | None = None) -> Deri
 
 
 async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
-    return await TrackingEvent.filter(tracking_number__in=list(tracking_numbers))
+    return await rows_in(TrackingEvent, "tracking_number", tracking_numbers)
 
 
 async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:
     """Each number's most recent date, whichever aggregator sent it."""
-    rows = await DeliveryEstimate.filter(tracking_number__in=list(tracking_numbers))
+    rows = await rows_in(DeliveryEstimate, "tracking_number", tracking_numbers)
     rows.sort(key=lambda r: (r.as_of, r.received_at))
     return {r.tracking_number: (r.as_of, r.estimated_delivery) for r in rows}
 

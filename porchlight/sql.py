@@ -3,9 +3,12 @@ once for both databases: SQLite (the demo and tests) and PostgreSQL (production)
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 class Sql:
@@ -72,3 +75,19 @@ class Sql:
                 if value is not None:
                     result.setdefault(column, {})[week] = float(value)
         return result
+
+
+async def rows_in(model: type[M], column: str, values: Sequence[Any]) -> list[M]:
+    """`model`'s rows whose `column` is one of `values`, built as the ORM builds them. For the
+    hottest reads (a page's scans, each webhook's re-derivation): the ORM's query building
+    cost more than the query (2.0 vs 1.6 ms for a page's 40 scans, 0.55 vs 0.35 ms for dates)."""
+    if not values:
+        return []
+    meta = model._meta
+    names = list(meta.fields_db_projection.values())
+    if column not in names:
+        raise ValueError(f"{model.__name__} has no column {column!r}")
+    columns = ", ".join(f'"{c}"' for c in names)
+    marks = ", ".join("?" * len(values))
+    query = f'SELECT {columns} FROM "{meta.db_table}" WHERE "{column}" IN ({marks})'  # noqa: S608 - names from the model, values as parameters
+    return [model._init_from_db(**row) for row in await Sql().rows(query, values)]

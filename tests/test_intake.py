@@ -9,6 +9,7 @@ import pytest
 from notifier.tracking import reconcile
 from porchlight import derive
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
+from porchlight.sql import rows_in
 from tests.conftest import FIXTURES
 from tests.factories import (
     T0,
@@ -19,6 +20,7 @@ from tests.factories import (
     easypost_headers,
     journey,
     order_payload,
+    scans,
 )
 from tests.worker_run import run_worker
 
@@ -330,3 +332,20 @@ async def test_no_signed_body_however_broken_gets_a_500(client, hook):
         statuses.add(response.status_code)
         assert response.status_code in (200, 400), (response.status_code, body[:200])
     assert statuses == {200, 400}
+
+
+async def test_scans_and_dates_read_without_the_orms_query_building_are_the_orms_rows():
+    await scans("TN1", "pre_transit", "in_transit", "delivered")
+    await scans("TN2", "pre_transit")  # EasyPost bodies carry a delivery date too
+
+    def rows(models: list) -> list[dict]:
+        return sorted(({f: getattr(m, f) for f in m._meta.fields_map} for m in models), key=str)
+
+    numbers = ["TN1", "TN2", "TN-unknown"]
+    for model in (TrackingEvent, DeliveryEstimate):
+        read = await rows_in(model, "tracking_number", numbers)
+        assert rows(read) == rows(await model.filter(tracking_number__in=numbers))
+        assert read and all(isinstance(m, model) for m in read)
+    assert await rows_in(TrackingEvent, "tracking_number", []) == []
+    with pytest.raises(ValueError, match="no column"):
+        await rows_in(TrackingEvent, "1=1 OR tracking_number", ["x"])

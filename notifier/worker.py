@@ -14,12 +14,14 @@ from porchlight import page_views
 from porchlight.db import database
 from porchlight.jobs import DELIVER_NOTIFICATION
 from porchlight.logs import correlation_id
+from porchlight.redis_version import require_supported_redis
 from porchlight.settings import Settings
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
-    ctx["resources"] = AsyncExitStack()
+    ctx["resources"] = AsyncExitStack()  # first: arq runs shutdown() even when startup fails
+    await require_supported_redis(ctx["redis"])
     await ctx["resources"].enter_async_context(database(settings.database_url))
     ctx["http"] = await ctx["resources"].enter_async_context(httpx.AsyncClient(timeout=10))
 

@@ -25,6 +25,28 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _require_redis(settings: Settings) -> None:
+    """Refuse a Redis that is away or too old here, in one line, rather than in a traceback
+    from inside the portal or the worker (both check again as they start)."""
+    from arq import create_pool
+    from arq.connections import RedisSettings
+    from redis.exceptions import RedisError
+
+    from porchlight.redis_version import UnsupportedRedis, require_supported_redis
+
+    async def check() -> None:
+        redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        try:
+            await require_supported_redis(redis)
+        finally:
+            await redis.aclose()
+
+    try:
+        asyncio.run(check())
+    except (UnsupportedRedis, RedisError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
     from porchlight.db import database
 
@@ -73,7 +95,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the portal (shopper pages, agent workspace, API, webhooks)."""
     import uvicorn
 
-    _settings()  # fail here, in one line, rather than inside a server process
+    _require_redis(_settings())  # fail here, in one line, rather than inside a server process
     uvicorn.run(
         "portal.main:app",
         log_config=None,
@@ -94,8 +116,10 @@ def worker() -> None:
 
     from notifier.worker import shutdown, worker_settings
 
+    settings = _settings()
+    _require_redis(settings)
     logs.configure()
-    worker = Worker(**worker_settings(_settings()))
+    worker = Worker(**worker_settings(settings))
     try:
         worker.run()
     except asyncio.CancelledError:
@@ -284,6 +308,7 @@ def demo(port: int) -> None:
     from porchlight.db import migrate as run_migrations
 
     settings = _settings()
+    _require_redis(settings)
     asyncio.run(run_migrations(settings.database_url))
     lines = _seed_demo(port)
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")

@@ -15,6 +15,7 @@ from starlette.routing import Mount
 
 from porchlight.db import database
 from porchlight.page_views import ViewTally
+from porchlight.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.settings import Settings
 from portal import hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue
@@ -35,6 +36,11 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with database(settings.database_url):
             arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            try:
+                await require_supported_redis(arq)
+            except UnsupportedRedis:
+                await arq.aclose()
+                raise
             views = ViewTally()
             pusher = asyncio.create_task(views.push_every(arq, VIEW_PUSH_SECONDS))
             try:

@@ -4,6 +4,16 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+# Each key counts one more failure; the first one starts its window. One script, so the count
+# and its expiry land together (a count without expiry would block for good); EXPIRE's NX
+# option would do the same but needs Redis 7 (porchlight.redis_version: 6.2 is supported).
+COUNT_FAILURE = """
+for _, key in ipairs(KEYS) do
+    redis.call('INCR', key)
+    if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+"""
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -18,6 +28,7 @@ class Limiter:
     def __init__(self, redis: Redis, limit: Limit) -> None:
         self.redis = redis
         self.limit = limit
+        self._count_failure = redis.register_script(COUNT_FAILURE)
 
     def _key(self, subject: str) -> str:
         return f"rl:{self.limit.name}:{subject}"
@@ -33,9 +44,5 @@ class Limiter:
         return wait
 
     async def failed(self, *subjects: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for subject in subjects:
-                key = self._key(subject)
-                pipe.incr(key)
-                pipe.expire(key, self.limit.window_seconds, nx=True)
-            await pipe.execute()
+        keys = [self._key(subject) for subject in subjects]
+        await self._count_failure(keys=keys, args=[self.limit.window_seconds])

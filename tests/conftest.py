@@ -1,7 +1,7 @@
 """Shared fixtures: a real database (SQLite or PostgreSQL, by DATABASE_URL) and a real Redis.
 
 Migrations build the schema once per run (so they are tested too); each test starts from
-empty tables and an empty Redis database.
+empty tables and an empty Redis database, on a Redis this run alone uses.
 """
 
 import asyncio
@@ -13,13 +13,16 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+import redis
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from asgi_lifespan import LifespanManager
+from redis.connection import parse_url
 from tortoise import Tortoise
 
 from porchlight.brands import forget_brands
@@ -59,17 +62,50 @@ def start_redis(workdir: Path, port: int = 0) -> tuple[subprocess.Popen[bytes], 
     return proc, port
 
 
+# A run on a shared Redis (TEST_REDIS_URL without a database number) holds a database of its own
+# through a connection named so for the whole run: FLUSHDB cannot remove a connection, and a run
+# that dies frees its database with it.
+HOLDER = "porchlight-test-run"
+
+
+def hold_database(url: str) -> redis.Redis:
+    """An open connection on a database of `url` that no other run of the suite uses: the URL's
+    own database when it names one, else the first empty one (1-15) where no other client is;
+    of two runs racing for the same one, the earlier connection keeps it."""
+    named = parse_url(url).get("db")
+    for db in [int(named)] if named is not None else range(1, 16):
+        holder = redis.Redis.from_url(url, db=db, client_name=HOLDER, single_connection_client=True)
+        me = int(holder.client_id())
+        others = [c for c in holder.client_list() if int(c["db"]) == db and int(c["id"]) != me]
+        earlier_run = any(c["name"] == HOLDER and int(c["id"]) < me for c in others)
+        if named is not None and earlier_run:
+            holder.close()
+            raise RuntimeError(f"another run of the suite is using {url}")
+        only_later_runs = not earlier_run and all(c["name"] == HOLDER for c in others)
+        if named is not None or (only_later_runs and holder.dbsize() == 0):
+            return holder
+        holder.close()
+    raise RuntimeError(f"no free database on {url}: databases 1-15 are all in use or not empty")
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The machine's Redis when it runs (CI, developer machines), else one we start ourselves."""
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _port_open("127.0.0.1", 6379) or "TEST_REDIS_URL" in os.environ:
-        yield url
+    """By default the virtualenv's redis-server, the one `make demo` runs (the oldest Redis we
+    support), started for this run alone; TEST_REDIS_URL points the run at another Redis."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        proc, port = start_redis(tmp_path_factory.mktemp("redis"))
+        yield f"redis://127.0.0.1:{port}/0"
+        proc.terminate()
+        proc.wait()
         return
-    proc, port = start_redis(tmp_path_factory.mktemp("redis"))
-    yield f"redis://127.0.0.1:{port}/15"
-    proc.terminate()
-    proc.wait()
+    holder = hold_database(url)
+    if "db" not in parse_url(url):
+        db = holder.connection_pool.connection_kwargs["db"]
+        url = urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+    yield url
+    holder.flushdb()
+    holder.close()
 
 
 async def _fresh_postgres(url: str) -> None:
@@ -173,3 +209,25 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="https://track.example.com", headers=headers
     ) as c:
         yield c
+
+
+class OwnRedis(NamedTuple):
+    client: httpx.AsyncClient
+    server: subprocess.Popen[bytes]
+    url: str
+
+
+@pytest.fixture
+async def client_with_own_redis(settings: Settings, tmp_path: Path) -> AsyncIterator[OwnRedis]:
+    """A portal on an embedded Redis of its own, whatever TEST_REDIS_URL says: the test can stop
+    that Redis under it, or count on the version `make demo` runs."""
+    server, port = start_redis(tmp_path)
+    own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    try:
+        async with LifespanManager(create_app(own)) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="https://t.test") as c:
+                yield OwnRedis(c, server, own.redis_url)
+    finally:
+        server.kill()
+        server.wait()

@@ -78,7 +78,7 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    redis_url = settings.redis_url.rsplit("/", 1)[0] + "/12"
+    redis_url = settings.redis_url  # this run's own database: nothing else runs during the test
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite://{tmp_path / 'demo.sqlite3'}",

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 from asgi_lifespan import LifespanManager
 
 from porchlight.db import tortoise_config
@@ -25,23 +24,8 @@ async def test_liveness_and_readiness_answer_when_database_and_redis_are_up(clie
     assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
 
-@pytest.fixture
-async def client_with_own_redis(settings, tmp_path):
-    """A portal on a Redis of its own, so the test can stop that Redis under it."""
-    redis, port = start_redis(tmp_path)
-    own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-    try:
-        async with LifespanManager(create_app(own)) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="https://t.test") as c:
-                yield c, redis
-    finally:
-        redis.kill()
-        redis.wait()
-
-
 async def test_readiness_fails_when_redis_is_gone(client_with_own_redis):
-    client, redis = client_with_own_redis
+    client, redis, _ = client_with_own_redis
     assert (await client.get("/readyz")).status_code == 200
     redis.kill()
     redis.wait()
@@ -52,7 +36,7 @@ async def test_readiness_fails_when_redis_is_gone(client_with_own_redis):
 
 
 async def test_intake_keeps_events_while_redis_is_down(client_with_own_redis):
-    client, redis = client_with_own_redis
+    client, redis, _ = client_with_own_redis
     redis.kill()
     redis.wait()
     body = easypost_event("TN-DOWN", journey("pre_transit", "in_transit"))

@@ -80,15 +80,20 @@ async def test_a_wrong_email_and_a_missing_order_get_the_same_refusal(client):
     assert "Ana" not in wrong.text and "10115" not in wrong.text
 
 
-async def test_guessing_is_rate_limited_per_order_number(client):
-    brand, _ = await a_brand()
+async def five_wrong_guesses_then_the_right_one(client, host: str = "track.example.com"):
+    """Order A-1001 looked up with five wrong postcodes (each refused), then its right one."""
+    brand, _ = await a_brand(host=host)
     await an_order(brand, "A-1001", "TN1")
     token = await csrf(client, "/track")
     for guess in range(5):
         form = {"csrf_token": token, "order_number": "A-1001", "postcode": f"9{guess}999"}
         assert (await client.post("/track", data=form)).status_code == 404
     right = {"csrf_token": token, "order_number": "A-1001", "postcode": "10115"}
-    blocked = await client.post("/track", data=right)
+    return await client.post("/track", data=right)
+
+
+async def test_guessing_is_rate_limited_per_order_number(client):
+    blocked = await five_wrong_guesses_then_the_right_one(client)
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["retry-after"]) <= 900
     assert "Too many attempts" in page(blocked).css_first("[role=alert]").text()

@@ -40,19 +40,36 @@ demo: $(STAMP) $(ASSETS) .env ## set up and run portal + worker with demo data (
 	@trap '$(BIN)/redis-cli -p $(DEMO_REDIS_PORT) shutdown nosave >/dev/null 2>&1' EXIT INT TERM; \
 		$(BIN)/porchlight demo --port $(DEMO_PORT)
 
-test: $(STAMP) $(ASSETS) ## run the suite against SQLite, then PostgreSQL
+test: $(STAMP) $(ASSETS) ## lint, the suite on SQLite + embedded Redis, then on PostgreSQL + system Redis
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Exits 0 when something listens on 127.0.0.1:<port>.
+LISTENS = $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',$(1))))"
+
+# The suite starts the virtualenv's redis-server (6.2, the oldest Redis we support, the one
+# `make demo` runs) on a free port of its own.
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL -u TEST_REDIS_URL $(BIN)/pytest
+
+# The system Redis (7.x on CI). Without a database number in the URL each run holds an empty
+# database no other run uses (tests/conftest.py), so concurrent runs never meet.
+SYSTEM_REDIS_URL ?= redis://127.0.0.1:6379
 
 test-postgres: $(STAMP)
-	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
-	elif [ -n "$$CI" ]; then echo "PostgreSQL is not reachable on 127.0.0.1:5432 (required on CI)"; exit 1; \
-	else echo "SKIPPED: PostgreSQL suite (nothing listens on 127.0.0.1:5432)"; fi
+	@if ! $(call LISTENS,5432); then \
+		if [ -n "$$CI" ]; then echo "PostgreSQL is not reachable on 127.0.0.1:5432 (required on CI)"; exit 1; fi; \
+		echo "SKIPPED: PostgreSQL suite (nothing listens on 127.0.0.1:5432), and with it the system Redis leg"; \
+		exit 0; \
+	fi; \
+	redis=$(SYSTEM_REDIS_URL); \
+	if ! $(call LISTENS,6379); then \
+		if [ -n "$$CI" ]; then echo "Redis is not reachable on 127.0.0.1:6379 (required on CI)"; exit 1; fi; \
+		echo "SKIPPED: system Redis leg (nothing listens on 127.0.0.1:6379): PostgreSQL suite on the embedded Redis"; \
+		redis=; \
+	fi; \
+	DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$$redis $(BIN)/pytest
 
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check .

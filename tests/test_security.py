@@ -19,6 +19,7 @@ A_HOST, B_HOST = "track.example.com", "fjord.example.com"
 
 # Routes that hold no brand's data, and why.
 NOT_BRAND_SCOPED = {
+    "/": "a redirect: to the host's own brand's lookup form, or to the sign-in",
     "/healthz": "liveness",
     "/readyz": "readiness",
     "/metrics": "operator totals, no customer data",

@@ -54,6 +54,21 @@ async def test_a_shopper_looks_up_an_order_by_postcode_and_sees_both_parcels(cli
     assert "script-src 'self'" in shown.headers["content-security-policy"]
 
 
+async def test_a_newcomer_opening_a_brands_address_lands_on_its_lookup_form(client):
+    await a_brand("northwind", "track.example.com")
+    home = await client.get("/", follow_redirects=True)
+    assert home.status_code == 200 and home.url.path == "/track"
+    assert page(home).css_first("input[name=order_number]") is not None
+    assert "Northwind" in home.text
+
+
+async def test_an_address_no_brand_serves_leads_to_the_agents_sign_in_naming_no_brand(client):
+    await a_brand("northwind", "track.example.com")
+    home = await client.get("http://203.0.113.9:8000/", follow_redirects=True)
+    assert home.status_code == 200 and home.url.path == "/agent/login"
+    assert "Northwind" not in home.text
+
+
 async def test_email_lookup_ignores_case_and_spaces(client):
     brand, _ = await a_brand()
     await an_order(brand, "A-1001", "TN1")

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from porchlight.brands import brand_for_host
 from porchlight.lookup import find_order
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
@@ -50,4 +51,14 @@ async def lookup(request: Request) -> Response:
     return RedirectResponse(f"/o/{order.access_token}", status_code=303)
 
 
-routes = [Route("/track", lookup, methods=["GET", "POST"], name="track")]
+async def home(request: Request) -> Response:
+    """The address a server prints first: on a brand's host its lookup form; on any other (an
+    IP or a name no brand has yet) the agents' sign-in, which names no brand either."""
+    brand = await brand_for_host(request.headers.get("host", ""))
+    return RedirectResponse("/track" if brand else "/agent/login", status_code=303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/track", lookup, methods=["GET", "POST"], name="track"),
+]

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: SecretStr
     public_base_url: str = "http://localhost:8000"
+    # Bearer token Prometheus sends to /metrics. Unset: /metrics refuses everyone.
+    metrics_token: SecretStr | None = None
 
     easypost_webhook_secret: SecretStr | None = None
     aftership_webhook_secret: SecretStr | None = None
@@ -47,10 +49,10 @@ class Settings(BaseSettings):
     # A provider's transient refusal is retried after this, doubled per attempt (20, 40, 80 s…).
     notification_retry_seconds: float = Field(default=20.0, gt=0, le=3600)
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
-    def _long_secret(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters (make one: openssl rand -hex 32)")
         return value
 

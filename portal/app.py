@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> Starlette:
                 await views.push(arq)
                 await arq.aclose()
 
+    https = settings.public_base_url.startswith("https://")
     api_routes = [*orders.routes, *track.routes, *contacts.routes]
     routes = [
         *ops.routes,
@@ -68,14 +69,14 @@ def create_app(settings: Settings) -> Starlette:
     ]
     middleware = [
         Middleware(RequestLog),
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=https),
         Middleware(RefuseNul),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
             session_cookie="porchlight_session",
             same_site="lax",
-            https_only=settings.public_base_url.startswith("https://"),
+            https_only=https,
         ),
     ]
     return Starlette(

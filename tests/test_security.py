@@ -12,6 +12,7 @@ from porchlight.logs import configure
 from porchlight.models import Case, CaseEntry, Contact, Shipment
 from porchlight.unsubscribe import unsubscribe_token
 from portal.app import create_app
+from tests.conftest import client_for
 from tests.factories import a_brand, an_order, bearer, order_payload
 from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, signed_in_token
 
@@ -234,3 +235,31 @@ async def _a_day_of_secrets(client, capsys):
         assert secret and secret not in logged
     assert '"path": "/agent/login"' in logged  # the requests were logged at all
     assert '"path": "/o/{token}"' in logged
+
+
+async def test_a_mistyped_links_token_stays_out_of_the_request_log(client, capsys):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-7", "TN7")
+    unsubscribe = unsubscribe_token("test-secret-key-with-enough-length", order.customer)
+    configure()
+    try:
+        for path in (
+            f"/o/{order.access_token}/",
+            f"/o/{order.access_token}/nope",
+            f"/unsubscribe/{unsubscribe}/nope",
+        ):
+            await client.get(path)  # a redirect (the trailing slash) or a 404: no route
+    finally:
+        logging.getLogger().handlers.clear()
+    logged = capsys.readouterr().err
+    assert order.access_token not in logged and unsubscribe not in logged
+    assert '"path": "/o/{token}/nope"' in logged
+    assert '"path": "/unsubscribe/{token}/nope"' in logged
+
+
+async def test_https_pages_tell_browsers_to_come_back_over_https_only(client, settings):
+    hsts = (await client.get("/healthz")).headers["strict-transport-security"]
+    assert hsts == "max-age=31536000"  # a year; not includeSubDomains: a retailer's other hosts
+    plain = settings.model_copy(update={"public_base_url": "http://localhost:8000"})
+    async with client_for(create_app(plain)) as over_http:
+        assert "strict-transport-security" not in (await over_http.get("/healthz")).headers

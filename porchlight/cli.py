@@ -73,7 +73,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the portal (shopper pages, agent workspace, API, webhooks)."""
     import uvicorn
 
-    _settings()  # fail here, in one line, rather than inside a server process
+    settings = _settings()  # fail here, in one line, rather than inside a server process
     uvicorn.run(
         "portal.main:app",
         log_config=None,
@@ -81,8 +81,10 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # X-Forwarded-For names the client only when a configured proxy sent it: from anyone
+        # else it would let each request pick its own address (and its own rate limit).
         proxy_headers=True,
-        forwarded_allow_ips="*" if workers > 1 else None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
     )
 

@@ -1,5 +1,6 @@
 """One settings object read from the environment and an optional `.env`; tests build their own."""
 
+import ipaddress
 from functools import cached_property
 from typing import Literal
 
@@ -20,6 +21,9 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: SecretStr
     public_base_url: str = "http://localhost:8000"
+    # Peers whose X-Forwarded-For / -Proto are believed (comma-separated addresses or networks,
+    # or "*"): a reverse proxy's address. Anyone else's forwarded headers are ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     # Bearer token Prometheus sends to /metrics. Unset: /metrics refuses everyone.
     metrics_token: SecretStr | None = None
 
@@ -63,6 +67,20 @@ class Settings(BaseSettings):
             value = "postgres://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite://", "postgres://")):
             raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """Checked here: uvicorn takes what it cannot parse for a name and silently matches
+        nothing (a proxy typed wrong would have its headers ignored, without a word)."""
+        if value.strip() == "*":
+            return value
+        for item in value.split(","):
+            try:
+                ipaddress.ip_network(item.strip())
+            except ValueError:
+                raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
         return value
 
     @field_validator("redis_url")

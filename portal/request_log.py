@@ -60,6 +60,8 @@ class RequestLog:
                 extra={
                     "method": scope["method"],
                     "path": _loggable_path(scope),
+                    # After uvicorn's proxy headers: a configured proxy's X-Forwarded-For.
+                    "client": scope["client"][0] if scope.get("client") else None,
                     "route": name,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),

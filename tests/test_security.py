@@ -1,8 +1,16 @@
 """Security checks over the whole app: every route keeps brands apart, every page carries its
 headers, cookies are locked down, and no secret reaches the logs."""
 
+import contextlib
+import json
 import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from starlette.routing import Mount
 
@@ -10,8 +18,11 @@ from porchlight.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.logs import configure
 from porchlight.models import Case, CaseEntry, Contact, Shipment
+from porchlight.settings import Settings, SettingsError, load_settings
 from porchlight.unsubscribe import unsubscribe_token
 from portal.app import create_app
+from portal.shopper.lookup import PER_CLIENT
+from tests.browser_support import _environment, _free_port
 from tests.conftest import client_for
 from tests.factories import a_brand, an_order, bearer, order_payload
 from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, signed_in_token
@@ -235,6 +246,66 @@ async def _a_day_of_secrets(client, capsys):
         assert secret and secret not in logged
     assert '"path": "/agent/login"' in logged  # the requests were logged at all
     assert '"path": "/o/{token}"' in logged
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`porchlight serve` in two processes, as compose runs it; its log lines go to `log`."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).with_name("porchlight")), "serve", "--port", str(port)]
+    with log.open("w") as out:
+        server = subprocess.Popen([*command, "--workers", "2"], env=env, stderr=out)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            assert server.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+async def test_a_forged_x_forwarded_for_changes_neither_the_logged_client_nor_its_limit(
+    settings, arq_redis, tmp_path
+):
+    """Behind a proxy at 127.0.0.2, an attacker reaches the server directly from 127.0.0.1,
+    claiming a new address on every wrong lookup."""
+    await a_brand(host="127.0.0.1")
+    log = tmp_path / "portal.log"
+    env = {**_environment(settings, "http://127.0.0.1"), "FORWARDED_ALLOW_IPS": "127.0.0.2"}
+    with served(env, log) as base:
+        async with httpx.AsyncClient(base_url=base) as attacker:
+            token = csrf_from((await attacker.get("/track")).text)
+            answers = [
+                (
+                    await attacker.post(
+                        "/track",
+                        data={"order_number": f"NOPE-{n}", "postcode": "1", "csrf_token": token},
+                        headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                    )
+                ).status_code
+                for n in range(PER_CLIENT.attempts + 1)
+            ]
+        proxy = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+        async with httpx.AsyncClient(base_url=base, transport=proxy) as via_proxy:
+            forwarded = {"X-Forwarded-For": "203.0.113.7"}
+            assert (await via_proxy.get("/healthz", headers=forwarded)).status_code == 200
+    assert answers == [404] * PER_CLIENT.attempts + [429]
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("message") == "request"]
+    assert {r["client"] for r in requests if r["path"] == "/track"} == {"127.0.0.1"}
+    assert [r["client"] for r in requests if r["path"] == "/healthz"][-1] == "203.0.113.7"
+
+
+def test_forwarded_headers_are_believed_from_loopback_only_unless_configured():
+    assert Settings(secret_key="s" * 16).forwarded_allow_ips == "127.0.0.1,::1"
+    with pytest.raises(SettingsError, match=r"FORWARDED_ALLOW_IPS '10\.0\.0\.1/8' is not"):
+        load_settings(secret_key="s" * 16, forwarded_allow_ips="10.0.0.0/8,10.0.0.1/8")
 
 
 async def test_a_mistyped_links_token_stays_out_of_the_request_log(client, capsys):

@@ -289,8 +289,12 @@ def demo(port: int) -> None:
     asyncio.run(run_migrations(settings.database_url))
     lines = _seed_demo(port)
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
+    # The demo's messages are for looking at: its agent reads them at /outbox.
+    portal_env = {**os.environ, "OUTBOX_VIEWER": "true"}
     children = [
-        subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)]),
+        subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=portal_env
+        ),
         subprocess.Popen([exe, "worker"]),
     ]
     click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines, ""]))

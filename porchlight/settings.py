@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     email_backend: Literal["outbox", "sendgrid"] = "outbox"
     sms_backend: Literal["outbox", "twilio"] = "outbox"
     outbox_dir: str = "var/outbox"
+    # /outbox shows signed-in agents their brands' outbox messages; off unless turned on (demo).
+    outbox_viewer: bool = False
     upload_dir: str = "var/uploads"  # shoppers' photos of damaged parcels
     sendgrid_api_key: SecretStr | None = None
     sendgrid_api_base: str = "https://api.sendgrid.com"

@@ -30,6 +30,11 @@ from portal.state import AppState
 VIEW_PUSH_SECONDS = 1.0
 
 
+def _outbox_viewer(settings: Settings) -> bool:
+    """Only where it is asked for: the outbox holds every brand's order and unsubscribe links."""
+    return settings.outbox_viewer and "outbox" in (settings.email_backend, settings.sms_backend)
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -64,7 +69,7 @@ def create_app(settings: Settings) -> Starlette:
         *problems.routes,
         *delivery.routes,
         *unsubscribe.routes,
-        *(outbox.routes if "outbox" in (settings.email_backend, settings.sms_backend) else []),
+        *(outbox.routes if _outbox_viewer(settings) else []),
         *static_routes(),
     ]
     middleware = [

@@ -179,3 +179,22 @@ def client_for(app: Any) -> httpx.AsyncClient:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c
+
+
+@pytest.fixture
+def viewer_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """OUTBOX_VIEWER on, as the demo runs, over an outbox of the test's own."""
+    return settings.model_copy(
+        update={"outbox_viewer": True, "outbox_dir": str(tmp_path_factory.mktemp("outbox"))}
+    )
+
+
+@pytest.fixture
+async def viewer_client(
+    viewer_settings: Settings, arq_redis: ArqRedis
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        LifespanManager(create_app(viewer_settings)) as manager,
+        client_for(manager.app) as c,
+    ):
+        yield c

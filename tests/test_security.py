@@ -15,7 +15,10 @@ import pytest
 from starlette.routing import Mount
 
 from porchlight.cases import open_or_join
+from porchlight.channels import Outgoing
+from porchlight.channels.outbox import Outbox
 from porchlight.enums import CaseSource, ExceptionType
+from porchlight.enums import Channel as Kind
 from porchlight.logs import configure
 from porchlight.models import Case, CaseEntry, Contact, Shipment
 from porchlight.settings import Settings, SettingsError, load_settings
@@ -25,7 +28,7 @@ from portal.shopper.lookup import PER_CLIENT
 from tests.browser_support import _environment, _free_port
 from tests.conftest import client_for
 from tests.factories import a_brand, an_order, bearer, order_payload
-from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, signed_in_token
+from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, sign_in, signed_in_token
 
 A_HOST, B_HOST = "track.example.com", "fjord.example.com"
 
@@ -43,7 +46,11 @@ NOT_BRAND_SCOPED = {
     "/hooks/twilio/inbound": "provider callback, verified by signature",
     "/hooks/twilio/status": "same",
     "/hooks/sendgrid/events": "same",
-    "/outbox": "the local demo outbox, mounted only without providers",
+}
+# Brand-scoped, checked by their own tests below.
+CHECKED_APART = {
+    "/api/v1/contacts": "it can only link the caller's own orders",
+    "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
 }
 
@@ -137,10 +144,10 @@ CROSS_BRAND = {
 }
 
 
-async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(settings):
-    assert app_paths(create_app(settings)) == set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | {
-        "/api/v1/contacts"  # checked below: it can only link the caller's own orders
-    }
+async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(viewer_settings):
+    assert app_paths(create_app(viewer_settings)) == (
+        set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | set(CHECKED_APART)
+    )
 
 
 @pytest.mark.parametrize("path", sorted(CROSS_BRAND))
@@ -246,6 +253,52 @@ async def _a_day_of_secrets(client, capsys):
         assert secret and secret not in logged
     assert '"path": "/agent/login"' in logged  # the requests were logged at all
     assert '"path": "/o/{token}"' in logged
+
+
+async def test_the_outbox_is_not_served_unless_outbox_viewer_turns_it_on(client):
+    """It lists every brand's order links, addresses and unsubscribe links."""
+    await a_brand()
+    await an_agent()
+    await sign_in(client, "agent@northwind.test")
+    assert (await client.get("/outbox")).status_code == 404
+
+
+def an_outbox_email(brand, reference: str) -> Outgoing:
+    return Outgoing(
+        reference=reference,
+        brand_id=brand.id,
+        kind=Kind.EMAIL,
+        to=f"shopper@{brand.slug}.test",
+        subject=f"Your {brand.name} parcel",
+        text=f"Your {brand.name} parcel is on its way",
+        html=f"<!doctype html><p>{brand.name} sent this</p>",
+        sender=f"tracking@{brand.slug}.test",
+        unsubscribe_url=f"https://{brand.slug}.test/unsubscribe/its-secret",
+        status_callback="",
+    )
+
+
+async def test_the_outbox_shows_a_signed_in_agent_only_their_brands_messages(
+    viewer_client, viewer_settings
+):
+    a, _ = await a_brand()
+    b, _ = await a_brand("fjord", host=B_HOST)
+    for brand, reference in ((a, "00000001"), (b, "00000002")):
+        await Outbox(viewer_settings).send(an_outbox_email(brand, reference))
+
+    for path in ("/outbox", "/outbox/00000001-email"):
+        stranger = await viewer_client.get(path)
+        assert stranger.status_code == 303
+        assert stranger.headers["location"].startswith("/agent/login?next=/outbox")
+
+    await an_agent()  # of northwind only
+    await sign_in(viewer_client, "agent@northwind.test")
+    page = await viewer_client.get("/outbox")
+    assert page.status_code == 200
+    assert "shopper@northwind.test" in page.text
+    assert "fjord" not in page.text.lower()
+    assert "Northwind sent this" in (await viewer_client.get("/outbox/00000001-email")).text
+    assert (await viewer_client.get("/outbox/00000002-email")).status_code == 404
 
 
 @contextlib.contextmanager

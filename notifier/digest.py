@@ -68,6 +68,7 @@ async def weekly_digest(ctx: dict[str, Any]) -> int:
             subject, text, html = rendered[brand.id]
             message = Outgoing(
                 reference=f"digest-{this_monday.isoformat()}-{agent.id}-{brand.id}",
+                brand_id=brand.id,
                 kind=Channel.EMAIL,
                 to=agent.email,
                 subject=subject,

@@ -311,6 +311,7 @@ async def _render(
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",
+        brand_id=brand.id,
         kind=Channel(row.channel),
         to=row.recipient,
         subject=rendered.subject if email else "",

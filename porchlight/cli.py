@@ -95,7 +95,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the portal (shopper pages, agent workspace, API, webhooks)."""
     import uvicorn
 
-    _require_redis(_settings())  # fail here, in one line, rather than inside a server process
+    settings = _settings()
+    _require_redis(settings)  # fail here, in one line, rather than inside a server process
     uvicorn.run(
         "portal.main:app",
         log_config=None,
@@ -103,8 +104,10 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # X-Forwarded-For names the client only when a configured proxy sent it: from anyone
+        # else it would let each request pick its own address (and its own rate limit).
         proxy_headers=True,
-        forwarded_allow_ips="*" if workers > 1 else None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
     )
 
@@ -312,8 +315,12 @@ def demo(port: int) -> None:
     asyncio.run(run_migrations(settings.database_url))
     lines = _seed_demo(port)
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
+    # The demo's messages are for looking at: its agent reads them at /outbox.
+    portal_env = {**os.environ, "OUTBOX_VIEWER": "true"}
     children = [
-        subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(port)]),
+        subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=portal_env
+        ),
         subprocess.Popen([exe, "worker"]),
     ]
     click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines, ""]))

@@ -258,6 +258,6 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
     lines += [
         f"Agent workspace: http://localhost:{port}/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
         f"Weekly KPIs (lead):  http://localhost:{port}/agent/kpis",
-        f"Outbox (messages the demo would send): http://localhost:{port}/outbox",
+        f"Outbox (messages the demo would send, for the agent): http://localhost:{port}/outbox",
     ]
     return lines

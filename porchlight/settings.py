@@ -1,5 +1,6 @@
 """One settings object read from the environment and an optional `.env`; tests build their own."""
 
+import ipaddress
 from functools import cached_property
 from typing import Literal
 
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: SecretStr
     public_base_url: str = "http://localhost:8000"
+    # Peers whose X-Forwarded-For / -Proto are believed (comma-separated addresses or networks,
+    # or "*"): a reverse proxy's address. Anyone else's forwarded headers are ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Bearer token Prometheus sends to /metrics. Unset: /metrics refuses everyone.
+    metrics_token: SecretStr | None = None
 
     easypost_webhook_secret: SecretStr | None = None
     aftership_webhook_secret: SecretStr | None = None
@@ -28,6 +34,8 @@ class Settings(BaseSettings):
     email_backend: Literal["outbox", "sendgrid"] = "outbox"
     sms_backend: Literal["outbox", "twilio"] = "outbox"
     outbox_dir: str = "var/outbox"
+    # /outbox shows signed-in agents their brands' outbox messages; off unless turned on (demo).
+    outbox_viewer: bool = False
     upload_dir: str = "var/uploads"  # shoppers' photos of damaged parcels
     sendgrid_api_key: SecretStr | None = None
     sendgrid_api_base: str = "https://api.sendgrid.com"
@@ -47,10 +55,10 @@ class Settings(BaseSettings):
     # A provider's transient refusal is retried after this, doubled per attempt (20, 40, 80 s…).
     notification_retry_seconds: float = Field(default=20.0, gt=0, le=3600)
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "metrics_token")
     @classmethod
-    def _long_secret(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters (make one: openssl rand -hex 32)")
         return value
 
@@ -61,6 +69,20 @@ class Settings(BaseSettings):
             value = "postgres://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite://", "postgres://")):
             raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        """Checked here: uvicorn takes what it cannot parse for a name and silently matches
+        nothing (a proxy typed wrong would have its headers ignored, without a word)."""
+        if value.strip() == "*":
+            return value
+        for item in value.split(","):
+            try:
+                ipaddress.ip_network(item.strip())
+            except ValueError:
+                raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
         return value
 
     @field_validator("redis_url")

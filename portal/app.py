@@ -31,6 +31,11 @@ from portal.state import AppState
 VIEW_PUSH_SECONDS = 1.0
 
 
+def _outbox_viewer(settings: Settings) -> bool:
+    """Only where it is asked for: the outbox holds every brand's order and unsubscribe links."""
+    return settings.outbox_viewer and "outbox" in (settings.email_backend, settings.sms_backend)
+
+
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -52,6 +57,7 @@ def create_app(settings: Settings) -> Starlette:
                 await views.push(arq)
                 await arq.aclose()
 
+    https = settings.public_base_url.startswith("https://")
     api_routes = [*orders.routes, *track.routes, *contacts.routes]
     routes = [
         *ops.routes,
@@ -69,19 +75,19 @@ def create_app(settings: Settings) -> Starlette:
         *problems.routes,
         *delivery.routes,
         *unsubscribe.routes,
-        *(outbox.routes if "outbox" in (settings.email_backend, settings.sms_backend) else []),
+        *(outbox.routes if _outbox_viewer(settings) else []),
         *static_routes(),
     ]
     middleware = [
         Middleware(RequestLog),
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=https),
         Middleware(RefuseNul),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
             session_cookie="porchlight_session",
             same_site="lax",
-            https_only=settings.public_base_url.startswith("https://"),
+            https_only=https,
         ),
     ]
     return Starlette(

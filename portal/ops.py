@@ -1,6 +1,9 @@
 """What an operator's load balancer and Prometheus ask: liveness, readiness, metrics."""
 
+import hmac
+import logging
 import os
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
@@ -14,9 +17,11 @@ from tortoise.functions import Count
 from porchlight.clock import utcnow
 from porchlight.enums import CaseState
 from porchlight.models import Case, Notification
+from portal.body import error
 from portal.state import app_state
 
 QUEUE_KEY = "arq:queue"
+log = logging.getLogger(__name__)
 
 
 async def healthz(request: Request) -> Response:
@@ -25,25 +30,35 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready to take traffic only when the database and Redis both answer."""
-    checks: dict[str, str] = {}
-    try:
-        await Tortoise.get_connection("default").execute_query("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any failure means not ready: report it, do not raise
-        checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        await app_state(request).arq.ping()
-        checks["redis"] = "ok"
-    except Exception as exc:
-        checks["redis"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
+    """Ready to take traffic only when the database and Redis both answer. The answer says no
+    more than that to whoever asks; which dependency failed, and how, goes to the log."""
+    checks: dict[str, Callable[[], Awaitable[object]]] = {
+        "database": lambda: Tortoise.get_connection("default").execute_query("SELECT 1"),
+        "redis": app_state(request).arq.ping,
+    }
+    ready = True
+    for name, check in checks.items():
+        try:
+            await check()
+        except Exception as exc:  # any failure means not ready: log it, do not raise
+            log.warning("not ready: %s failed: %s", name, type(exc).__name__)
+            ready = False
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+        {"status": "ok" if ready else "unavailable"}, status_code=200 if ready else 503
     )
 
 
 async def metrics(request: Request) -> Response:
+    """Only for the bearer of METRICS_TOKEN (Prometheus's `authorization` credentials); without
+    one set, for nobody."""
+    token = app_state(request).settings.metrics_token
+    if token is None:
+        return error(403, "metrics are off: METRICS_TOKEN is not set")
+    sent = request.headers.get("authorization", "").encode()
+    if not hmac.compare_digest(sent, f"Bearer {token.get_secret_value()}".encode()):
+        refused = error(401, "missing or wrong metrics token")
+        refused.headers["WWW-Authenticate"] = "Bearer"
+        return refused
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

@@ -1,8 +1,10 @@
 """The local outbox, browsable: what the demo (or any install without providers) would have
-sent. Mounted only while a channel writes to the outbox."""
+sent. Mounted only when OUTBOX_VIEWER is on and a channel writes to the outbox; each signed-in
+agent sees their own brands' messages (they hold order links, addresses and unsubscribe links)."""
 
 import json
 import re
+from typing import Any
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -10,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from portal.agent.session import brand_ids, requires_agent
 from portal.rendering import render
 from portal.state import app_state
 
@@ -19,15 +22,29 @@ EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandb
 SHOWN = 200
 
 
+async def _record(path: anyio.Path, request: Request) -> dict[str, Any] | None:
+    """The stored message, if it belongs to one of the agent's brands (a message written
+    before the outbox recorded its brand belongs to none)."""
+    if not await path.is_file():
+        return None
+    record: dict[str, Any] = json.loads(await path.read_text())
+    return record if record.get("brand") in brand_ids(request) else None
+
+
+@requires_agent()
 async def outbox(request: Request) -> Response:
     directory = anyio.Path(app_state(request).settings.outbox_dir)
     messages = []
     if await directory.is_dir():
         names = sorted([p.name async for p in directory.glob("*.json")], reverse=True)
-        for name in names[:SHOWN]:
-            record = json.loads(await (directory / name).read_text())
+        for name in names:
+            record = await _record(directory / name, request)
+            if record is None:
+                continue
             stem = name.removesuffix(".json")
             messages.append({**record, "stem": stem, "channel": stem.rsplit("-", 1)[1]})
+            if len(messages) == SHOWN:
+                break
     return render(
         request,
         None,
@@ -37,12 +54,21 @@ async def outbox(request: Request) -> Response:
     )
 
 
+@requires_agent()
 async def outbox_email(request: Request) -> Response:
     stem = request.path_params["stem"]
-    path = anyio.Path(app_state(request).settings.outbox_dir) / f"{stem}.html"
-    if not STEM.match(stem) or not await path.is_file():
+    directory = anyio.Path(app_state(request).settings.outbox_dir)
+    html = directory / f"{stem}.html"
+    if (
+        not STEM.match(stem)
+        or await _record(directory / f"{stem}.json", request) is None
+        or not await html.is_file()
+    ):
         raise HTTPException(404)
-    return HTMLResponse(await path.read_text(), headers={"Content-Security-Policy": EMAIL_CSP})
+    return HTMLResponse(
+        await html.read_text(),
+        headers={"Content-Security-Policy": EMAIL_CSP, "Cache-Control": "no-store"},
+    )
 
 
 routes = [

@@ -16,12 +16,15 @@ log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+# The segment after `o/` or `unsubscribe/` is a link's secret, wherever the path puts it: a
+# mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route and must not leak it either.
+SECRET_SEGMENT = re.compile(r"(?<![^/])(o|unsubscribe)/[^/]+")
+
+
 def _loggable_path(scope: Scope) -> str:
-    """The path without the secret of an order or unsubscribe link (`{token}`), which lets
-    anyone who reads the logs open the shopper's page. Never the query string either."""
-    path: str = scope["path"]
-    token = scope.get("path_params", {}).get("token")
-    return path.replace(token, "{token}") if token else path
+    """The path without the secret of an order or unsubscribe link, which lets anyone who
+    reads the logs open the shopper's page. Never the query string either."""
+    return SECRET_SEGMENT.sub(r"\1/{token}", scope["path"])
 
 
 class RequestLog:
@@ -57,6 +60,8 @@ class RequestLog:
                 extra={
                     "method": scope["method"],
                     "path": _loggable_path(scope),
+                    # After uvicorn's proxy headers: a configured proxy's X-Forwarded-For.
+                    "client": scope["client"][0] if scope.get("client") else None,
                     "route": name,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),

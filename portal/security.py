@@ -1,4 +1,5 @@
-"""Headers every response carries: a strict CSP (assets are served from here, never a CDN)."""
+"""Headers every response carries: a strict CSP (assets are served from here, never a CDN), and
+HSTS where the portal is served over https."""
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
@@ -24,11 +25,15 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+# A year, for the brand's tracking host alone: no includeSubDomains, since a brand may serve on
+# a retailer's own domain, whose other hosts are not ours to force onto https.
+HSTS = "max-age=31536000"
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = {**HEADERS, "Strict-Transport-Security": HSTS} if hsts else HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +43,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -34,6 +34,7 @@ from portal.state import AppState
 pytest_plugins = ["tests.browser_support", "tests.provider_stub"]
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "carriers"
+METRICS_TOKEN = "test-metrics-token-for-prometheus"
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -141,6 +142,7 @@ def settings(
         aftership_webhook_secret="aftership-secret",
         shippo_webhook_token="shippo-token",
         outbox_dir=str(tmp_path_factory.mktemp("outbox")),
+        metrics_token=METRICS_TOKEN,
     )
 
 
@@ -200,14 +202,37 @@ def app_state(lifespan: LifespanManager) -> AppState:
     return lifespan._state["app"]  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+def client_for(app: Any) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app)
     # Browsers always say which languages they read; an English one unless a test says otherwise.
     headers = {"accept-language": "en-GB,en;q=0.9"}
-    async with httpx.AsyncClient(
+    return httpx.AsyncClient(
         transport=transport, base_url="https://track.example.com", headers=headers
-    ) as c:
+    )
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
+
+
+@pytest.fixture
+def viewer_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """OUTBOX_VIEWER on, as the demo runs, over an outbox of the test's own."""
+    return settings.model_copy(
+        update={"outbox_viewer": True, "outbox_dir": str(tmp_path_factory.mktemp("outbox"))}
+    )
+
+
+@pytest.fixture
+async def viewer_client(
+    viewer_settings: Settings, arq_redis: ArqRedis
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        LifespanManager(create_app(viewer_settings)) as manager,
+        client_for(manager.app) as c,
+    ):
         yield c
 
 

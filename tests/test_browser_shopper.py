@@ -7,7 +7,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from porchlight.brands import create_brand
 from porchlight.models import Case, Order
 from tests.browser_support import artifact
-from tests.factories import an_order, scans
+from tests.conftest import METRICS_TOKEN
+from tests.factories import an_order, bearer, scans
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +68,7 @@ async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, p
 async def assets_served(live_server: str) -> float:
     """Requests the portal has answered from its stylesheet, script and logo folders."""
     async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{live_server}/metrics")).text
+        text = (await client.get(f"{live_server}/metrics", headers=bearer(METRICS_TOKEN))).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)

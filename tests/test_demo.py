@@ -1,25 +1,23 @@
 """What `make demo` shows: seeded brands whose parcels the real worker derives and announces,
-with every message browsable in the outbox."""
+with every message browsable in the outbox by the demo's agent."""
 
 import json
 from pathlib import Path
 
-from porchlight.demo import BRANDS, JOURNEYS, seed
+from porchlight.demo import AGENT_EMAIL, BRANDS, DEMO_PASSWORD, JOURNEYS, seed
 from porchlight.models import Contact, Notification, Order, Shipment
+from tests.test_agent_workspace import sign_in
 from tests.worker_run import run_worker
 
 
-def outbox_files(directory: str, *, clear: bool = False) -> list[Path]:
-    if clear:  # other tests' messages
-        for old in Path(directory).iterdir():
-            old.unlink()
+def outbox_files(directory: str) -> list[Path]:
     return sorted(Path(directory).glob("*.json"))
 
 
 async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
-    client, settings, arq_redis
+    viewer_client, viewer_settings, arq_redis
 ):
-    outbox_files(settings.outbox_dir, clear=True)
+    client, settings = viewer_client, viewer_settings
     lines = await seed(arq_redis)
     assert any("/agent/login" in line for line in lines)
     assert await Contact.filter(order_id__not_isnull=True).count() == 3 * len(BRANDS)
@@ -38,6 +36,7 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     first = json.loads(outbox[0].read_text())
     assert first["to"] and first["text"]
 
+    assert (await sign_in(client, AGENT_EMAIL, DEMO_PASSWORD)).status_code == 303
     page = await client.get("/outbox")
     assert page.status_code == 200
     assert first["text"].splitlines()[0] in page.text
@@ -105,6 +104,10 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
             time.sleep(0.3)
         children = Path(f"/proc/{demo.pid}/task/{demo.pid}/children").read_text().split()
         assert len(children) == 2  # the portal and the worker
+        # The demo's outbox is there to look at, for its agent: strangers go to the login.
+        outbox = httpx.get(f"http://127.0.0.1:{port}/outbox")
+        assert outbox.status_code == 303
+        assert outbox.headers["location"].startswith("/agent/login")
         demo.send_signal(signal.SIGTERM)
         demo.wait(timeout=30)
         for pid in children:

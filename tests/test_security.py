@@ -1,19 +1,34 @@
 """Security checks over the whole app: every route keeps brands apart, every page carries its
 headers, cookies are locked down, and no secret reaches the logs."""
 
+import contextlib
+import json
 import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from starlette.routing import Mount
 
 from porchlight.cases import open_or_join
+from porchlight.channels import Outgoing
+from porchlight.channels.outbox import Outbox
 from porchlight.enums import CaseSource, ExceptionType
+from porchlight.enums import Channel as Kind
 from porchlight.logs import configure
 from porchlight.models import Case, CaseEntry, Contact, Shipment
+from porchlight.settings import Settings, SettingsError, load_settings
 from porchlight.unsubscribe import unsubscribe_token
 from portal.app import create_app
+from portal.shopper.lookup import PER_CLIENT
+from tests.browser_support import _environment, _free_port
+from tests.conftest import client_for
 from tests.factories import a_brand, an_order, bearer, order_payload
-from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, signed_in_token
+from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, sign_in, signed_in_token
 
 A_HOST, B_HOST = "track.example.com", "fjord.example.com"
 
@@ -32,7 +47,11 @@ NOT_BRAND_SCOPED = {
     "/hooks/twilio/inbound": "provider callback, verified by signature",
     "/hooks/twilio/status": "same",
     "/hooks/sendgrid/events": "same",
-    "/outbox": "the local demo outbox, mounted only without providers",
+}
+# Brand-scoped, checked by their own tests below.
+CHECKED_APART = {
+    "/api/v1/contacts": "it can only link the caller's own orders",
+    "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
 }
 
@@ -126,10 +145,10 @@ CROSS_BRAND = {
 }
 
 
-async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(settings):
-    assert app_paths(create_app(settings)) == set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | {
-        "/api/v1/contacts"  # checked below: it can only link the caller's own orders
-    }
+async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(viewer_settings):
+    assert app_paths(create_app(viewer_settings)) == (
+        set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | set(CHECKED_APART)
+    )
 
 
 @pytest.mark.parametrize("path", sorted(CROSS_BRAND))
@@ -235,3 +254,137 @@ async def _a_day_of_secrets(client, capsys):
         assert secret and secret not in logged
     assert '"path": "/agent/login"' in logged  # the requests were logged at all
     assert '"path": "/o/{token}"' in logged
+
+
+async def test_the_outbox_is_not_served_unless_outbox_viewer_turns_it_on(client):
+    """It lists every brand's order links, addresses and unsubscribe links."""
+    await a_brand()
+    await an_agent()
+    await sign_in(client, "agent@northwind.test")
+    assert (await client.get("/outbox")).status_code == 404
+
+
+def an_outbox_email(brand, reference: str) -> Outgoing:
+    return Outgoing(
+        reference=reference,
+        brand_id=brand.id,
+        kind=Kind.EMAIL,
+        to=f"shopper@{brand.slug}.test",
+        subject=f"Your {brand.name} parcel",
+        text=f"Your {brand.name} parcel is on its way",
+        html=f"<!doctype html><p>{brand.name} sent this</p>",
+        sender=f"tracking@{brand.slug}.test",
+        unsubscribe_url=f"https://{brand.slug}.test/unsubscribe/its-secret",
+        status_callback="",
+    )
+
+
+async def test_the_outbox_shows_a_signed_in_agent_only_their_brands_messages(
+    viewer_client, viewer_settings
+):
+    a, _ = await a_brand()
+    b, _ = await a_brand("fjord", host=B_HOST)
+    for brand, reference in ((a, "00000001"), (b, "00000002")):
+        await Outbox(viewer_settings).send(an_outbox_email(brand, reference))
+
+    for path in ("/outbox", "/outbox/00000001-email"):
+        stranger = await viewer_client.get(path)
+        assert stranger.status_code == 303
+        assert stranger.headers["location"].startswith("/agent/login?next=/outbox")
+
+    await an_agent()  # of northwind only
+    await sign_in(viewer_client, "agent@northwind.test")
+    page = await viewer_client.get("/outbox")
+    assert page.status_code == 200
+    assert "shopper@northwind.test" in page.text
+    assert "fjord" not in page.text.lower()
+    assert "Northwind sent this" in (await viewer_client.get("/outbox/00000001-email")).text
+    assert (await viewer_client.get("/outbox/00000002-email")).status_code == 404
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`porchlight serve` in two processes, as compose runs it; its log lines go to `log`."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).with_name("porchlight")), "serve", "--port", str(port)]
+    with log.open("w") as out:
+        server = subprocess.Popen([*command, "--workers", "2"], env=env, stderr=out)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            assert server.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+async def test_a_forged_x_forwarded_for_changes_neither_the_logged_client_nor_its_limit(
+    settings, arq_redis, tmp_path
+):
+    """Behind a proxy at 127.0.0.2, an attacker reaches the server directly from 127.0.0.1,
+    claiming a new address on every wrong lookup."""
+    await a_brand(host="127.0.0.1")
+    log = tmp_path / "portal.log"
+    env = {**_environment(settings, "http://127.0.0.1"), "FORWARDED_ALLOW_IPS": "127.0.0.2"}
+    with served(env, log) as base:
+        async with httpx.AsyncClient(base_url=base) as attacker:
+            token = csrf_from((await attacker.get("/track")).text)
+            answers = [
+                (
+                    await attacker.post(
+                        "/track",
+                        data={"order_number": f"NOPE-{n}", "postcode": "1", "csrf_token": token},
+                        headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                    )
+                ).status_code
+                for n in range(PER_CLIENT.attempts + 1)
+            ]
+        proxy = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+        async with httpx.AsyncClient(base_url=base, transport=proxy) as via_proxy:
+            forwarded = {"X-Forwarded-For": "203.0.113.7"}
+            assert (await via_proxy.get("/healthz", headers=forwarded)).status_code == 200
+    assert answers == [404] * PER_CLIENT.attempts + [429]
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("message") == "request"]
+    assert {r["client"] for r in requests if r["path"] == "/track"} == {"127.0.0.1"}
+    assert [r["client"] for r in requests if r["path"] == "/healthz"][-1] == "203.0.113.7"
+
+
+def test_forwarded_headers_are_believed_from_loopback_only_unless_configured():
+    assert Settings(secret_key="s" * 16).forwarded_allow_ips == "127.0.0.1,::1"
+    with pytest.raises(SettingsError, match=r"FORWARDED_ALLOW_IPS '10\.0\.0\.1/8' is not"):
+        load_settings(secret_key="s" * 16, forwarded_allow_ips="10.0.0.0/8,10.0.0.1/8")
+
+
+async def test_a_mistyped_links_token_stays_out_of_the_request_log(client, capsys):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-7", "TN7")
+    unsubscribe = unsubscribe_token("test-secret-key-with-enough-length", order.customer)
+    configure()
+    try:
+        for path in (
+            f"/o/{order.access_token}/",
+            f"/o/{order.access_token}/nope",
+            f"/unsubscribe/{unsubscribe}/nope",
+        ):
+            await client.get(path)  # a redirect (the trailing slash) or a 404: no route
+    finally:
+        logging.getLogger().handlers.clear()
+    logged = capsys.readouterr().err
+    assert order.access_token not in logged and unsubscribe not in logged
+    assert '"path": "/o/{token}/nope"' in logged
+    assert '"path": "/unsubscribe/{token}/nope"' in logged
+
+
+async def test_https_pages_tell_browsers_to_come_back_over_https_only(client, settings):
+    hsts = (await client.get("/healthz")).headers["strict-transport-security"]
+    assert hsts == "max-age=31536000"  # a year; not includeSubDomains: a retailer's other hosts
+    plain = settings.model_copy(update={"public_base_url": "http://localhost:8000"})
+    async with client_for(create_app(plain)) as over_http:
+        assert "strict-transport-security" not in (await over_http.get("/healthz")).headers

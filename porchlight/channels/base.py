@@ -17,6 +17,7 @@ class PermanentSendError(Exception):
 @dataclass(frozen=True)
 class Outgoing:
     reference: str  # our id for it: a notification's zero-padded id, or e.g. "digest-..."
+    brand_id: int  # whose message it is: the outbox shows each agent only their brands'
     kind: Kind
     to: str
     subject: str

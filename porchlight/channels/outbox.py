@@ -1,4 +1,5 @@
-"""The demo's and the default channel: every message lands as a file, browsable at /outbox."""
+"""The demo's and the default channel: every message lands as a file, which agents of its brand
+browse at /outbox when OUTBOX_VIEWER is on."""
 
 import json
 
@@ -18,6 +19,7 @@ class Outbox:
         await self.directory.mkdir(parents=True, exist_ok=True)
         stem = f"{message.reference}-{message.kind.value}"
         record = {
+            "brand": message.brand_id,
             "to": message.to,
             "from": message.sender,
             "subject": message.subject,

@@ -289,19 +289,50 @@ def revoke_api_key(slug: str, prefix: str) -> None:
 @click.option("--brand", "brands", multiple=True, required=True, help="brand slug; repeatable")
 @click.option("--name", default="")
 def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> None:
-    """Create (or update) an agent; the password is read from standard input."""
-    from porchlight.agents import AgentError, upsert_agent
+    """Create (or update and reactivate) an agent; the password is read from standard input.
+    An update ends the agent's sessions."""
+    from porchlight.agents import upsert_agent
 
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if not sys.stdin.isatty()
-        else click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    )
+    password = _password()
+    agent = _agent_work(lambda: upsert_agent(email, password, role, list(brands), name=name))
+    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands)}")
+
+
+def _password() -> str:
+    """From standard input (one line), or asked twice on a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _agent_work(work: Callable[[], Awaitable[Any]]) -> Any:
+    from porchlight.agents import AgentError
+
     try:
-        agent = _with_db(lambda: upsert_agent(email, password, role, list(brands), name=name))
+        return _with_db(work)
     except AgentError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands)}")
+
+
+@main.command("agent-password")
+@click.argument("email")
+def agent_password(email: str) -> None:
+    """Set an agent's password (read from standard input) and end all their sessions."""
+    from porchlight.agents import set_password
+
+    password = _password()
+    agent = _agent_work(lambda: set_password(email, password))
+    click.echo(f"new password for {agent.email}; their sessions are ended")
+
+
+@main.command("deactivate-agent")
+@click.argument("email")
+def deactivate_agent(email: str) -> None:
+    """Refuse an agent's sign-ins and end all their sessions (create-agent reactivates)."""
+    from porchlight.agents import deactivate_agent as deactivate
+
+    agent = _agent_work(lambda: deactivate(email))
+    click.echo(f"deactivated {agent.email}; their sessions are ended")
 
 
 @main.command()

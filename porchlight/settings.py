@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # A provider's transient refusal is retried after this, doubled per attempt (20, 40, 80 s…).
     notification_retry_seconds: float = Field(default=20.0, gt=0, le=3600)
 
+    # An agent's session ends after this long without a request, and this long after signing in
+    # whatever happens (logout, deactivation and a password change end it at once).
+    session_idle_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=30 * 24)
+
     @field_validator("secret_key", "metrics_token")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -58,7 +58,7 @@ async def test_a_key_cannot_be_revoked_twice():
         await revoke_api_key(brand, key[:10])
 
 
-async def porchlight(settings, *args: str) -> tuple[int, str]:
+async def porchlight(settings, *args: str, stdin: str = "") -> tuple[int, str]:
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
@@ -69,10 +69,11 @@ async def porchlight(settings, *args: str) -> tuple[int, str]:
         str(Path(sys.executable).with_name("porchlight")),
         *args,
         env=env,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await proc.communicate()
+    out, _ = await proc.communicate(stdin.encode())
     return proc.returncode or 0, out.decode()
 
 

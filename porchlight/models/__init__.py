@@ -1,6 +1,6 @@
 """Every table of Porchlight, registered with tortoise as the app ``models``."""
 
-from porchlight.models.auth import Agent, ApiKey
+from porchlight.models.auth import Agent, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
@@ -11,6 +11,7 @@ from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
     "Agent",
+    "AgentSession",
     "ApiKey",
     "Brand",
     "BrandHost",

@@ -25,6 +25,22 @@ class Agent(Model):
         table = "agent"
 
 
+class AgentSession(Model):
+    """One signed-in browser. Its cookie holds a random key and only the key's sha256 is kept:
+    deleting the row ends that session everywhere at once, whatever copies of the cookie exist."""
+
+    id = fields.IntField(primary_key=True)
+    agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="sessions", on_delete=fields.CASCADE
+    )
+    key_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "agent_session"
+
+
 class ApiKey(Model):
     """Only the key's sha256 is stored: the key itself is shown once, at creation."""
 

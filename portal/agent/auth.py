@@ -1,16 +1,19 @@
 """Signing in and out. Failures are counted per account (stored, survives restarts) and per
-client address (Redis, shared by every portal process); either one locks further tries."""
+client address (Redis, shared by every portal process); either one locks further tries. An
+unknown email costs the same password check as a known one."""
 
 from datetime import timedelta
 
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from tortoise.expressions import F, Q
 
-from porchlight.agents import password_matches
+from porchlight.agents import end_session, password_matches, start_session
 from porchlight.clock import utcnow
 from porchlight.models import Agent
-from portal.agent.session import SESSION_AGENT, signed_in
+from portal.agent.session import SESSION_KEY, signed_in
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import render, translator
@@ -35,6 +38,26 @@ async def login_page(request: Request) -> Response:
     )
 
 
+async def _take_a_try(agent: Agent) -> bool:
+    """Reserve one of the account's tries before its password is checked, in one conditional
+    UPDATE (atomic on SQLite and PostgreSQL): however many arrive at once, at most
+    ACCOUNT_ATTEMPTS are checked before the lock."""
+    now = utcnow()
+    taken = await Agent.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+        id=agent.id,
+        failed_logins__lt=ACCOUNT_ATTEMPTS,
+    ).update(failed_logins=F("failed_logins") + 1)
+    return taken == 1
+
+
+async def _password_matches(request: Request, agent: Agent | None, password: str) -> bool:
+    """argon2 in a worker thread, a few at a time: the event loop keeps serving meanwhile."""
+    return await to_thread.run_sync(
+        password_matches, agent, password, limiter=app_state(request).password_checks
+    )
+
+
 async def login(request: Request) -> Response:
     form = await checked_form(request)
     _ = translator(request, None)
@@ -43,32 +66,33 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     limiter = Limiter(app_state(request).arq, CLIENT_LIMIT)
     agent = await Agent.get_or_none(email=email, active=True)
-    now = utcnow()
     error = ""
     if await limiter.retry_after(client):
         error = _("Too many failed sign-ins from here. Try again in 15 minutes.")
-    elif agent is not None and agent.locked_until and agent.locked_until > now:
+    elif agent is not None and not await _take_a_try(agent):
         error = _("This account is locked after repeated failed sign-ins. Try again in 15 minutes.")
-    elif agent is None or not password_matches(agent, password):
+    elif not await _password_matches(request, agent, password):
         await limiter.failed(client)
-        if agent is not None:
-            agent.failed_logins += 1
-            if agent.failed_logins >= ACCOUNT_ATTEMPTS:
-                agent.failed_logins, agent.locked_until = 0, now + ACCOUNT_LOCK
-            await agent.save(update_fields=["failed_logins", "locked_until"])
+        if agent is not None:  # its last try failed: lock it, and count afresh afterwards
+            await Agent.filter(id=agent.id, failed_logins__gte=ACCOUNT_ATTEMPTS).update(
+                failed_logins=0, locked_until=utcnow() + ACCOUNT_LOCK
+            )
         error = _("Wrong email or password.")
     if error or agent is None:
         context = {"next": _next(form.get("next")), "error": error, "email": email}
         return render(request, None, "agent/login.html", context, status=401)
-    agent.failed_logins, agent.locked_until = 0, None
-    await agent.save(update_fields=["failed_logins", "locked_until"])
+    await Agent.filter(id=agent.id).update(failed_logins=0, locked_until=None)
     request.session.clear()  # a fresh session (and CSRF token) for the signed-in agent
-    request.session[SESSION_AGENT] = agent.id
+    request.session[SESSION_KEY] = await start_session(agent, app_state(request).settings)
     return RedirectResponse(_next(form.get("next")), 303)
 
 
 async def logout(request: Request) -> Response:
+    """Ends the session in the database: a copy of the cookie opens nothing afterwards."""
     await checked_form(request)
+    key = request.session.get(SESSION_KEY)
+    if isinstance(key, str):
+        await end_session(key)
     request.session.clear()
     return RedirectResponse("/agent/login", 303)
 

@@ -1,4 +1,5 @@
-"""Who is signed in: the agent behind the session cookie, and the brands they may see."""
+"""Who is signed in: the agent whose live session (a database row) the cookie's key opens, and
+the brands they may see."""
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -9,21 +10,22 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from porchlight.agents import session_agent
 from porchlight.enums import Role
 from porchlight.models import Agent
 from porchlight.status_text import N_
+from portal.state import app_state
 
-SESSION_AGENT = "agent_id"
+SESSION_KEY = "agent_session"
 RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 
 
 async def signed_in(request: Request) -> Agent | None:
-    agent_id = request.session.get(SESSION_AGENT)
-    if not isinstance(agent_id, int):
+    key = request.session.get(SESSION_KEY)
+    if not isinstance(key, str):
         return None
-    agent = await Agent.get_or_none(id=agent_id, active=True).prefetch_related("brands")
-    return agent
+    return await session_agent(key, app_state(request).settings)
 
 
 def requires_agent(role: Role = Role.AGENT) -> Callable[[Endpoint], Endpoint]:

@@ -23,7 +23,7 @@ def texted_code(outbox_dir: str, phone: str) -> str:
     texts = sorted(Path(outbox_dir).glob("phone-*-sms.json"), key=lambda p: p.stat().st_mtime)
     bodies = [json.loads(p.read_text()) for p in texts]
     [body, *_] = [b for b in reversed(bodies) if b["to"] == phone]
-    match = re.match(r"(\d{6}) is your Northwind code", body["text"])
+    match = re.match(r"(\d{6}) \S+ \S+ Northwind", body["text"])  # "123456 is your …"
     assert match, body["text"]
     return match.group(1)
 

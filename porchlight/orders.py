@@ -76,7 +76,11 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
             customer.email_opt_in = data.notifications.email
         if customer.sms_unsubscribed_at is None:
             customer.sms_opt_in = data.notifications.sms
-    await customer.save()
+    # Only the retailer's fields: saving the whole row would put back a STOP, an unsubscribe or
+    # a phone code that arrived while this request ran.
+    await customer.save(
+        update_fields=["name", "phone", "locale", "time_zone", "email_opt_in", "sms_opt_in"]
+    )
     return customer
 
 

@@ -55,7 +55,8 @@ async def save_preferences(request: Request) -> Response:
     done = "preferences"
     if phone is not None:
         # Limited before comparing, so the answer cannot be used to guess the current number.
-        refused = await _text_code(request, brand, order, phone, locale or "", "prefs_error")
+        texted_in = locale or request_locale(request, brand)
+        refused = await _text_code(request, brand, order, phone, texted_in, "prefs_error")
         if refused is not None:
             return refused
         done = "code_sent" if customer.pending_phone else "preferences"

@@ -265,7 +265,9 @@ NEW_PHONE = "+447911123456"
 
 
 async def test_a_new_numbers_code_goes_out_through_twilio_and_only_start_undoes_a_stop(
-    hooks, providers
+    hooks,
+    providers,
+    arq_redis,  # (an empty Redis: no code sent today)
 ):
     client, _ = hooks
     stub, _ = providers
@@ -294,7 +296,7 @@ async def test_a_new_numbers_code_goes_out_through_twilio_and_only_start_undoes_
     assert (await Customer.get(id=order.customer_id)).sms_opted_out_at is None
 
 
-async def test_a_number_twilio_refuses_is_explained_and_not_kept(hooks, providers):
+async def test_a_number_twilio_refuses_is_explained_and_not_kept(hooks, providers, arq_redis):
     client, _ = hooks
     stub, _ = providers
     _, _, order = await shopper_order()

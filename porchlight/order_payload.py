@@ -45,6 +45,9 @@ class Money(Strict):
 
 
 class NotificationChoice(Strict):
+    """The retailer's consent record. A channel the shopper turned off themselves (unsubscribe,
+    STOP, the order page) stays off whatever this says."""
+
     email: bool = True
     sms: bool = False
 

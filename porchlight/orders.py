@@ -68,10 +68,19 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
     customer.phone = data.phone or customer.phone
     customer.locale = data.locale or customer.locale
     customer.time_zone = data.time_zone or customer.time_zone
+    # The retailer may turn a channel on or off, but never back on over the shopper's own
+    # opt-out (unsubscribe link, mail client, our page). A STOP is kept apart and only START
+    # from the phone undoes it.
     if data.notifications is not None:
-        customer.email_opt_in = data.notifications.email
-        customer.sms_opt_in = data.notifications.sms
-    await customer.save()
+        if customer.email_unsubscribed_at is None:
+            customer.email_opt_in = data.notifications.email
+        if customer.sms_unsubscribed_at is None:
+            customer.sms_opt_in = data.notifications.sms
+    # Only the retailer's fields: saving the whole row would put back a STOP, an unsubscribe or
+    # a phone code that arrived while this request ran.
+    await customer.save(
+        update_fields=["name", "phone", "locale", "time_zone", "email_opt_in", "sms_opt_in"]
+    )
     return customer
 
 

@@ -3,6 +3,7 @@
 from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.transactions import in_transaction
 
+from porchlight.clock import utcnow
 from porchlight.models import Customer, Order
 
 SALT = "porchlight.unsubscribe"
@@ -21,9 +22,13 @@ def customer_id_from(secret: str, token: str) -> int | None:
 
 
 async def set_email_opt_in(customer: Customer, wanted: bool) -> None:
-    """All orders at once: an unsubscribe must also silence orders opted in one by one."""
+    """All orders at once: an unsubscribe must also silence orders opted in one by one, and
+    stays until the shopper subscribes again (the retailer's API cannot undo it)."""
     async with in_transaction():
         customer.email_opt_in = wanted
-        await customer.save(update_fields=["email_opt_in"])
+        customer.email_unsubscribed_at = (
+            None if wanted else customer.email_unsubscribed_at or utcnow()
+        )
+        await customer.save(update_fields=["email_opt_in", "email_unsubscribed_at"])
         if not wanted:
             await Order.filter(customer=customer, notify_email=True).update(notify_email=None)

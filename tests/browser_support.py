@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# axe-core, pinned in package.json (devDependencies) and installed by `npm ci` with htmx.
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _free_port() -> int:
@@ -121,3 +124,25 @@ async def desktop_page(browser: Any) -> AsyncIterator[Any]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+async def checked_for_accessibility(page: Any) -> None:
+    """Load axe-core into every document `page` opens from now on. It comes in as an init
+    script, through DevTools, so the page's own CSP (script-src 'self') does not stop it."""
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci` (make does)"
+    await page.add_init_script(path=str(AXE))
+
+
+async def accessibility_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA violations on the page as it is shown now, one
+    "rule (impact): element" line each; empty when the page is clean."""
+    return list(
+        await page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+                return result.violations.flatMap(v => v.nodes.map(
+                    n => `${v.id} (${v.impact}): ${n.target.join(" ")}`));
+            }""",
+            WCAG_AA,
+        )
+    )

@@ -1,19 +1,26 @@
-"""In a real Chromium at phone width: look up, read, switch language, subscribe, report."""
+"""In a real Chromium at phone width: look up, read, switch language, subscribe (confirming a
+new number with the code texted to it), report; axe-core finds no WCAG 2.1 AA violation."""
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from porchlight.brands import create_brand
-from porchlight.models import Case, Order
-from tests.browser_support import artifact
+from porchlight.models import Case, Customer, Order
+from tests.browser_support import accessibility_violations, artifact, checked_for_accessibility
 from tests.conftest import METRICS_TOKEN
 from tests.factories import an_order, bearer, scans
+from tests.test_phone_confirmation import texted_code
 
 pytestmark = pytest.mark.browser
 
 
-async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, phone_page):
+async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(
+    live_server,
+    phone_page,
+    settings,
+    arq_redis,  # (an empty Redis: no code sent today)
+):
     brand = await create_brand(
         "northwind", "Northwind Outfitters", ["127.0.0.1"], theme="northwind"
     )
@@ -21,6 +28,7 @@ async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, p
     await scans("TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
     await scans("TN2", "pre_transit", "in_transit")
     page = phone_page
+    await checked_for_accessibility(page)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
@@ -45,12 +53,21 @@ async def test_a_shopper_on_a_phone_tracks_subscribes_and_reports(live_server, p
     assert await page.locator("h2.status").first.inner_text() == "Zugestellt"
 
     await page.check("input[name=sms]")
-    await page.fill("#phone", "+49 151 12345678")
+    await page.fill("#phone", "+44 7911 123456")
     await page.check("input[name=scope][value=order]")
     await page.click("#preferences button[type=submit]")
-    await page.wait_for_url("**done=preferences**")
+    await page.wait_for_url("**done=code_sent**")
     saved = await Order.get(id=order.id)
     assert saved.notify_sms is True
+    assert await page.locator("#confirm-phone").is_visible()
+    assert await accessibility_violations(page) == []
+    await page.screenshot(path=artifact("order-page-phone-confirm.png"), full_page=True)
+    await page.fill("#phone-code", texted_code(settings.outbox_dir, "+447911123456"))
+    await page.click("#confirm-phone button[type=submit] >> nth=0")
+    await page.wait_for_url("**done=phone_confirmed**")
+    assert (await Customer.get(id=order.customer_id)).phone == "+447911123456"
+    assert "•••• 3456" in await page.locator("#phone-current").inner_text()
+    assert await accessibility_violations(page) == []
 
     first = page.locator("article.parcel").first
     await first.locator("details.report-problem summary").click()

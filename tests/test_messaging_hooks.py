@@ -14,8 +14,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from twilio.request_validator import RequestValidator
 
 from porchlight.models import Customer, EmailSuppression, Notification
+from porchlight.unsubscribe import unsubscribe_token
 from portal.app import create_app
-from tests.factories import a_brand, deliver_scans, shopper_order
+from tests.factories import (
+    a_brand,
+    bearer,
+    daytime_zone,
+    deliver_scans,
+    order_payload,
+    shopper_order,
+)
+from tests.test_shopper_pages import csrf
 from tests.worker_run import run_worker
 
 TWILIO_TOKEN = "twilio-token"
@@ -250,3 +259,115 @@ async def test_a_forged_or_foreign_unsubscribe_link_finds_nothing(hooks):
     other_host = await client.post(f"/unsubscribe/{token}", headers={"Host": "fjord.example.com"})
     assert other_host.status_code == 404
     assert (await Customer.get(id=customer.id)).email_opt_in
+
+
+NEW_PHONE = "+447911123456"
+
+
+async def test_a_new_numbers_code_goes_out_through_twilio_and_only_start_undoes_a_stop(
+    hooks,
+    providers,
+    arq_redis,  # (an empty Redis: no code sent today)
+):
+    client, _ = hooks
+    stub, _ = providers
+    _, _, order = await shopper_order()
+    await twilio_post(client, "/hooks/twilio/inbound", {"From": PHONE, "Body": "STOP"})
+    url = f"/o/{order.access_token}"
+    token = await csrf(client, url)
+    form = {"csrf_token": token, "sms": "1", "phone": NEW_PHONE, "scope": "all"}
+    assert (await client.post(f"{url}/preferences", data=form)).status_code == 303
+    [text] = stub.sms
+    assert (text.form["To"], text.form["From"]) == (NEW_PHONE, "+15005550006")
+    code = text.form["Body"][:6]
+    assert code.isdigit() and "Northwind" in text.form["Body"]
+
+    confirmed = await client.post(f"{url}/phone/confirm", data={"csrf_token": token, "code": code})
+    assert confirmed.status_code == 303
+    customer = await Customer.get(id=order.customer_id)
+    assert customer.phone == NEW_PHONE
+    assert customer.sms_opted_out_at is not None  # confirming a number is no START
+    await twilio_post(client, "/hooks/twilio/inbound", {"From": PHONE, "Body": "START"})
+    assert (await Customer.get(id=order.customer_id)).sms_opted_out_at is not None
+    started = await twilio_post(
+        client, "/hooks/twilio/inbound", {"From": NEW_PHONE, "Body": "Unstop"}
+    )
+    assert "by text again" in started.text
+    assert (await Customer.get(id=order.customer_id)).sms_opted_out_at is None
+
+
+async def test_a_number_twilio_refuses_is_explained_and_not_kept(hooks, providers, arq_redis):
+    client, _ = hooks
+    stub, _ = providers
+    _, _, order = await shopper_order()
+    url = f"/o/{order.access_token}"
+    stub.fail_next("400")
+    form = {"csrf_token": await csrf(client, url), "phone": NEW_PHONE, "scope": "all"}
+    refused = await client.post(f"{url}/preferences", data=form)
+    assert refused.status_code == 422
+    assert "could not text that number" in refused.text
+    customer = await Customer.get(id=order.customer_id)
+    assert (customer.phone, customer.pending_phone) == (PHONE, None)
+
+
+async def re_post(client, key, **notifications):
+    """The retailer sends the order again, with the customer's channels as it has them."""
+    customer = {
+        "email": "ana@example.com",
+        "phone": PHONE,
+        "time_zone": daytime_zone(),
+        "notifications": notifications,
+    }
+    payload = order_payload("A-1001", "TN1", customer=customer)
+    response = await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    assert response.status_code == 200
+
+
+async def test_the_retailer_cannot_resubscribe_a_shopper_who_unsubscribed(
+    hooks, providers, arq_redis
+):
+    client, settings = hooks
+    stub, _ = providers
+    _, key, order = await shopper_order(sms=False)
+    customer = await Customer.get(id=order.customer_id)
+    token = unsubscribe_token(settings.secret_key.get_secret_value(), customer)
+    await client.post(f"/unsubscribe/{token}", content="List-Unsubscribe=One-Click")
+
+    await re_post(client, key, email=True, sms=False)
+    assert not (await Customer.get(id=customer.id)).email_opt_in
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    email = await Notification.get(trigger="out_for_delivery", channel="email")
+    assert (email.status, email.skip_reason) == ("skipped", "opted_out")
+    assert stub.emails == []
+
+    again = await client.post(f"/unsubscribe/{token}", data={"resubscribe": "1"})
+    assert "delivery emails are on again" in again.text  # the shopper may, of course
+    await re_post(client, key, email=False, sms=False)  # and the retailer may turn it off
+    assert not (await Customer.get(id=customer.id)).email_opt_in
+
+
+async def test_a_stop_survives_the_retailer_sending_the_order_again_with_sms_on(
+    hooks, providers, arq_redis
+):
+    client, settings = hooks
+    stub, _ = providers
+    _, key, _ = await shopper_order()
+    await twilio_post(client, "/hooks/twilio/inbound", {"From": PHONE, "Body": "STOP"})
+    await re_post(client, key, email=True, sms=True)
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    sms = await Notification.get(trigger="out_for_delivery", channel="sms")
+    assert (sms.status, sms.skip_reason) == ("skipped", "sms_stopped")
+    assert stub.sms == []
+
+
+async def test_texts_turned_off_on_the_order_page_stay_off_when_the_retailer_re_posts(hooks):
+    client, _ = hooks
+    _, key, order = await shopper_order()
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "email": "1", "scope": "all"}
+    assert (await client.post(f"{url}/preferences", data=form)).status_code == 303
+    await re_post(client, key, email=True, sms=True)
+    customer = await Customer.get(id=order.customer_id)
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, False)

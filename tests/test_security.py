@@ -131,6 +131,13 @@ CROSS_BRAND = {
     "/o/{token:str}/preferences": lambda c, w: c.post(
         f"/o/{w['order'].access_token}/preferences", data={"csrf_token": w["csrf"]}
     ),
+    "/o/{token:str}/phone/confirm": lambda c, w: c.post(
+        f"/o/{w['order'].access_token}/phone/confirm",
+        data={"code": "123456", "csrf_token": w["csrf"]},
+    ),
+    "/o/{token:str}/phone/resend": lambda c, w: c.post(
+        f"/o/{w['order'].access_token}/phone/resend", data={"csrf_token": w["csrf"]}
+    ),
     "/o/{token:str}/parcels/{shipment_id:int}/report": lambda c, w: c.post(
         f"/o/{w['order'].access_token}/parcels/{w['shipment'].id}/report",
         data={"kind": "damaged", "csrf_token": w["csrf"]},

@@ -66,7 +66,14 @@ async def test_the_order_page_costs_a_bounded_number_of_queries(client):
 
 
 @pytest.mark.parametrize(
-    "url_suffix", ["/preferences", "/parcels/{id}/report", "/parcels/{id}/delivery"]
+    "url_suffix",
+    [
+        "/preferences",
+        "/phone/confirm",
+        "/phone/resend",
+        "/parcels/{id}/report",
+        "/parcels/{id}/delivery",
+    ],
 )
 async def test_every_order_form_refuses_a_post_without_its_token(client, url_suffix):
     brand, _ = await a_brand()

@@ -23,6 +23,16 @@ class Customer(Model):
     email_opt_in = fields.BooleanField(default=True)
     sms_opt_in = fields.BooleanField(default=False)
     sms_opted_out_at = fields.DatetimeField(null=True)  # STOP from the handset wins over opt-in
+    # The shopper turned the channel off for all orders themselves (unsubscribe link, mail
+    # client, our page): the retailer's `notifications` can never turn it back on.
+    email_unsubscribed_at = fields.DatetimeField(null=True)
+    sms_unsubscribed_at = fields.DatetimeField(null=True)
+    # A number typed on the order page, waiting for the code texted to it (porchlight.phones):
+    # until that code comes back, `phone` stays the one messages go to.
+    pending_phone = fields.CharField(max_length=20, null=True)
+    phone_code_hash = fields.CharField(max_length=64, null=True)  # HMAC-SHA256, hex
+    phone_code_expires_at = fields.DatetimeField(null=True)
+    phone_code_tries = fields.SmallIntField(default=0)
     quiet_hours_start = fields.SmallIntField(default=21)
     quiet_hours_end = fields.SmallIntField(default=8)
     created_at = fields.DatetimeField(auto_now_add=True)

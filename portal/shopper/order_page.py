@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight import i18n
+from porchlight import i18n, phones
 from porchlight.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.timeline import Viewed
@@ -18,7 +18,8 @@ from portal.shopper.parcel_cards import cards
 from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
-DONE = ("preferences", "reported", "requested")  # what the page confirms after a form
+# What the page confirms after a form.
+DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "requested")
 
 
 def page_locale(request: Request, brand: Brand, order: Order) -> str:
@@ -53,14 +54,22 @@ async def page_context(
             "sms": (order.notify_sms if order.notify_sms is not None else customer.sms_opt_in)
             and customer.sms_opted_out_at is None,
             "scope": "order" if order.notify_email is not None else "all",
-            "phone": customer.phone or "",
+            # Whoever holds the link sees no more of a number than its last digits.
+            "phone": phones.masked(customer.phone) if customer.phone else "",
+            "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
+            "stopped": customer.sms_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
         },
     }
 
 
 def render_order(
-    request: Request, brand: Brand, context: dict[str, Any], *, status: int = 200
+    request: Request,
+    brand: Brand,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     return render(
         request,
@@ -69,7 +78,7 @@ def render_order(
         context,
         status=status,
         locale=page_locale(request, brand, context["order"]),
-        headers=PRIVATE,
+        headers={**PRIVATE, **(headers or {})},
     )
 
 

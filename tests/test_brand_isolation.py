@@ -11,7 +11,9 @@ async def two_brands_one_parcel(client):
     """Northwind ships TRACKING in NW-1 and the carrier has scanned it twice."""
     _, northwind = await a_brand("northwind", "track.northwind.test")
     _, fjord = await a_brand("fjord", "track.fjord.test")
-    mine = await client.post("/api/v1/orders", json=order_payload("NW-1"), headers=bearer(northwind))
+    mine = await client.post(
+        "/api/v1/orders", json=order_payload("NW-1"), headers=bearer(northwind)
+    )
     assert mine.status_code == 201, mine.text
     await deliver_scans(client, TRACKING, "pre_transit", "in_transit")
     return northwind, fjord
@@ -27,9 +29,7 @@ async def test_another_brand_registering_a_held_tracking_number_is_refused_witho
     client,
 ):
     _, fjord = await two_brands_one_parcel(client)
-    refused = await client.post(
-        "/api/v1/orders", json=order_payload("FJ-7"), headers=bearer(fjord)
-    )
+    refused = await client.post("/api/v1/orders", json=order_payload("FJ-7"), headers=bearer(fjord))
     assert refused.status_code == 409, refused.text
     assert TRACKING in refused.json()["fields"]["shipments"]
     reveals_nothing_of_northwind(refused)
@@ -44,7 +44,9 @@ async def test_another_brand_adding_a_held_tracking_number_as_a_parcel_is_refuse
     )
     assert own.status_code == 201, own.text
     shipment = order_payload("FJ-7")["shipments"][0]
-    refused = await client.post("/api/v1/orders/FJ-7/shipments", json=shipment, headers=bearer(fjord))
+    refused = await client.post(
+        "/api/v1/orders/FJ-7/shipments", json=shipment, headers=bearer(fjord)
+    )
     assert refused.status_code == 409, refused.text
     assert TRACKING in refused.json()["fields"]["tracking_number"]
     reveals_nothing_of_northwind(refused)
@@ -53,7 +55,7 @@ async def test_another_brand_adding_a_held_tracking_number_as_a_parcel_is_refuse
 
 
 async def test_later_scans_reach_only_the_brand_that_holds_the_number(client):
-    northwind, fjord = await two_brands_one_parcel(client)
+    _, fjord = await two_brands_one_parcel(client)
     await client.post("/api/v1/orders", json=order_payload("FJ-7"), headers=bearer(fjord))
     await scans(TRACKING, "pre_transit", "in_transit", "delivered")  # as the worker derives them
     [holder] = await Shipment.filter(tracking_number=TRACKING).select_related("brand")
@@ -62,7 +64,9 @@ async def test_later_scans_reach_only_the_brand_that_holds_the_number(client):
 
 async def test_within_a_brand_the_number_stays_with_its_order_as_before(client):
     northwind, _ = await two_brands_one_parcel(client)
-    again = await client.post("/api/v1/orders", json=order_payload("NW-1"), headers=bearer(northwind))
+    again = await client.post(
+        "/api/v1/orders", json=order_payload("NW-1"), headers=bearer(northwind)
+    )
     assert again.status_code == 200 and len(again.json()["parcels"][0]["events"]) == 2
     other_order = await client.post(
         "/api/v1/orders", json=order_payload("NW-2"), headers=bearer(northwind)

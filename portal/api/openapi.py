@@ -47,7 +47,10 @@ def _components() -> dict[str, Any]:
             "Forbidden": _answer("The key lacks the operation's scope; `missing_scope` names it"),
             "RateLimited": _answer("Too many failed lookups of this order; see Retry-After"),
             "NotFound": _answer("No such order for this brand"),
-            "Conflict": _answer("A tracking number already belongs to another order"),
+            "Conflict": _answer(
+                "A tracking number already belongs to another order: the brand's own (named)"
+                " or another brand's (not named)"
+            ),
             "TooLarge": _answer("The body exceeds 1 MiB"),
             "Invalid": _answer("Fields failed validation; `fields` names each"),
         },

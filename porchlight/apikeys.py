@@ -1,11 +1,14 @@
 """Per-brand API keys: shown once, stored as a hash, looked up by that hash; listed by prefix
-and revoked by it when one leaks."""
+and revoked by it when one leaks. Each key holds the scopes (porchlight.enums.Scope) it was
+made with."""
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
 from porchlight.clock import utcnow
+from porchlight.enums import Scope
 from porchlight.models import ApiKey, Brand
 
 PREFIX = "pl_"
@@ -14,21 +17,27 @@ USE_RECORDED_EVERY = timedelta(hours=1)  # a write per key and hour, not per req
 
 
 class ApiKeyError(Exception):
-    """Why a key cannot be revoked, in words for the operator."""
+    """Why a key cannot be made or revoked, in words for the operator."""
 
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-async def create_api_key(brand: Brand) -> str:
+async def create_api_key(brand: Brand, scopes: Collection[Scope]) -> str:
+    """A key that may do what `scopes` name and nothing else; there is no default, so no key
+    gets more than its maker asked for."""
+    if not scopes:
+        raise ApiKeyError("a key needs at least one scope: " + ", ".join(Scope))
     key = PREFIX + secrets.token_urlsafe(32)
-    await ApiKey.create(brand=brand, prefix=key[:PREFIX_SHOWN], key_hash=_hash(key))
+    held = " ".join(scope for scope in Scope if scope in scopes)
+    await ApiKey.create(brand=brand, prefix=key[:PREFIX_SHOWN], key_hash=_hash(key), scopes=held)
     return key
 
 
-async def brand_for_key(key: str) -> Brand | None:
-    """A high-entropy key hashed with sha256 needs no slow hash: it cannot be guessed."""
+async def usable_key(key: str) -> ApiKey | None:
+    """The unrevoked key, with its brand. A high-entropy key hashed with sha256 needs no slow
+    hash: it cannot be guessed."""
     if not key.startswith(PREFIX) or len(key) > 128:
         return None
     api_key = await ApiKey.get_or_none(key_hash=_hash(key), revoked_at=None).select_related("brand")
@@ -37,7 +46,7 @@ async def brand_for_key(key: str) -> Brand | None:
     now = utcnow()
     if api_key.last_used_at is None or now - api_key.last_used_at >= USE_RECORDED_EVERY:
         await ApiKey.filter(id=api_key.id).update(last_used_at=now)
-    return api_key.brand
+    return api_key
 
 
 async def api_keys(brand: Brand) -> list[ApiKey]:

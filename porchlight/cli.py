@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from porchlight import logs
+from porchlight.enums import Scope
 from porchlight.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -224,12 +225,21 @@ def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, local
 
 @main.command("create-api-key")
 @click.argument("slug")
-def create_api_key(slug: str) -> None:
-    """Print a new API key for the brand (only its hash is stored)."""
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice([scope.value for scope in Scope]),
+    help="what the key may do; repeatable. A chatbot needs only track.",
+)
+def create_api_key(slug: str, scopes: tuple[str, ...]) -> None:
+    """Print a new API key for the brand (only its hash is stored). There is no default scope:
+    a key never holds more than its maker named."""
     from porchlight.apikeys import create_api_key as create
 
     async def work() -> str:
-        return await create(await _brand(slug))
+        return await create(await _brand(slug), [Scope(scope) for scope in scopes])
 
     key = _with_db(work)
     click.echo("Store this key now; it cannot be shown again.", err=True)
@@ -248,7 +258,8 @@ async def _brand(slug: str) -> "Brand":
 @main.command("api-keys")
 @click.argument("slug")
 def list_api_keys(slug: str) -> None:
-    """The brand's API keys by prefix: when each was made, last used (to the hour) and revoked."""
+    """The brand's API keys by prefix: when each was made, last used (to the hour), revoked, and
+    what it may do."""
     from porchlight.apikeys import api_keys
 
     async def work() -> list[Any]:
@@ -257,11 +268,11 @@ def list_api_keys(slug: str) -> None:
     def shown(moment: Any) -> str:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
-    click.echo(f"{'prefix':<12}{'created':<18}{'last used':<18}revoked")
+    click.echo(f"{'prefix':<12}{'created':<18}{'last used':<18}{'revoked':<18}scopes")
     for key in _with_db(work):
         click.echo(
             f"{key.prefix:<12}{shown(key.created_at):<18}{shown(key.last_used_at):<18}"
-            f"{shown(key.revoked_at)}"
+            f"{shown(key.revoked_at):<18}{','.join(key.scopes.split())}"
         )
 
 

@@ -106,3 +106,13 @@ class EventSource(StrEnum):
     EASYPOST = "easypost"
     AFTERSHIP = "aftership"
     SHIPPO = "shippo"
+
+
+class Scope(StrEnum):
+    """What an API key may do. A key handed to a chatbot needs `track` alone: `orders:read`
+    gives any order's link with no second factor."""
+
+    ORDERS_WRITE = "orders:write"
+    ORDERS_READ = "orders:read"
+    TRACK = "track"
+    CONTACTS_WRITE = "contacts:write"

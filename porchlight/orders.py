@@ -18,10 +18,13 @@ log = logging.getLogger(__name__)
 
 
 class TrackingNumberTaken(Exception):
-    """The brand already ships this tracking number in another order."""
+    """The tracking number already ships in another order: one of the brand's own (named), or
+    another brand's (`order_number` None), which is neither named nor shown. Scans are kept per
+    tracking number, so a second brand holding it would read the first one's scan history."""
 
-    def __init__(self, tracking_number: str, order_number: str) -> None:
-        super().__init__(f"tracking number {tracking_number} belongs to order {order_number}")
+    def __init__(self, tracking_number: str, order_number: str | None) -> None:
+        where = f"belongs to order {order_number}" if order_number else "is registered elsewhere"
+        super().__init__(f"tracking number {tracking_number} {where}")
         self.tracking_number = tracking_number
 
 
@@ -115,6 +118,8 @@ async def _upsert_shipment(brand: Brand, order: Order, data: ShipmentIn) -> deri
     ).select_related("order")
     if shipment is not None and shipment.order.id != order.id:
         raise TrackingNumberTaken(data.tracking_number, shipment.order.number)
+    if shipment is None and await Shipment.filter(tracking_number=data.tracking_number).exists():
+        raise TrackingNumberTaken(data.tracking_number, None)
     if shipment is None:
         shipment = await Shipment.create(
             brand=brand, order=order, tracking_number=data.tracking_number, **fields

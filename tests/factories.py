@@ -10,15 +10,20 @@ from typing import Any
 
 from porchlight.apikeys import create_api_key
 from porchlight.brands import create_brand
+from porchlight.enums import Scope
 from porchlight.models import Brand
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
-async def a_brand(slug: str = "northwind", host: str = "track.example.com") -> tuple[Brand, str]:
-    """A brand on `host` and a fresh API key for it."""
+async def a_brand(
+    slug: str = "northwind",
+    host: str = "track.example.com",
+    scopes: tuple[Scope, ...] = tuple(Scope),
+) -> tuple[Brand, str]:
+    """A brand on `host` and a fresh API key for it (with every scope unless told)."""
     brand = await create_brand(slug, slug.title(), [host])
-    return brand, await create_api_key(brand)
+    return brand, await create_api_key(brand, scopes)
 
 
 def order_payload(

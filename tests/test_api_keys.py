@@ -85,7 +85,7 @@ async def test_an_operator_lists_a_brands_keys_and_revokes_one_from_the_command_
     code, listing = await porchlight(settings, "api-keys", "northwind")
     assert code == 0, listing
     [row] = [line for line in listing.splitlines() if line.startswith(key[:10])]
-    assert row.split()[-1] == "-"  # not revoked
+    assert row.split()[-2:] == ["-", "orders:write,orders:read,track,contacts:write"]
     code, said = await porchlight(settings, "revoke-api-key", "northwind", key[:10])
     assert code == 0, said
     assert (await read_orders(client, key)).status_code == 401

@@ -133,7 +133,8 @@ async def test_a_brand_cannot_see_another_brands_order(client):
     await client.post("/api/v1/orders", json=order_payload(), headers=bearer(northwind))
     assert (await client.get("/api/v1/orders/A-1001", headers=bearer(fjord))).status_code == 404
     # The same order number is free for the other brand: numbers are per brand.
-    own = await client.post("/api/v1/orders", json=order_payload(), headers=bearer(fjord))
+    payload = order_payload("A-1001", "FJ0001")
+    own = await client.post("/api/v1/orders", json=payload, headers=bearer(fjord))
     assert own.status_code == 201
 
 

@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from porchlight.enums import Role
+from porchlight.enums import Role, Scope
 from porchlight.models.brands import Brand
 
 
@@ -41,8 +41,13 @@ class AgentSession(Model):
         table = "agent_session"
 
 
+EVERY_SCOPE = " ".join(Scope)
+
+
 class ApiKey(Model):
-    """Only the key's sha256 is stored: the key itself is shown once, at creation."""
+    """Only the key's sha256 is stored: the key itself is shown once, at creation.
+
+    Keys made before scopes existed hold every scope, as they could do everything."""
 
     id = fields.IntField(primary_key=True)
     brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
@@ -50,9 +55,14 @@ class ApiKey(Model):
     )
     prefix = fields.CharField(max_length=16)
     key_hash = fields.CharField(max_length=64, unique=True)
+    # Space-separated Scope values. The database default gives rows made before scopes every one.
+    scopes = fields.CharField(max_length=255, default=EVERY_SCOPE, db_default=EVERY_SCOPE)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_key"
+
+    def allows(self, scope: Scope) -> bool:
+        return scope in self.scopes.split()

@@ -6,6 +6,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight.contacts import ContactIn, record_contact
+from porchlight.enums import Scope
 from porchlight.models import Brand
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
@@ -17,7 +18,7 @@ class ContactOut(BaseModel):
     order_found: bool
 
 
-@requires_api_key
+@requires_api_key(Scope.CONTACTS_WRITE)
 async def post_contact(request: Request, brand: Brand) -> Response:
     """
     summary: Record a WISMO or WISMR contact

@@ -12,6 +12,7 @@ from starlette.schemas import SchemaGenerator
 
 from porchlight.contacts import ContactIn
 from porchlight.order_payload import OrderIn, ShipmentIn
+from portal.api.auth import REQUIRED_SCOPE
 from portal.api.contacts import ContactOut
 from portal.api.schemas import ErrorOut, OrderOut, TrackOut
 
@@ -43,8 +44,13 @@ def _components() -> dict[str, Any]:
             "Track": _answer("A short status", "TrackOut"),
             "BadRequest": _answer("The body or URL cannot be read (not JSON, a NUL character)"),
             "Unauthorized": _answer("Missing or invalid API key"),
+            "Forbidden": _answer("The key lacks the operation's scope; `missing_scope` names it"),
+            "RateLimited": _answer("Too many failed lookups of this order; see Retry-After"),
             "NotFound": _answer("No such order for this brand"),
-            "Conflict": _answer("A tracking number already belongs to another order"),
+            "Conflict": _answer(
+                "A tracking number already belongs to another order: the brand's own (named)"
+                " or another brand's (not named)"
+            ),
             "TooLarge": _answer("The body exceeds 1 MiB"),
             "Invalid": _answer("Fields failed validation; `fields` names each"),
         },
@@ -62,10 +68,17 @@ def openapi_document(api_routes: Sequence[BaseRoute]) -> dict[str, Any]:
         }
     )
     document = generator.get_schema(routes=list(api_routes))
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            # Every request can be refused before any route sees it (portal.security.RefuseNul).
-            operation["responses"].setdefault(400, {"$ref": "#/components/responses/BadRequest"})
+    for endpoint in generator.get_endpoints(list(api_routes)):
+        operation = document["paths"][endpoint.path][endpoint.http_method]
+        responses = operation["responses"]
+        # Every request can be refused before any route sees it (portal.security.RefuseNul).
+        responses.setdefault(400, {"$ref": "#/components/responses/BadRequest"})
+        responses[403] = {"$ref": "#/components/responses/Forbidden"}
+        scope = REQUIRED_SCOPE[endpoint.func]
+        # OpenAPI 3.1: for a scheme other than OAuth the list names the roles required.
+        operation["security"] = [{"apiKey": [scope]}]
+        said = operation.get("description", "")
+        operation["description"] = f"Needs a key with the scope `{scope}`. {said}".strip()
     return document
 
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight import timeline
+from porchlight.enums import Scope
 from porchlight.links import order_url
 from porchlight.models import Brand, Order
 from porchlight.order_payload import OrderIn, ShipmentIn
@@ -34,7 +35,7 @@ async def order_document(request: Request, brand: Brand, order: Order) -> OrderO
     )
 
 
-@requires_api_key
+@requires_api_key(Scope.ORDERS_WRITE)
 async def put_order(request: Request, brand: Brand) -> Response:
     """
     summary: Create or update an order with its customer and parcels
@@ -62,7 +63,7 @@ async def put_order(request: Request, brand: Brand) -> Response:
     return respond(await order_document(request, brand, order), 201 if created else 200)
 
 
-@requires_api_key
+@requires_api_key(Scope.ORDERS_WRITE)
 async def post_shipment(request: Request, brand: Brand) -> Response:
     """
     summary: Add a parcel to an existing order (split shipments)
@@ -93,7 +94,7 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     return respond(await order_document(request, brand, order), 201)
 
 
-@requires_api_key
+@requires_api_key(Scope.ORDERS_READ)
 async def get_order(request: Request, brand: Brand) -> Response:
     """
     summary: Read an order with every parcel's status and distinct events

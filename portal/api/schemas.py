@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from porchlight.enums import Direction, EventSource, ShipmentStatus
+from porchlight.enums import Direction, EventSource, Scope, ShipmentStatus
 from porchlight.timeline import Parcel
 
 
@@ -94,3 +94,4 @@ class TrackOut(BaseModel):
 class ErrorOut(BaseModel):
     error: str
     fields: dict[str, str] | None = None
+    missing_scope: Scope | None = None  # 403: what the key would need

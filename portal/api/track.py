@@ -5,6 +5,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight import i18n, timeline
+from porchlight.enums import Scope
 from porchlight.links import order_url
 from porchlight.lookup import find_order
 from porchlight.models import Brand
@@ -14,20 +15,23 @@ from portal.api.auth import requires_api_key
 from portal.api.payload import respond
 from portal.api.schemas import ParcelStatusOut, TrackOut
 from portal.body import error
+from portal.ratelimit import Limiter
 from portal.rendering import request_locale
+from portal.shopper.lookup import PER_ORDER, order_subject
 from portal.state import app_state
 
 NO_MATCH = "no order matches those details"
 
 
-@requires_api_key
+@requires_api_key(Scope.TRACK)
 async def track(request: Request, brand: Brand) -> Response:
     """
     summary: Short status of an order for a chatbot or app
     description: >-
       The order number plus the customer's email or the destination postcode. A wrong email
-      and an unknown order get the same 404. Language from `lang`, else Accept-Language,
-      else the customer's, else the brand's.
+      and an unknown order get the same 404. Failures count per order together with the
+      shopper's `/track` (5 per 15 minutes), then 429 with Retry-After. Language from `lang`,
+      else Accept-Language, else the customer's, else the brand's.
     parameters:
       - {name: order_number, in: query, required: true, schema: {type: string, maxLength: 64}}
       - {name: email, in: query, schema: {type: string, maxLength: 254}}
@@ -38,6 +42,7 @@ async def track(request: Request, brand: Brand) -> Response:
       401: {$ref: '#/components/responses/Unauthorized'}
       404: {$ref: '#/components/responses/NotFound'}
       422: {$ref: '#/components/responses/Invalid'}
+      429: {$ref: '#/components/responses/RateLimited'}
     """
     query = request.query_params
     number = query.get("order_number", "").strip()[:64]
@@ -50,8 +55,15 @@ async def track(request: Request, brand: Brand) -> Response:
                 "order_number": "order_number and either email or postcode are required",
             },
         )
+    per_order, subject = Limiter(app_state(request).arq, PER_ORDER), order_subject(brand, number)
+    wait = await per_order.retry_after(subject)
+    if wait:
+        refused = error(429, "too many failed lookups of this order; try again later")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     order = await find_order(brand, number, email=email, postcode=postcode)
     if order is None:
+        await per_order.failed(subject)
         return error(404, NO_MATCH)
     locale = request_locale(request, brand, order.customer.locale)
     gettext = i18n.translations(locale).gettext

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from porchlight.brands import brand_for_host
 from porchlight.lookup import find_order
+from porchlight.models import Brand
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import render
@@ -15,6 +16,12 @@ from portal.state import app_state
 
 PER_ORDER = Limit("lookup-order", attempts=5, window_seconds=15 * 60)
 PER_CLIENT = Limit("lookup-client", attempts=20, window_seconds=15 * 60)
+
+
+def order_subject(brand: Brand, number: str) -> str:
+    """What PER_ORDER counts: the page and the API (portal/api/track.py) share one budget, so
+    neither channel adds guesses to the other's."""
+    return f"{brand.id}:{number.upper()}"
 
 
 async def lookup(request: Request) -> Response:
@@ -32,7 +39,7 @@ async def lookup(request: Request) -> Response:
 
     redis = app_state(request).arq
     per_order, per_client = Limiter(redis, PER_ORDER), Limiter(redis, PER_CLIENT)
-    order_key = f"{brand.id}:{number.upper()}"
+    order_key = order_subject(brand, number)
     client_key = request.client.host if request.client else "unknown"
     wait = max(await per_order.retry_after(order_key), await per_client.retry_after(client_key))
     if wait:

@@ -1,0 +1,62 @@
+"""Bad input gets a 4xx, never a 500 nor a stored effect: integers longer than Python reads
+or an id column holds, a fourth photo, spreadsheet formulas in a CSV, a replayed event batch."""
+
+import json
+
+import pytest
+
+from porchlight.models import Order, TrackingEvent
+from tests.factories import (
+    a_brand,
+    an_order,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    order_payload,
+)
+from tests.test_agent_workspace import a_case, an_agent, signed_in_token
+
+HUGE = (
+    "9" * 4301
+)  # Python refuses to read an integer this long (sys.int_info.default_max_str_digits)
+
+
+async def test_an_order_with_an_integer_of_4301_digits_gets_a_400(client):
+    _, key = await a_brand()
+    payload = order_payload()
+    payload["shipments"][0]["items"] = [{"sku": "MUG-01", "name": "Mug", "quantity": 0}]
+    body = json.dumps(payload).replace('"quantity": 0', f'"quantity": {HUGE}')
+    assert HUGE in body
+    response = await client.post(
+        "/api/v1/orders", content=body, headers={**bearer(key), "content-type": "application/json"}
+    )
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    assert not await Order.exists()
+
+
+async def test_a_signed_webhook_with_an_integer_of_4301_digits_gets_a_400(client):
+    body = easypost_event("TN1", journey("pre_transit")).replace(
+        b"{", b'{"n": ' + HUGE.encode() + b", ", 1
+    )
+    response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert response.status_code == 400
+    assert not await TrackingEvent.exists()
+
+
+@pytest.mark.parametrize("case_id", ["99999999999999999999999", "2147483648", "9" * 5000])
+async def test_a_case_id_no_id_column_holds_is_a_404(client, case_id):
+    brand, _ = await a_brand()
+    await a_case(brand)
+    await an_agent()
+    token = await signed_in_token(client, "agent@northwind.test")
+    assert (await client.get(f"/agent/cases/{case_id}")).status_code == 404
+    posted = await client.post(f"/agent/cases/{case_id}/note", data={"csrf_token": token})
+    assert posted.status_code == 404
+
+
+async def test_a_parcel_id_no_id_column_holds_is_a_404(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    response = await client.get(f"/o/{order.access_token}/parcels/99999999999999999999999")
+    assert response.status_code == 404

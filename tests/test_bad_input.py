@@ -2,10 +2,12 @@
 or an id column holds, a fourth photo, spreadsheet formulas in a CSV, a replayed event batch."""
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from porchlight.models import Order, TrackingEvent
+from porchlight.models import Case, CaseEntry, Order, TrackingEvent
 from tests.factories import (
     a_brand,
     an_order,
@@ -14,8 +16,10 @@ from tests.factories import (
     easypost_headers,
     journey,
     order_payload,
+    scans,
 )
 from tests.test_agent_workspace import a_case, an_agent, signed_in_token
+from tests.test_shopper_pages import csrf
 
 HUGE = (
     "9" * 4301
@@ -60,3 +64,50 @@ async def test_a_parcel_id_no_id_column_holds_is_a_404(client):
     order = await an_order(brand, "A-1001", "TN1")
     response = await client.get(f"/o/{order.access_token}/parcels/99999999999999999999999")
     assert response.status_code == 404
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+BOUNDARY = "porchlight-test-boundary"
+
+
+def multipart(fields: dict[str, str], photos: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """A form as a browser encodes it: fields first, then one part per file input, each with
+    its `filename` even when empty (httpx leaves an empty one out)."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts += [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="{filename}"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+        for filename, data in photos
+    ]
+    return {
+        "content": b"".join(parts) + f"--{BOUNDARY}--\r\n".encode(),
+        "headers": {"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    }
+
+
+async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client, settings):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    [shipment] = await order.shipments.all()
+    url = f"/o/{order.access_token}"
+    report = f"{url}/parcels/{shipment.id}/report"
+    stored = Path(settings.upload_dir) / str(shipment.id)
+    named = [(f"{n}.png", PNG) for n in "abc"]
+    form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
+
+    four = await client.post(report, **multipart(form, [*named, ("", PNG)]))
+    assert four.status_code == 422 and "at most three" in four.text
+    assert not await Case.exists()
+    assert not stored.exists() or not any(stored.iterdir())
+
+    # What a browser sends with three photos chosen and one empty file input: three stored.
+    three = await client.post(report, **multipart(form, [*named, ("", b"")]))
+    assert three.status_code == 303
+    assert len((await CaseEntry.get(case__shipment=shipment)).data["photos"]) == 3
+    assert len(list(stored.iterdir())) == 3

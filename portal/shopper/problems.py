@@ -73,11 +73,15 @@ async def report_problem(request: Request) -> Response:
     _ = translator(request, brand, order.customer.locale)
     kind = str(form.get("kind", ""))
     text = str(form.get("text", "")).strip()[:2000]
-    photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile)]
+    # A browser sends one empty, nameless file part when no photo is chosen: that one is no
+    # photo. Any part with a name or with bytes is one, and counts against the three.
+    photos = [
+        f for f in form.getlist("photos") if isinstance(f, UploadFile) and (f.filename or f.size)
+    ]
     error = ""
     if kind not in PROBLEM_TYPES or kind not in problem_kinds(shipment.status, shipment.direction):
         error = _("Choose what happened.")
-    elif len([p for p in photos if p.filename]) > MAX_PHOTOS:
+    elif len(photos) > MAX_PHOTOS:
         error = _("Attach at most three photos.")
     names: list[str] = []
     try:

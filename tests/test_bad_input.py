@@ -1,13 +1,16 @@
 """Bad input gets a 4xx, never a 500 nor a stored effect: integers longer than Python reads
 or an id column holds, a fourth photo, spreadsheet formulas in a CSV, a replayed event batch."""
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from porchlight.models import Case, CaseEntry, Order, TrackingEvent
+from porchlight.models import Case, CaseEntry, Order, Shipment, TrackingEvent
+from porchlight.spreadsheet import FORMULA_STARTS, SafeWriter, cell
 from tests.factories import (
     a_brand,
     an_order,
@@ -19,6 +22,7 @@ from tests.factories import (
     scans,
 )
 from tests.test_agent_workspace import a_case, an_agent, signed_in_token
+from tests.test_kpis import data_set  # noqa: F401 - the hand-made data set fixture
 from tests.test_shopper_pages import csrf
 
 HUGE = (
@@ -111,3 +115,35 @@ async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client
     assert three.status_code == 303
     assert len((await CaseEntry.get(case__shipment=shipment)).data["photos"]) == 3
     assert len(list(stored.iterdir())) == 3
+
+
+async def test_a_node_named_like_a_formula_reaches_the_kpi_csv_as_text(client, data_set):  # noqa: F811
+    await Shipment.filter(fulfilment_node="WH-A").update(fulfilment_node='=HYPERLINK("http://x")')
+    await Shipment.filter(fulfilment_node="WH-B").update(fulfilment_node="@SUM(A1)")
+    await Shipment.filter(lane="L1").update(lane="+1;=2")
+    await Shipment.filter(lane="L2").update(lane="\tL2")
+    await an_agent("lee@northwind.test", role="lead")
+    await signed_in_token(client, "lee@northwind.test")
+    response = await client.get("/agent/kpis.csv?weeks=4")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    cells = [value for row in rows for value in row]
+    assert not [value for value in cells if value.startswith(FORMULA_STARTS)]
+    labels = {row[4] for row in rows[1:] if row[3] == "period"}
+    assert {'\'=HYPERLINK("http://x")', "'@SUM(A1)", "'+1;=2", "'\tL2"} <= labels
+    # Text cells are quoted (a `;` stays inside its cell); figures are bare numbers.
+    assert '"\'+1;=2"' in response.text
+    assert all(float(row[5]) >= 0 for row in rows[1:] if row[5])
+
+
+def test_only_text_is_marked_negative_figures_stay_numbers():
+    assert [cell(v) for v in (-3.5, -2, "-2", "=1+1", "a-b", None)] == [
+        -3.5,
+        -2,
+        "'-2",
+        "'=1+1",
+        "a-b",
+        None,
+    ]
+    out = io.StringIO()
+    SafeWriter(out).writerow([-3.5, "-3.5", "ok"])
+    assert out.getvalue() == '-3.5,"\'-3.5","ok"\r\n'

@@ -1,16 +1,28 @@
 """Bad input gets a 4xx, never a 500 nor a stored effect: integers longer than Python reads
 or an id column holds, a fourth photo, spreadsheet formulas in a CSV, a replayed event batch."""
 
+import asyncio
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from porchlight.models import Case, CaseEntry, Order, Shipment, TrackingEvent
+from porchlight.models import (
+    AppliedEmailEvent,
+    Case,
+    CaseEntry,
+    Customer,
+    EmailSuppression,
+    Order,
+    Shipment,
+    TrackingEvent,
+)
 from porchlight.spreadsheet import FORMULA_STARTS, SafeWriter, cell
+from porchlight.unsubscribe import set_email_opt_in
 from tests.factories import (
     a_brand,
     an_order,
@@ -20,9 +32,11 @@ from tests.factories import (
     journey,
     order_payload,
     scans,
+    shopper_order,
 )
 from tests.test_agent_workspace import a_case, an_agent, signed_in_token
 from tests.test_kpis import data_set  # noqa: F401 - the hand-made data set fixture
+from tests.test_messaging_hooks import hooks, sendgrid_post  # noqa: F401 - hooks: a fixture
 from tests.test_shopper_pages import csrf
 
 HUGE = (
@@ -102,6 +116,7 @@ async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client
     url = f"/o/{order.access_token}"
     report = f"{url}/parcels/{shipment.id}/report"
     stored = Path(settings.upload_dir) / str(shipment.id)
+    shutil.rmtree(stored, ignore_errors=True)  # ids start again in every test
     named = [(f"{n}.png", PNG) for n in "abc"]
     form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
 
@@ -147,3 +162,44 @@ def test_only_text_is_marked_negative_figures_stay_numbers():
     out = io.StringIO()
     SafeWriter(out).writerow([-3.5, "-3.5", "ok"])
     assert out.getvalue() == '-3.5,"\'-3.5","ok"\r\n'
+
+
+async def test_a_replayed_sendgrid_batch_does_not_unsubscribe_a_customer_again(hooks):  # noqa: F811
+    client, _ = hooks
+    _, _, order = await shopper_order()
+    customer = await Customer.get(id=order.customer_id)
+    batch = [
+        {"email": "ana@example.com", "event": "unsubscribe", "sg_event_id": "ZmFrZS1ldmVudC0x"},
+        {"email": "ana@example.com", "event": "open", "sg_event_id": "ZmFrZS1ldmVudC0y"},
+    ]
+    assert (await sendgrid_post(client, batch)).status_code == 204
+    assert not (await Customer.get(id=customer.id)).email_opt_in
+    await set_email_opt_in(customer, True)  # the shopper changes their mind on our page
+
+    replayed = await sendgrid_post(client, batch, timestamp="1764075600")
+    assert replayed.status_code == 204
+    assert (await Customer.get(id=customer.id)).email_opt_in
+    assert await AppliedEmailEvent.all().values_list("key", flat=True) == ["ZmFrZS1ldmVudC0x"]
+
+
+async def test_an_event_without_an_id_is_applied_once_too(hooks):  # noqa: F811
+    client, _ = hooks
+    _, _, order = await shopper_order()
+    customer = await Customer.get(id=order.customer_id)
+    batch = [{"email": "ana@example.com", "event": "unsubscribe", "timestamp": 1764072000}]
+    assert (await sendgrid_post(client, batch)).status_code == 204
+    await set_email_opt_in(customer, True)
+    assert (await sendgrid_post(client, batch)).status_code == 204
+    assert (await Customer.get(id=customer.id)).email_opt_in
+
+
+async def test_identical_batches_at_once_apply_each_event_once(hooks):  # noqa: F811
+    client, _ = hooks
+    await shopper_order()
+    batch = [
+        {"email": f"{n}@example.com", "event": "bounce", "sg_event_id": f"ev-{n}"} for n in range(5)
+    ]
+    answers = await asyncio.gather(*(sendgrid_post(client, batch) for _ in range(8)))
+    assert [a.status_code for a in answers] == [204] * 8
+    assert await AppliedEmailEvent.all().count() == 5
+    assert await EmailSuppression.all().count() == 5

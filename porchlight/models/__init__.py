@@ -5,13 +5,14 @@ from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
-from porchlight.models.notifications import EmailSuppression, Notification
+from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
     "Agent",
     "ApiKey",
+    "AppliedEmailEvent",
     "Brand",
     "BrandHost",
     "Case",

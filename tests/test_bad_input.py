@@ -23,6 +23,7 @@ from porchlight.models import (
 )
 from porchlight.spreadsheet import FORMULA_STARTS, SafeWriter, cell
 from porchlight.unsubscribe import set_email_opt_in
+from portal.body import FORM_LIMIT
 from tests.factories import (
     a_brand,
     an_order,
@@ -203,3 +204,104 @@ async def test_identical_batches_at_once_apply_each_event_once(hooks):  # noqa: 
     assert [a.status_code for a in answers] == [204] * 8
     assert await AppliedEmailEvent.all().count() == 5
     assert await EmailSuppression.all().count() == 5
+
+
+MB = 1024 * 1024
+
+
+class Body:
+    """A request body handed out on demand, counting what the app pulled of it."""
+
+    def __init__(self, head: bytes, total: int, chunk: int = 64 * 1024) -> None:
+        self.head, self.total, self.chunk, self.pulled = head, total, chunk, 0
+
+    async def __aiter__(self):
+        sent = 0
+        while sent < self.total:
+            piece = self.head if sent == 0 and self.head else b"a" * self.chunk
+            self.pulled += len(piece)
+            sent += len(piece)
+            yield piece
+
+
+async def test_a_form_larger_than_any_form_is_refused_before_a_byte_is_read(client):
+    await a_brand()
+    token = await csrf(client, "/track")
+    declared = Body(f"csrf_token={token}&order_number=".encode(), 190 * MB)
+    refused = await client.post(
+        "/track",
+        content=declared,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "content-length": str(190 * MB),
+        },
+    )
+    assert refused.status_code == 413 and "larger than we accept" in refused.text
+    assert declared.pulled == 0
+
+    chunked = Body(f"csrf_token={token}&order_number=".encode(), 190 * MB)
+    refused = await client.post(
+        "/track", content=chunked, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert refused.status_code == 413
+    assert chunked.pulled <= FORM_LIMIT + 64 * 1024
+
+
+async def test_a_photo_without_the_token_before_it_is_refused_unread(client, settings):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    [shipment] = await order.shipments.all()
+    url = f"/o/{order.access_token}"
+    token = await csrf(client, url)
+    stored = Path(settings.upload_dir) / str(shipment.id)
+    shutil.rmtree(stored, ignore_errors=True)
+    # The right token, but after the file: a browser never sends it so, a script might.
+    photo = multipart({}, [("a.png", PNG)])["content"].removesuffix(f"--{BOUNDARY}--\r\n".encode())
+    token_after = multipart({"csrf_token": token, "kind": "damaged"}, [])
+    after = await client.post(
+        f"{url}/parcels/{shipment.id}/report",
+        content=photo + token_after["content"],
+        headers=token_after["headers"],
+    )
+    assert after.status_code == 403
+    for fields in ({"kind": "damaged"}, {"csrf_token": "forged", "kind": "damaged"}):
+        head = multipart(fields, [("big.png", PNG)])
+        body = Body(head["content"][: head["content"].rindex(PNG)], 300 * MB)
+        response = await client.post(
+            f"{url}/parcels/{shipment.id}/report", content=body, headers=head["headers"]
+        )
+        assert response.status_code == 403
+        assert body.pulled < MB  # stopped at the file's headers: nothing spooled
+    assert not await Case.exists()
+    assert not stored.exists() or not any(stored.iterdir())
+
+
+async def test_photos_past_the_three_allowed_are_refused_by_size_with_the_token(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    [shipment] = await order.shipments.all()
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
+    big = PNG + b"\x00" * (5 * MB - len(PNG))
+    response = await client.post(
+        f"{url}/parcels/{shipment.id}/report",
+        **multipart(form, [(f"{n}.png", big) for n in "abcd"]),
+    )
+    assert response.status_code == 413
+    assert not await Case.exists()
+
+
+async def test_api_and_webhook_bodies_keep_their_own_larger_limits(client):
+    _, key = await a_brand()
+    padded = json.dumps(order_payload()) + " " * (200 * 1024)
+    created = await client.post(
+        "/api/v1/orders",
+        content=padded,
+        headers={**bearer(key), "content-type": "application/json"},
+    )
+    assert created.status_code == 201
+    body = easypost_event("TN1", journey("pre_transit")) + b" " * (500 * 1024)
+    accepted = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+    assert accepted.status_code == 200

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from porchlight.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
+from portal.body import FORM_LIMIT
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import shipment_for_token
@@ -29,6 +30,7 @@ PROBLEM_TYPES = {
 }
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+BODY_LIMIT = MAX_PHOTOS * MAX_PHOTO_BYTES + FORM_LIMIT  # the photos, and the form around them
 IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 

@@ -2,13 +2,18 @@
 or an id column holds, a fourth photo, spreadsheet formulas in a CSV, a replayed event batch."""
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psutil
 import pytest
 
 from porchlight.models import (
@@ -24,6 +29,7 @@ from porchlight.models import (
 from porchlight.spreadsheet import FORMULA_STARTS, SafeWriter, cell
 from porchlight.unsubscribe import set_email_opt_in
 from portal.body import FORM_LIMIT
+from tests.browser_support import running_portal
 from tests.factories import (
     a_brand,
     an_order,
@@ -210,18 +216,20 @@ MB = 1024 * 1024
 
 
 class Body:
-    """A request body handed out on demand, counting what the app pulled of it."""
+    """A request body of `total` bytes handed out on demand (`head`, then `filler` over and
+    over), counting what the app pulled of it."""
 
-    def __init__(self, head: bytes, total: int, chunk: int = 64 * 1024) -> None:
-        self.head, self.total, self.chunk, self.pulled = head, total, chunk, 0
+    def __init__(self, head: bytes, total: int, filler: bytes = b"a" * 64 * 1024) -> None:
+        self.head, self.total, self.filler, self.pulled = head, total, filler, 0
 
     async def __aiter__(self):
-        sent = 0
+        sent, piece = 0, self.head
         while sent < self.total:
-            piece = self.head if sent == 0 and self.head else b"a" * self.chunk
+            piece = piece[: self.total - sent]
             self.pulled += len(piece)
             sent += len(piece)
             yield piece
+            piece = self.filler
 
 
 async def test_a_form_larger_than_any_form_is_refused_before_a_byte_is_read(client):
@@ -305,3 +313,81 @@ async def test_api_and_webhook_bodies_keep_their_own_larger_limits(client):
     body = easypost_event("TN1", journey("pre_transit")) + b" " * (500 * 1024)
     accepted = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert accepted.status_code == 200
+
+
+class Watch:
+    """Samples a process every 20 ms: its peak RSS, and any file it holds open under `dirs`
+    (a spooled upload is unlinked at once, so only its open descriptor shows it)."""
+
+    def __init__(self, pid: int, *dirs: Path) -> None:
+        self.process = psutil.Process(pid)
+        self.dirs = [str(d) for d in dirs]
+        self.peak = self.process.memory_info().rss
+        self.files: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        fds = Path(f"/proc/{self.process.pid}/fd")
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            for fd in fds.iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith(tuple(self.dirs)):
+                        self.files.add(target)
+
+    def __enter__(self) -> "Watch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def test_a_served_portal_stays_flat_under_parallel_huge_bodies(settings, tmp_path):
+    """8 clients at once each send 40 MB to the lookup form (declared, then chunked) and a
+    300 MB "photo" with no token to the problem report: every one is refused, the portal's
+    memory stays flat and nothing reaches the upload or temporary directory."""
+    brand, _ = await a_brand(host="127.0.0.1")
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    [shipment] = await order.shipments.all()
+    uploads, temporary = tmp_path / "uploads", tmp_path / "tmp"
+    temporary.mkdir()
+    field = b"&f=" + b"a" * (MB - 8)  # under Starlette's 1 MB per field: 40 of them
+    report = multipart({"kind": "damaged"}, [("big.png", PNG)])
+    photo_head = report["content"][: report["content"].rindex(PNG)]
+    urlencoded = {"content-type": "application/x-www-form-urlencoded"}
+    attacks = [
+        ("/track", Body(b"order_number=A", 40 * MB, field), urlencoded, True),
+        ("/track", Body(b"order_number=A", 40 * MB, field), urlencoded, False),
+        (f"/o/{order.access_token}/parcels/{shipment.id}/report", None, report["headers"], False),
+    ]
+
+    async def attack(client: httpx.AsyncClient, path: str, body: Body | None, headers, declared):
+        body = body or Body(photo_head, 300 * MB, b"a" * MB)
+        if declared:
+            headers = {**headers, "content-length": str(body.total)}
+        try:
+            return (await client.post(path, content=body, headers=headers)).status_code
+        except httpx.TransportError:
+            return "closed"  # refused mid-upload: the server stopped reading and hung up
+
+    with running_portal(settings, UPLOAD_DIR=str(uploads), TMPDIR=str(temporary)) as (url, proc):
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            for _ in range(3):  # warm: imports, templates, pools
+                assert (await client.get("/track")).status_code == 200
+            baseline = psutil.Process(proc.pid).memory_info().rss
+            with Watch(proc.pid, uploads, temporary) as watch:
+                outcomes = await asyncio.gather(
+                    *(attack(client, *a) for a in attacks for _ in range(8))
+                )
+    grown = (watch.peak - baseline) / MB
+    print(f"RSS {baseline / MB:.0f} MB -> peak {watch.peak / MB:.0f} MB; outcomes {outcomes}")
+    assert not [o for o in outcomes if o not in (403, 413, "closed")], outcomes
+    assert grown < 30, f"the portal grew by {grown:.0f} MB"
+    assert not watch.files
+    assert not uploads.exists() or not any(uploads.rglob("*"))
+    assert not any(temporary.iterdir())

@@ -391,3 +391,27 @@ async def test_a_served_portal_stays_flat_under_parallel_huge_bodies(settings, t
     assert not watch.files
     assert not uploads.exists() or not any(uploads.rglob("*"))
     assert not any(temporary.iterdir())
+
+
+@pytest.mark.browser
+async def test_a_browser_without_javascript_still_sends_a_photo_with_its_report(
+    live_server, browser, settings, tmp_path
+):
+    brand, _ = await a_brand(host="127.0.0.1")
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "delivered")
+    [shipment] = await order.shipments.all()
+    shutil.rmtree(Path(settings.upload_dir) / str(shipment.id), ignore_errors=True)
+    photo = tmp_path / "box.png"
+    photo.write_bytes(PNG)
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{live_server}/o/{order.access_token}")
+    await page.locator("details.report-problem summary").click()
+    await page.locator("select[name=kind]").select_option("damaged")
+    await page.locator("input[name=photos]").set_input_files(str(photo))
+    await page.locator("details.report-problem button[type=submit]").click()
+    await page.wait_for_url("**done=reported")
+    await context.close()
+    [name] = (await CaseEntry.get(case__shipment=shipment)).data["photos"]
+    assert (Path(settings.upload_dir) / str(shipment.id) / name).read_bytes() == PNG

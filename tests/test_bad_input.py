@@ -115,15 +115,22 @@ def multipart(fields: dict[str, str], photos: list[tuple[str, bytes]]) -> dict[s
     }
 
 
-async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client, settings):
-    brand, _ = await a_brand()
+async def a_delivered_parcel(settings, host: str = "track.example.com"):
+    """Order A-1001's one delivered parcel (a problem can be reported for it) and the folder
+    its photos go to, emptied: ids start again in every test."""
+    brand, _ = await a_brand(host=host)
     order = await an_order(brand, "A-1001", "TN1")
     await scans("TN1", "pre_transit", "delivered")
     [shipment] = await order.shipments.all()
+    stored = Path(settings.upload_dir) / str(shipment.id)
+    shutil.rmtree(stored, ignore_errors=True)
+    return order, shipment, stored
+
+
+async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client, settings):
+    order, shipment, stored = await a_delivered_parcel(settings)
     url = f"/o/{order.access_token}"
     report = f"{url}/parcels/{shipment.id}/report"
-    stored = Path(settings.upload_dir) / str(shipment.id)
-    shutil.rmtree(stored, ignore_errors=True)  # ids start again in every test
     named = [(f"{n}.png", PNG) for n in "abc"]
     form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
 
@@ -256,14 +263,9 @@ async def test_a_form_larger_than_any_form_is_refused_before_a_byte_is_read(clie
 
 
 async def test_a_photo_without_the_token_before_it_is_refused_unread(client, settings):
-    brand, _ = await a_brand()
-    order = await an_order(brand, "A-1001", "TN1")
-    await scans("TN1", "pre_transit", "delivered")
-    [shipment] = await order.shipments.all()
+    order, shipment, stored = await a_delivered_parcel(settings)
     url = f"/o/{order.access_token}"
     token = await csrf(client, url)
-    stored = Path(settings.upload_dir) / str(shipment.id)
-    shutil.rmtree(stored, ignore_errors=True)
     # The right token, but after the file: a browser never sends it so, a script might.
     photo = multipart({}, [("a.png", PNG)])["content"].removesuffix(f"--{BOUNDARY}--\r\n".encode())
     token_after = multipart({"csrf_token": token, "kind": "damaged"}, [])
@@ -285,11 +287,8 @@ async def test_a_photo_without_the_token_before_it_is_refused_unread(client, set
     assert not stored.exists() or not any(stored.iterdir())
 
 
-async def test_photos_past_the_three_allowed_are_refused_by_size_with_the_token(client):
-    brand, _ = await a_brand()
-    order = await an_order(brand, "A-1001", "TN1")
-    await scans("TN1", "pre_transit", "delivered")
-    [shipment] = await order.shipments.all()
+async def test_photos_past_the_three_allowed_are_refused_by_size_with_the_token(client, settings):
+    order, shipment, _ = await a_delivered_parcel(settings)
     url = f"/o/{order.access_token}"
     form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
     big = PNG + b"\x00" * (5 * MB - len(PNG))
@@ -350,10 +349,7 @@ async def test_a_served_portal_stays_flat_under_parallel_huge_bodies(settings, t
     """8 clients at once each send 40 MB to the lookup form (declared, then chunked) and a
     300 MB "photo" with no token to the problem report: every one is refused, the portal's
     memory stays flat and nothing reaches the upload or temporary directory."""
-    brand, _ = await a_brand(host="127.0.0.1")
-    order = await an_order(brand, "A-1001", "TN1")
-    await scans("TN1", "pre_transit", "delivered")
-    [shipment] = await order.shipments.all()
+    order, shipment, _ = await a_delivered_parcel(settings, host="127.0.0.1")
     uploads, temporary = tmp_path / "uploads", tmp_path / "tmp"
     temporary.mkdir()
     field = b"&f=" + b"a" * (MB - 8)  # under Starlette's 1 MB per field: 40 of them
@@ -397,11 +393,7 @@ async def test_a_served_portal_stays_flat_under_parallel_huge_bodies(settings, t
 async def test_a_browser_without_javascript_still_sends_a_photo_with_its_report(
     live_server, browser, settings, tmp_path
 ):
-    brand, _ = await a_brand(host="127.0.0.1")
-    order = await an_order(brand, "A-1001", "TN1")
-    await scans("TN1", "pre_transit", "delivered")
-    [shipment] = await order.shipments.all()
-    shutil.rmtree(Path(settings.upload_dir) / str(shipment.id), ignore_errors=True)
+    order, shipment, stored = await a_delivered_parcel(settings, host="127.0.0.1")
     photo = tmp_path / "box.png"
     photo.write_bytes(PNG)
     context = await browser.new_context(java_script_enabled=False)
@@ -414,4 +406,4 @@ async def test_a_browser_without_javascript_still_sends_a_photo_with_its_report(
     await page.wait_for_url("**done=reported")
     await context.close()
     [name] = (await CaseEntry.get(case__shipment=shipment)).data["photos"]
-    assert (Path(settings.upload_dir) / str(shipment.id) / name).read_bytes() == PNG
+    assert (stored / name).read_bytes() == PNG

@@ -1,4 +1,5 @@
-"""Headers every response carries: a strict CSP (assets are served from here, never a CDN)."""
+"""At the door: headers every response carries (a strict CSP: assets are served from here,
+never a CDN), URLs with a NUL refused, and request bodies capped before they are read."""
 
 from collections.abc import Sequence
 
@@ -98,7 +99,10 @@ class BodyLimit:
         if declared is None and b"transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body (HTTP/1.1 has no third way)
             return
-        size = int(declared) if declared is not None and declared.isdigit() else None
+        size = None  # unknown (chunked, or a Content-Length that is no number): counted
+        if declared is not None and declared.isdigit():
+            # int() refuses 4,300 digits; 19 already say more than any limit allows
+            size = int(declared[:19])
         # Only a body that may be bigger than a form needs its route looked up.
         small = size is not None and size <= self.default
         limit = self.default if small else self.limit_for(scope)

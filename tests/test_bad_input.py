@@ -253,6 +253,8 @@ async def test_a_form_larger_than_any_form_is_refused_before_a_byte_is_read(clie
     )
     assert refused.status_code == 413 and "larger than we accept" in refused.text
     assert declared.pulled == 0
+    absurd = await client.post("/track", content=b"x=1", headers={"content-length": HUGE})
+    assert absurd.status_code == 413
 
     chunked = Body(f"csrf_token={token}&order_number=".encode(), 190 * MB)
     refused = await client.post(

@@ -1,6 +1,6 @@
 """Reading JSON from outside: one reader for webhooks and the API, so every door refuses the
-same things (invalid JSON, nesting deep enough to exhaust the parser, NUL characters, which
-PostgreSQL cannot store in text or jsonb)."""
+same things (invalid JSON, nesting deep enough to exhaust the parser, integers longer than
+Python converts (4,300 digits), NUL characters, which PostgreSQL cannot store in text or jsonb)."""
 
 import json
 import re
@@ -19,7 +19,8 @@ def loads(body: bytes) -> Any:
     try:
         text = body.decode()
         data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError covers JSONDecodeError, UnicodeDecodeError and an over-long integer literal.
+    except (ValueError, RecursionError) as exc:
         raise BadJson(f"body is not valid JSON: {exc}") from None
     if "\\u0000" in text and NUL_ESCAPE.search(text):  # the regex costs 100x the plain test
         raise BadJson("body contains a NUL character (\\u0000)")

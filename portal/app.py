@@ -21,10 +21,12 @@ from portal import hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
+from portal.api.payload import API_BODY_LIMIT
 from portal.assets import static_routes
+from portal.body import FORM_LIMIT
 from portal.errors import http_error
 from portal.request_log import RequestLog
-from portal.security import RefuseNul, SecurityHeaders
+from portal.security import BodyLimit, RefuseNul, SecurityHeaders
 from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
 from portal.state import AppState
 
@@ -59,11 +61,12 @@ def create_app(settings: Settings) -> Starlette:
 
     https = settings.public_base_url.startswith("https://")
     api_routes = [*orders.routes, *track.routes, *contacts.routes]
+    api = Mount("/api/v1", routes=api_routes)
     routes = [
         *ops.routes,
         *hooks.routes,
         *messaging_hooks.routes,
-        Mount("/api/v1", routes=api_routes),
+        api,
         openapi_route(api_routes),
         *auth.routes,
         *queue.routes,
@@ -88,6 +91,18 @@ def create_app(settings: Settings) -> Starlette:
             session_cookie="porchlight_session",
             same_site="lax",
             https_only=https,
+        ),
+        Middleware(
+            BodyLimit,
+            default=FORM_LIMIT,
+            larger=[
+                (api, API_BODY_LIMIT),
+                *(
+                    (r, settings.max_webhook_bytes)
+                    for r in [*hooks.routes, *messaging_hooks.routes]
+                ),
+                *((r, problems.BODY_LIMIT) for r in problems.routes),
+            ],
         ),
     ]
     return Starlette(

@@ -2,15 +2,22 @@
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from porchlight import json_input
+from porchlight.status_text import N_
+
+# Any form a person fills in (an agent's note included) fits with room to spare.
+FORM_LIMIT = 64 * 1024
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(HTTPException):
+    """413. Where no endpoint answers it itself, the error page (JSON for machines) does."""
+
     def __init__(self, limit: int) -> None:
-        super().__init__(limit)
+        super().__init__(413, N_("What you sent is larger than we accept."))
         self.limit = limit
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,10 @@ def _environment(settings: Settings, base_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def live_server(settings: Settings, _schema: None) -> Iterator[str]:
-    """Base URL of a real uvicorn serving the portal against the test database and Redis.
-
-    Pages are reached as http://127.0.0.1:<port> or http://localhost:<port>; give the test's
-    brand one of those hosts.
-    """
+@contextmanager
+def running_portal(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real uvicorn serving the portal with the test settings (and `env` on top): its base
+    URL and its process."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -73,7 +71,7 @@ def live_server(settings: Settings, _schema: None) -> Iterator[str]:
             "--log-level",
             "warning",
         ],
-        env=_environment(settings, base_url),
+        env=_environment(settings, base_url) | env,
         cwd=Path(__file__).resolve().parents[1],
     )
     deadline = time.monotonic() + 30
@@ -83,11 +81,24 @@ def live_server(settings: Settings, _schema: None) -> Iterator[str]:
                 break
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError("the portal did not start for the browser tests")
+            raise RuntimeError("the portal did not start")
         time.sleep(0.1)
-    yield base_url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base_url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, _schema: None) -> Iterator[str]:
+    """Base URL of a real uvicorn serving the portal against the test database and Redis.
+
+    Pages are reached as http://127.0.0.1:<port> or http://localhost:<port>; give the test's
+    brand one of those hosts.
+    """
+    with running_portal(settings) as (base_url, _):
+        yield base_url
 
 
 @pytest.fixture(scope="session")

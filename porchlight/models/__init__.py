@@ -5,7 +5,7 @@ from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
-from porchlight.models.notifications import EmailSuppression, Notification
+from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
@@ -13,6 +13,7 @@ __all__ = [
     "Agent",
     "AgentSession",
     "ApiKey",
+    "AppliedEmailEvent",
     "Brand",
     "BrandHost",
     "Case",

@@ -55,3 +55,17 @@ class EmailSuppression(Model):
 
     class Meta:
         table = "email_suppression"
+
+
+class AppliedEmailEvent(Model):
+    """SendGrid events already applied, one row per event id.
+
+    The key is the event's `sg_event_id` (or a fingerprint of an event without one): a batch
+    replayed later, or twice at once, changes nothing the second time."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=80, unique=True)
+    applied_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "applied_email_event"

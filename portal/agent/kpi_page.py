@@ -1,7 +1,6 @@
 """The ops lead's weekly page: every KPI as a chart with its table and definition, and the
 same numbers as CSV."""
 
-import csv
 import io
 
 from starlette.exceptions import HTTPException
@@ -12,6 +11,7 @@ from starlette.routing import Route
 from porchlight import kpis
 from porchlight.enums import Role
 from porchlight.models import Brand
+from porchlight.spreadsheet import SafeWriter
 from portal.agent.charts import bar_chart, line_chart
 from portal.agent.session import agent_of, requires_agent
 from portal.rendering import render
@@ -62,7 +62,7 @@ async def kpi_csv(request: Request) -> Response:
     """One row per figure: kpi, period (a week's Monday or "period"), label, value, base."""
     report, _, _ = await _report(request)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["brand", "kpi", "unit", "week", "label", "value", "base"])
     for kpi in kpis.KPIS:
         for week, value in zip(report.weeks, report.series[kpi.key], strict=True):

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from porchlight.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
+from portal.body import FORM_LIMIT
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import shipment_for_token
@@ -29,6 +30,7 @@ PROBLEM_TYPES = {
 }
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+BODY_LIMIT = MAX_PHOTOS * MAX_PHOTO_BYTES + FORM_LIMIT  # the photos, and the form around them
 IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
@@ -73,11 +75,15 @@ async def report_problem(request: Request) -> Response:
     _ = translator(request, brand, order.customer.locale)
     kind = str(form.get("kind", ""))
     text = str(form.get("text", "")).strip()[:2000]
-    photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile)]
+    # A browser sends one empty, nameless file part when no photo is chosen: that one is no
+    # photo. Any part with a name or with bytes is one, and counts against the three.
+    photos = [
+        f for f in form.getlist("photos") if isinstance(f, UploadFile) and (f.filename or f.size)
+    ]
     error = ""
     if kind not in PROBLEM_TYPES or kind not in problem_kinds(shipment.status, shipment.direction):
         error = _("Choose what happened.")
-    elif len([p for p in photos if p.filename]) > MAX_PHOTOS:
+    elif len(photos) > MAX_PHOTOS:
         error = _("Attach at most three photos.")
     names: list[str] = []
     try:

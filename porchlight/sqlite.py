@@ -17,7 +17,7 @@ class ImmediateTransaction(SqliteTransactionWrapper):
     deferred BEGIN: a transaction that reads first (a get_or_create, an upsert) asks for the
     lock at its first write, and if another process has written since it read, SQLite answers
     "database is locked" at once, whatever the busy timeout (waiting could deadlock). With
-    8 API clients, webhooks and the worker, a third of the orders failed that way. BEGIN
+    8 API clients, webhooks and the worker, over a quarter of the orders failed that way. BEGIN
     IMMEDIATE waits (up to the busy timeout) for the writer ahead instead; reads outside
     transactions go on in parallel, as WAL allows."""
 

@@ -8,10 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from tortoise import Tortoise
+from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from bench.embedded_load import SCANS, mixed_load, settle, underived
 from bench.http_load import Server
+from porchlight.db import BUSY_TIMEOUT_MS
 from porchlight.models import Brand, TrackingEvent
 from tests.browser_support import _environment
 from tests.factories import a_brand
@@ -46,11 +49,16 @@ async def test_orders_webhooks_and_the_worker_at_once_are_all_answered(
     assert "database is locked" not in said
 
 
-async def test_a_transaction_that_reads_first_waits_for_another_process_writing(settings):
+def another_process(settings) -> sqlite3.Connection:
+    """A second connection to the test database, as another process holds one."""
     if not settings.is_sqlite:
         pytest.skip("SQLite's single write lock")
+    return sqlite3.connect(settings.database_url.removeprefix("sqlite://"), isolation_level=None)
+
+
+async def test_a_transaction_that_reads_first_waits_for_another_process_writing(settings):
+    other = another_process(settings)
     brand, _ = await a_brand()
-    other = sqlite3.connect(settings.database_url.removeprefix("sqlite://"), isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE brand SET name = 'Theirs' WHERE id = ?", (brand.id,))
@@ -60,4 +68,25 @@ async def test_a_transaction_that_reads_first_waits_for_another_process_writing(
             await Brand.filter(id=brand.id).update(name="Ours")
     finally:
         other.close()
+    assert (await Brand.get(id=brand.id)).name == "Ours"
+
+
+@pytest.mark.timeout(30)  # tortoise's own context never freed the connection: a hang
+async def test_a_write_that_waited_too_long_fails_and_the_next_one_goes_through(settings):
+    other = another_process(settings)
+    brand, _ = await a_brand()
+    conn = Tortoise.get_connection("default")
+    await conn.execute_script("PRAGMA busy_timeout=200")
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(TransactionManagementError, match="locked"):
+            async with in_transaction():
+                await Brand.filter(id=brand.id).update(name="Too late")
+        other.rollback()
+        async with asyncio.timeout(5):  # the connection was left free for the next one
+            async with in_transaction():
+                await Brand.filter(id=brand.id).update(name="Ours")
+    finally:
+        other.close()
+        await conn.execute_script(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     assert (await Brand.get(id=brand.id)).name == "Ours"

@@ -192,7 +192,6 @@ def test_each_process_may_hold_ten_postgresql_connections_unless_the_url_says():
 
     assert pool_size("postgres://porchlight@db:5432/porchlight") == 10
     assert pool_size("postgres://porchlight@db:5432/porchlight?maxsize=40") == 40
-    assert "maxsize" not in tortoise_config("sqlite://var/p.sqlite3")["connections"]["default"]
 
 
 def test_the_embedded_database_waits_for_the_lock_unless_the_url_says():

@@ -4,14 +4,13 @@ restarted, against the provider stub. No scan is lost and no message is sent twi
 import asyncio
 import os
 import signal
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from porchlight.models import Notification, Shipment, TrackingEvent
 from tests.factories import a_brand, deliver_scans, reachable_orders
 from tests.provider_stub import provider_env
+from tests.worker_run import start_worker
 
 PARCELS = 20
 
@@ -26,16 +25,6 @@ def worker_env(settings, base: str) -> dict[str, str]:
         **provider_env(base),
         "JOB_TIMEOUT_SECONDS": "2",  # a killed job is picked up again 12 s later
     }
-
-
-async def start_worker(env):
-    return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("porchlight")),
-        "worker",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def wait_for(check, seconds: float) -> None:

@@ -197,8 +197,21 @@ def test_each_process_may_hold_ten_postgresql_connections_unless_the_url_says():
 
     assert pool_size("postgres://porchlight@db:5432/porchlight") == 10
     assert pool_size("postgres://porchlight@db:5432/porchlight?maxsize=40") == 40
-    assert tortoise_config("sqlite://var/p.sqlite3")["connections"]["default"] == (
-        "sqlite://var/p.sqlite3"
+
+
+def test_the_embedded_database_waits_for_the_lock_unless_the_url_says():
+    def pragmas(url: str) -> dict[str, object]:
+        return dict(tortoise_config(url)["connections"]["default"]["credentials"])
+
+    assert pragmas("sqlite://var/p.sqlite3") == {
+        "file_path": "var/p.sqlite3",
+        "journal_mode": "WAL",
+        "journal_size_limit": 16384,
+        "busy_timeout": 30_000,
+        "synchronous": "NORMAL",
+    }
+    assert pragmas("sqlite://var/p.sqlite3?synchronous=FULL&busy_timeout=5000")["synchronous"] == (
+        "FULL"
     )
 
 

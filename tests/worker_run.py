@@ -1,10 +1,13 @@
-"""Run the real arq worker until everything due has run.
+"""Run the real arq worker until everything due has run (or as its own process: `start_worker`).
 
 arq's burst mode waits for deferred jobs too, and a message deferred to the morning would keep
 it running for hours; this runs the same Worker until no job is due within a short horizon."""
 
 import asyncio
+import os
+import sys
 import time
+from pathlib import Path
 
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name
@@ -40,3 +43,15 @@ async def run_worker(settings: Settings, arq_redis: ArqRedis) -> None:
         main.cancel()
         await asyncio.gather(main, return_exceptions=True)
         await worker.close()
+
+
+async def start_worker(env: dict[str, str], log: Path | None = None) -> asyncio.subprocess.Process:
+    """`porchlight worker` in its own process, as deployed; what it prints goes to `log`."""
+    with (log or Path(os.devnull)).open("wb") as output:
+        return await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("porchlight")),
+            "worker",
+            env=env,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )

@@ -67,6 +67,7 @@ async def send_code(
     context = {"brand": brand, "code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)}
     message = Outgoing(
         reference=f"phone-{customer.id}-{int(now.timestamp())}",
+        brand_id=brand.id,
         kind=Channel.SMS,
         to=phone,
         subject="",

@@ -7,7 +7,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from porchlight.apikeys import create_api_key
-from porchlight.db import tortoise_config
+from porchlight.db import migrate, tortoise_config
 from porchlight.enums import Scope
 from porchlight.models import ApiKey
 from tests.conftest import _fresh_postgres
@@ -143,15 +143,20 @@ async def test_keys_made_before_scopes_existed_keep_every_scope_after_the_upgrad
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
         await run_migrations(config=config, target="models.0002_delivery_estimate")
-        conn = ctx.connections.get("default")
-        await conn.execute_script(
+        await ctx.connections.get("default").execute_script(
             "INSERT INTO brand (id, slug, name, theme, default_locale, time_zone, settings, "
             "created_at) VALUES (1, 'old', 'Old', 'default', 'en', 'UTC', '{}', "
             "'2026-01-01 00:00:00+00:00');"
             "INSERT INTO api_key (brand_id, prefix, key_hash, created_at) "
             "VALUES (1, 'pl_old1234', 'hash', '2026-01-01 00:00:00+00:00');"
         )
-        await run_migrations(config=config)
-        [row] = await conn.execute_query_dict("SELECT scopes FROM api_key")
+    # The upgrade as `porchlight migrate` runs it (two runs in one context left a SQLite
+    # connection thread open, and pytest never exited).
+    await migrate(url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        [row] = await ctx.connections.get("default").execute_query_dict(
+            "SELECT scopes FROM api_key"
+        )
     assert ApiKey(scopes=row["scopes"]).allows(Scope.ORDERS_READ)
     assert row["scopes"].split() == [str(scope) for scope in Scope]

@@ -71,10 +71,11 @@ test-postgres: $(STAMP)
 	fi; \
 	DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$$redis $(BIN)/pytest
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the import layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy porchlight portal notifier bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP) ## run the benchmarks in bench/
 	$(BIN)/python -m bench.notifier_drain

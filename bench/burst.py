@@ -30,10 +30,10 @@ from redis.asyncio import Redis
 
 from bench.http_load import BARE_APP, ROOT, Server, portal_env, sign
 from bench.support import ensure_database, table
-from porchlight.db import database, migrate
 from porchlight.enums import Trigger
 from porchlight.models import Notification, Shipment, TrackingEvent
-from porchlight.notification_policy import DEFAULT_CHANNELS
+from porchlight.notifications.policy import DEFAULT_CHANNELS
+from porchlight.platform.db import database, migrate
 from tests.factories import a_brand, easypost_event, reachable_orders
 from tests.provider_stub import ProviderStub, _handler, provider_env
 

@@ -29,8 +29,8 @@ from redis.asyncio import Redis
 
 from bench.http_load import ROOT, SECRET, Server, portal_env
 from bench.support import ensure_database, table
-from porchlight.db import database, migrate
 from porchlight.models import Shipment
+from porchlight.platform.db import database, migrate
 from tests.factories import a_brand, bearer, easypost_event, easypost_headers, order_payload
 from tests.worker_run import start_worker
 

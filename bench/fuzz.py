@@ -18,12 +18,12 @@ with atheris.instrument_imports():
     from pydantic import SecretStr, ValidationError
     from starlette.datastructures import Headers, QueryParams
 
-    from porchlight import json_input
     from porchlight.carriers import aftership, easypost, shippo
     from porchlight.carriers.base import MalformedPayload
-    from porchlight.contacts import ContactIn
-    from porchlight.order_payload import OrderIn
-    from porchlight.settings import Settings
+    from porchlight.insight.contacts import ContactIn
+    from porchlight.orders.payload import OrderIn
+    from porchlight.platform import json_input
+    from porchlight.platform.settings import Settings
 
 ADAPTERS = [easypost.adapter, aftership.adapter, shippo.adapter]
 SETTINGS = Settings(  # throwaway secrets for the fuzzer's own settings

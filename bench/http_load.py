@@ -41,11 +41,11 @@ from typing import Any
 import httpx
 
 from bench.support import ensure_database, table
-from porchlight import intake, timeline
-from porchlight.brands import create_brand
+from porchlight.accounts.brands import create_brand
 from porchlight.carriers.easypost import adapter
-from porchlight.db import database, migrate
 from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
+from porchlight.platform.db import database, migrate
+from porchlight.tracking import intake, timeline
 from portal.shopper.kept import KEPT
 from tests.factories import easypost_event, easypost_headers
 

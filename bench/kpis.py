@@ -25,12 +25,12 @@ from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
 from bench.support import ensure_database
-from porchlight import kpis
-from porchlight.agents import upsert_agent
-from porchlight.db import migrate
+from porchlight.accounts.agents import upsert_agent
+from porchlight.insight import kpis
+from porchlight.insight.volume import seed_volume
 from porchlight.models import Brand, Case, Contact, Shipment, TrackingEvent
-from porchlight.settings import Settings
-from porchlight.volume import seed_volume
+from porchlight.platform.db import migrate
+from porchlight.platform.settings import Settings
 from portal.app import create_app
 
 RESULTS = Path(__file__).resolve().parent / "results" / "kpis.json"

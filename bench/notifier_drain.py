@@ -42,12 +42,12 @@ from tortoise.functions import Count
 
 from notifier.notifications import enqueue
 from notifier.worker import MAX_JOBS, POLL_DELAY, worker_settings
-from porchlight.brands import create_brand
-from porchlight.clock import utcnow
-from porchlight.db import database, migrate
+from porchlight.accounts.brands import create_brand
 from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
 from porchlight.models import Customer, Notification, Order, Shipment
-from porchlight.settings import Settings
+from porchlight.platform.clock import utcnow
+from porchlight.platform.db import database, migrate
+from porchlight.platform.settings import Settings
 from tests.provider_stub import ProviderStub, _handler
 
 RESULTS = Path(__file__).resolve().parent / "results" / "notifier_drain.json"

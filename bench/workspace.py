@@ -25,14 +25,14 @@ import httpx
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
-from porchlight.agents import upsert_agent
-from porchlight.brands import create_brand
-from porchlight.clock import utcnow
-from porchlight.db import migrate
+from porchlight.accounts.agents import upsert_agent
+from porchlight.accounts.brands import create_brand
+from porchlight.cases.sweep import sweep
 from porchlight.enums import CaseSource, CaseState, ExceptionType, ShipmentStatus
 from porchlight.models import Case, Customer, Order, Shipment
-from porchlight.settings import Settings
-from porchlight.sweep import sweep
+from porchlight.platform.clock import utcnow
+from porchlight.platform.db import migrate
+from porchlight.platform.settings import Settings
 from portal.app import create_app
 
 RESULTS = Path(__file__).resolve().parent / "results" / "workspace.json"

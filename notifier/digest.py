@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from porchlight import kpis
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
-from porchlight.clock import utcnow
 from porchlight.enums import Channel, Role
+from porchlight.insight import kpis
 from porchlight.models import Agent, Brand
-from porchlight.settings import Settings
-from porchlight.templating import environment
+from porchlight.platform.clock import utcnow
+from porchlight.platform.settings import Settings
+from porchlight.tracking.templating import environment
 
 log = logging.getLogger(__name__)
 KEEP_MARK = timedelta(days=8)

@@ -1,10 +1,10 @@
-"""The exception sweep as a cron job (porchlight.sweep holds the rules; `porchlight sweep` runs
-the same thing once from the command line)."""
+"""The exception sweep as a cron job (porchlight.cases.sweep holds the rules; `porchlight sweep`
+runs the same thing once from the command line)."""
 
 import logging
 from typing import Any
 
-from porchlight.sweep import sweep
+from porchlight.cases.sweep import sweep
 
 log = logging.getLogger(__name__)
 

@@ -9,16 +9,12 @@ from arq import Retry
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 
-from porchlight import timeline, triggers
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
-from porchlight.clock import utcnow
-from porchlight.derive import Change
 from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
-from porchlight.jobs import DELIVER_NOTIFICATION
-from porchlight.links import order_url
-from porchlight.messages import render_message
 from porchlight.models import EmailSuppression, Notification, Order, Shipment
-from porchlight.notification_policy import (
+from porchlight.notifications import triggers
+from porchlight.notifications.messages import render_message
+from porchlight.notifications.policy import (
     Decision,
     brand_channels,
     customer_allows,
@@ -27,9 +23,14 @@ from porchlight.notification_policy import (
     quiet_until,
     shipped_grace,
 )
-from porchlight.settings import Settings
-from porchlight.status_text import headline
-from porchlight.unsubscribe import unsubscribe_token
+from porchlight.notifications.unsubscribe import unsubscribe_token
+from porchlight.orders.links import order_url
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import DELIVER_NOTIFICATION
+from porchlight.platform.settings import Settings
+from porchlight.tracking import timeline
+from porchlight.tracking.derive import Change
+from porchlight.tracking.status_text import headline
 
 log = logging.getLogger(__name__)
 S = NotificationStatus

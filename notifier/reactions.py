@@ -5,9 +5,10 @@ import logging
 from typing import Any
 
 from notifier import notifications
-from porchlight import cases, exception_rules
-from porchlight.derive import Change
+from porchlight.cases import cases
+from porchlight.cases import rules as exception_rules
 from porchlight.enums import CaseSource, ShipmentStatus
+from porchlight.tracking.derive import Change
 
 log = logging.getLogger(__name__)
 

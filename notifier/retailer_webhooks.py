@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from arq import Retry
 
-from porchlight.clock import utcnow
-from porchlight.jobs import FORWARD_DELIVERY_REQUEST
 from porchlight.models import Brand, DeliveryRequest
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import FORWARD_DELIVERY_REQUEST
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 6

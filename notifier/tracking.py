@@ -7,9 +7,9 @@ from typing import Any
 from tortoise.functions import Max
 
 from notifier.reactions import react
-from porchlight import derive
-from porchlight.clock import utcnow
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
+from porchlight.platform.clock import utcnow
+from porchlight.tracking import derive
 
 log = logging.getLogger(__name__)
 

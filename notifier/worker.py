@@ -1,21 +1,23 @@
 """The arq worker's wiring: `porchlight worker` runs it, tests run it in burst mode."""
 
+import asyncio
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 from arq import cron, func
 from arq.connections import RedisSettings
+from arq.worker import Worker
 
 from notifier import notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
-from porchlight import page_views
-from porchlight.db import database
-from porchlight.jobs import DELIVER_NOTIFICATION
-from porchlight.logs import correlation_id
-from porchlight.redis_version import require_supported_redis
-from porchlight.settings import Settings
+from porchlight.insight import page_views
+from porchlight.platform.db import database
+from porchlight.platform.jobs import DELIVER_NOTIFICATION
+from porchlight.platform.logs import correlation_id
+from porchlight.platform.redis_version import require_supported_redis
+from porchlight.platform.settings import Settings
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -89,3 +91,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
     }
+
+
+def run(settings: Settings) -> None:
+    """Run the worker in the foreground until SIGINT/SIGTERM."""
+    worker = Worker(**worker_settings(settings))
+    try:
+        worker.run()
+    except asyncio.CancelledError:
+        # A job cancelled at the stop (past the grace time) makes arq's close() raise before it
+        # runs our shutdown hook; SQLite's connection thread would then keep the process alive.
+        worker.loop.run_until_complete(shutdown(worker.ctx))

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from porchlight import logs
 from porchlight.enums import Scope
-from porchlight.settings import Settings, SettingsError, load_settings
+from porchlight.platform.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from porchlight.models import Brand
@@ -33,7 +32,7 @@ def _require_redis(settings: Settings) -> None:
     from arq.connections import RedisSettings
     from redis.exceptions import RedisError
 
-    from porchlight.redis_version import UnsupportedRedis, require_supported_redis
+    from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 
     async def check() -> None:
         redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
@@ -49,7 +48,7 @@ def _require_redis(settings: Settings) -> None:
 
 
 def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
-    from porchlight.db import database
+    from porchlight.platform.db import database
 
     async def run() -> Any:
         async with database(_settings().database_url):
@@ -82,7 +81,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    from porchlight.db import migrate as run
+    from porchlight.platform.db import migrate as run
 
     asyncio.run(run(_settings().database_url))
     click.echo("database is up to date")
@@ -116,20 +115,9 @@ def serve(host: str, port: int, workers: int) -> None:
 @main.command()
 def worker() -> None:
     """Run the arq worker (follow-up jobs, notifications, sweeps)."""
-    from arq.worker import Worker
-
-    from notifier.worker import shutdown, worker_settings
-
-    settings = _settings()
-    _require_redis(settings)
-    logs.configure()
-    worker = Worker(**worker_settings(settings))
-    try:
-        worker.run()
-    except asyncio.CancelledError:
-        # A job cancelled at the stop (past the grace time) makes arq's close() raise before it
-        # runs our shutdown hook; SQLite's connection thread would then keep the process alive.
-        worker.loop.run_until_complete(shutdown(worker.ctx))
+    _require_redis(_settings())
+    # The worker lives above the domain (`python -m notifier`); this process becomes it.
+    os.execv(sys.executable, [sys.executable, "-m", "notifier"])  # noqa: S606 (no shell, fixed argv)
 
 
 @main.command("seed-demo")
@@ -147,7 +135,7 @@ def import_contacts(csv_file: Any, slug: str) -> None:
 
     Columns: occurred_at, channel, reason (wismo|wismr), order_number, external_id. Bad rows are
     reported by line and skipped; the good ones are stored (once each, by external_id)."""
-    from porchlight.contacts import RowError, read_csv, record_contact
+    from porchlight.insight.contacts import RowError, read_csv, record_contact
     from porchlight.models import Brand
 
     lines = csv_file.readlines()
@@ -184,7 +172,7 @@ def import_contacts(csv_file: Any, slug: str) -> None:
 def seed_volume(slug: str, shipments: int, seed: int) -> None:
     """Generate a year of traffic for one brand (10 events per shipment, 5% cases, 3% contacts)
     to measure the dashboard and the sweep on. Resumes where an earlier run stopped."""
-    from porchlight.volume import seed_volume as generate
+    from porchlight.insight.volume import seed_volume as generate
 
     async def work() -> None:
         with click.progressbar(length=shipments, label=f"seeding {slug}", show_pos=True) as bar:
@@ -198,7 +186,7 @@ def seed_volume(slug: str, shipments: int, seed: int) -> None:
 @main.command("sweep")
 def sweep() -> None:
     """Run the exception sweep once and print what it opened."""
-    from porchlight.sweep import sweep as run
+    from porchlight.cases.sweep import sweep as run
 
     report = _with_db(run)
     for line in report.lines():
@@ -213,8 +201,8 @@ def sweep() -> None:
 @click.option("--locale", default="en", show_default=True)
 def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, locale: str) -> None:
     """Create a brand served on the given host names."""
-    from porchlight.brands import BrandError
-    from porchlight.brands import create_brand as create
+    from porchlight.accounts.brands import BrandError
+    from porchlight.accounts.brands import create_brand as create
 
     try:
         brand = _with_db(lambda: create(slug, name, list(hosts), theme=theme, locale=locale))
@@ -236,7 +224,7 @@ def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, local
 def create_api_key(slug: str, scopes: tuple[str, ...]) -> None:
     """Print a new API key for the brand (only its hash is stored). There is no default scope:
     a key never holds more than its maker named."""
-    from porchlight.apikeys import create_api_key as create
+    from porchlight.accounts.apikeys import create_api_key as create
 
     async def work() -> str:
         return await create(await _brand(slug), [Scope(scope) for scope in scopes])
@@ -260,7 +248,7 @@ async def _brand(slug: str) -> "Brand":
 def list_api_keys(slug: str) -> None:
     """The brand's API keys by prefix: when each was made, last used (to the hour), revoked, and
     what it may do."""
-    from porchlight.apikeys import api_keys
+    from porchlight.accounts.apikeys import api_keys
 
     async def work() -> list[Any]:
         return await api_keys(await _brand(slug))
@@ -281,8 +269,8 @@ def list_api_keys(slug: str) -> None:
 @click.argument("prefix")
 def revoke_api_key(slug: str, prefix: str) -> None:
     """Refuse the key starting with PREFIX (see `api-keys`), or given whole, from now on."""
-    from porchlight.apikeys import ApiKeyError
-    from porchlight.apikeys import revoke_api_key as revoke
+    from porchlight.accounts.apikeys import ApiKeyError
+    from porchlight.accounts.apikeys import revoke_api_key as revoke
 
     async def work() -> Any:
         return await revoke(await _brand(slug), prefix)
@@ -302,7 +290,7 @@ def revoke_api_key(slug: str, prefix: str) -> None:
 def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> None:
     """Create (or update and reactivate) an agent; the password is read from standard input.
     An update ends the agent's sessions."""
-    from porchlight.agents import upsert_agent
+    from porchlight.accounts.agents import upsert_agent
 
     password = _password()
     agent = _agent_work(lambda: upsert_agent(email, password, role, list(brands), name=name))
@@ -317,7 +305,7 @@ def _password() -> str:
 
 
 def _agent_work(work: Callable[[], Awaitable[Any]]) -> Any:
-    from porchlight.agents import AgentError
+    from porchlight.accounts.agents import AgentError
 
     try:
         return _with_db(work)
@@ -329,7 +317,7 @@ def _agent_work(work: Callable[[], Awaitable[Any]]) -> Any:
 @click.argument("email")
 def agent_password(email: str) -> None:
     """Set an agent's password (read from standard input) and end all their sessions."""
-    from porchlight.agents import set_password
+    from porchlight.accounts.agents import set_password
 
     password = _password()
     agent = _agent_work(lambda: set_password(email, password))
@@ -340,7 +328,7 @@ def agent_password(email: str) -> None:
 @click.argument("email")
 def deactivate_agent(email: str) -> None:
     """Refuse an agent's sign-ins and end all their sessions (create-agent reactivates)."""
-    from porchlight.agents import deactivate_agent as deactivate
+    from porchlight.accounts.agents import deactivate_agent as deactivate
 
     agent = _agent_work(lambda: deactivate(email))
     click.echo(f"deactivated {agent.email}; their sessions are ended")
@@ -350,7 +338,7 @@ def deactivate_agent(email: str) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(port: int) -> None:
     """Migrate, seed and run portal + worker in the foreground until Ctrl-C."""
-    from porchlight.db import migrate as run_migrations
+    from porchlight.platform.db import migrate as run_migrations
 
     settings = _settings()
     _require_redis(settings)

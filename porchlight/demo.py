@@ -5,18 +5,18 @@ from datetime import date, datetime, timedelta
 
 from arq.connections import ArqRedis
 
-from porchlight import intake
-from porchlight.agents import upsert_agent
-from porchlight.apikeys import _hash
-from porchlight.brands import create_brand
+from porchlight.accounts.agents import upsert_agent
+from porchlight.accounts.apikeys import _hash
+from porchlight.accounts.brands import create_brand
 from porchlight.carriers.base import NormalizedEvent
-from porchlight.clock import utcnow
-from porchlight.contacts import ContactIn, record_contact
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
+from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import ApiKey, Brand, Customer, Order
-from porchlight.order_payload import OrderIn
-from porchlight.orders import upsert_order
+from porchlight.orders.orders import upsert_order
+from porchlight.orders.payload import OrderIn
+from porchlight.platform.clock import utcnow
+from porchlight.tracking import intake
 
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"

@@ -13,10 +13,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
-from porchlight.db import database
-from porchlight.page_views import ViewTally
-from porchlight.redis_version import UnsupportedRedis, require_supported_redis
-from porchlight.settings import Settings
+from porchlight.insight.page_views import ViewTally
+from porchlight.platform.db import database
+from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
+from porchlight.platform.settings import Settings
 from portal import hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from porchlight.templating import THEMES_DIR
+from porchlight.tracking.templating import THEMES_DIR
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 FOREVER = "public, max-age=31536000, immutable"

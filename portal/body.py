@@ -6,8 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from porchlight import json_input
-from porchlight.status_text import N_
+from porchlight.platform import json_input
+from porchlight.tracking.status_text import N_
 
 # Any form a person fills in (an agent's note included) fits with room to spare.
 FORM_LIMIT = 64 * 1024

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from porchlight.status_text import N_
+from porchlight.tracking.status_text import N_
 
 SESSION_KEY = "csrf"
 # Pages are rendered with this in place of the token, which goes in on the way out: one

@@ -4,10 +4,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from porchlight import intake
 from porchlight.carriers import aftership, easypost, shippo
 from porchlight.carriers.base import CarrierAdapter, MalformedPayload
-from porchlight.metrics import EVENTS_RECEIVED, WEBHOOKS
+from porchlight.platform.metrics import EVENTS_RECEIVED, WEBHOOKS
+from porchlight.tracking import intake
 from portal.body import BodyTooLarge, error, read_limited, too_large
 from portal.state import app_state
 

@@ -2,8 +2,8 @@
 
 import gc
 
-from porchlight import logs
-from porchlight.settings import load_settings
+from porchlight.platform import logs
+from porchlight.platform.settings import load_settings
 from portal.app import create_app
 
 logs.configure()  # here, not in the CLI: every server process (--workers N) imports this

@@ -11,12 +11,12 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from porchlight import json_input
-from porchlight.delivery_reports import email_events, sms_reply_keyword, sms_status
-from porchlight.i18n import translations
-from porchlight.metrics import WEBHOOKS
+from porchlight.cases.delivery_reports import email_events, sms_reply_keyword, sms_status
 from porchlight.models import Customer
-from porchlight.settings import Settings
+from porchlight.platform import json_input
+from porchlight.platform.i18n import translations
+from porchlight.platform.metrics import WEBHOOKS
+from porchlight.platform.settings import Settings
 from portal.body import BodyTooLarge, error, read_limited, too_large
 from portal.state import app_state
 

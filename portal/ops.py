@@ -14,9 +14,9 @@ from starlette.routing import Route
 from tortoise import Tortoise
 from tortoise.functions import Count
 
-from porchlight.clock import utcnow
 from porchlight.enums import CaseState
 from porchlight.models import Case, Notification
+from porchlight.platform.clock import utcnow
 from portal.body import error
 from portal.state import app_state
 

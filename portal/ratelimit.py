@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 # Each key counts one more failure; the first one starts its window. One script, so the count
 # and its expiry land together (a count without expiry would block for good); EXPIRE's NX
-# option would do the same but needs Redis 7 (porchlight.redis_version: 6.2 is supported).
+# option would do the same but needs Redis 7 (porchlight.platform.redis_version: 6.2 is supported).
 COUNT_FAILURE = """
 for _, key in ipairs(KEYS) do
     redis.call('INCR', key)

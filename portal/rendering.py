@@ -6,9 +6,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from porchlight import i18n
 from porchlight.models import Brand
-from porchlight.templating import environment
+from porchlight.platform import i18n
+from porchlight.tracking.templating import environment
 from portal.assets import asset_url
 from portal.csrf import SLOT, csrf_token
 

@@ -9,8 +9,8 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from porchlight.logs import correlation_id
-from porchlight.metrics import REQUEST_SECONDS
+from porchlight.platform.logs import correlation_id
+from porchlight.platform.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -7,8 +7,8 @@ from anyio import CapacityLimiter
 from arq.connections import ArqRedis
 from starlette.requests import Request
 
-from porchlight.page_views import ViewTally
-from porchlight.settings import Settings
+from porchlight.insight.page_views import ViewTally
+from porchlight.platform.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from asgi_lifespan import LifespanManager
 from redis.connection import parse_url
 from tortoise import Tortoise
 
-from porchlight.brands import forget_brands
-from porchlight.db import database, migrate
-from porchlight.settings import Settings
+from porchlight.accounts.brands import forget_brands
+from porchlight.platform.db import database, migrate
+from porchlight.platform.settings import Settings
 from portal.app import create_app
 from portal.state import AppState
 

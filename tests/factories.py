@@ -8,8 +8,8 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from porchlight.apikeys import create_api_key
-from porchlight.brands import create_brand
+from porchlight.accounts.apikeys import create_api_key
+from porchlight.accounts.brands import create_brand
 from porchlight.enums import Scope
 from porchlight.models import Brand
 
@@ -127,8 +127,8 @@ def aftership_headers(body: bytes, secret: str = "aftership-secret") -> dict[str
 
 async def an_order(brand: Brand, number: str = "A-1001", *tracking_numbers: str, **overrides: Any):
     """An order registered the way the API does it, with parcels `tracking_numbers`."""
-    from porchlight.order_payload import OrderIn
-    from porchlight.orders import upsert_order
+    from porchlight.orders.orders import upsert_order
+    from porchlight.orders.payload import OrderIn
 
     order, _, _ = await upsert_order(
         brand, OrderIn.model_validate(order_payload(number, *tracking_numbers, **overrides))
@@ -159,8 +159,8 @@ async def reachable_orders(brand: Brand, prefix: str, count: int) -> None:
 
 async def scans(tracking_number: str, *statuses: str, start: datetime = T0) -> None:
     """Carrier scans for a parcel, stored and derived as the worker would."""
-    from porchlight import derive, intake
     from porchlight.carriers.easypost import adapter
+    from porchlight.tracking import derive, intake
 
     await intake.store(
         adapter.parse(easypost_event(tracking_number, journey(*statuses, start=start)))

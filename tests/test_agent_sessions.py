@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import httpx
 
-from porchlight import agents
-from porchlight.clock import utcnow
+from porchlight.accounts import agents
+from porchlight.platform.clock import utcnow
 from portal.agent.auth import ACCOUNT_ATTEMPTS
 from tests.factories import a_brand
 from tests.test_agent_workspace import an_agent, csrf_from, sign_in, signed_in_token

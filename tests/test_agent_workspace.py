@@ -2,8 +2,8 @@
 
 import re
 
-from porchlight.agents import upsert_agent
-from porchlight.cases import open_or_join
+from porchlight.accounts.agents import upsert_agent
+from porchlight.cases.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.models import Case, CaseEntry, Shipment
 from tests.factories import a_brand, an_order
@@ -185,7 +185,7 @@ async def test_only_a_lead_assigns_a_case_to_a_named_colleague(client):
 async def test_the_queue_filters_and_puts_the_overdue_first(client):
     from datetime import timedelta
 
-    from porchlight.clock import utcnow
+    from porchlight.platform.clock import utcnow
 
     brand, _ = await a_brand()
     await an_agent()

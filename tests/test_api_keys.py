@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from porchlight.apikeys import ApiKeyError, revoke_api_key
+from porchlight.accounts.apikeys import ApiKeyError, revoke_api_key
 from porchlight.models import ApiKey
 from tests.factories import a_brand, bearer
 

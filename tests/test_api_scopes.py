@@ -6,10 +6,10 @@ import pytest
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
-from porchlight.apikeys import create_api_key
-from porchlight.db import migrate, tortoise_config
+from porchlight.accounts.apikeys import create_api_key
 from porchlight.enums import Scope
 from porchlight.models import ApiKey
+from porchlight.platform.db import migrate, tortoise_config
 from tests.conftest import _fresh_postgres
 from tests.factories import a_brand, an_order, bearer, order_payload
 from tests.test_api_keys import porchlight

@@ -26,8 +26,8 @@ from porchlight.models import (
     Shipment,
     TrackingEvent,
 )
-from porchlight.spreadsheet import FORMULA_STARTS, SafeWriter, cell
-from porchlight.unsubscribe import set_email_opt_in
+from porchlight.notifications.unsubscribe import set_email_opt_in
+from porchlight.platform.spreadsheet import FORMULA_STARTS, SafeWriter, cell
 from portal.body import FORM_LIMIT
 from tests.browser_support import running_portal
 from tests.factories import (

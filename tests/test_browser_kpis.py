@@ -2,8 +2,8 @@
 
 import pytest
 
-from porchlight.agents import upsert_agent
-from porchlight.volume import seed_volume
+from porchlight.accounts.agents import upsert_agent
+from porchlight.insight.volume import seed_volume
 from tests.browser_support import artifact
 
 pytestmark = pytest.mark.browser

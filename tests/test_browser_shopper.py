@@ -5,7 +5,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from porchlight.brands import create_brand
+from porchlight.accounts.brands import create_brand
 from porchlight.models import Case, Customer, Order
 from tests.browser_support import accessibility_violations, artifact, checked_for_accessibility
 from tests.conftest import METRICS_TOKEN

@@ -2,9 +2,9 @@
 
 import pytest
 
-from porchlight.agents import upsert_agent
-from porchlight.brands import create_brand
-from porchlight.cases import open_or_join
+from porchlight.accounts.agents import upsert_agent
+from porchlight.accounts.brands import create_brand
+from porchlight.cases.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.models import Case, Shipment
 from tests.browser_support import artifact

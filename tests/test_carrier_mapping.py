@@ -12,7 +12,7 @@ from starlette.datastructures import Headers, QueryParams
 from porchlight.carriers import aftership, easypost, shippo
 from porchlight.carriers.base import MalformedPayload
 from porchlight.enums import ShipmentStatus
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 from tests.conftest import FIXTURES
 
 ADAPTERS = [easypost.adapter, aftership.adapter, shippo.adapter]

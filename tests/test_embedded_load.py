@@ -14,8 +14,8 @@ from tortoise.transactions import in_transaction
 
 from bench.embedded_load import SCANS, mixed_load, settle, underived
 from bench.http_load import Server
-from porchlight.db import BUSY_TIMEOUT_MS
 from porchlight.models import Brand, TrackingEvent
+from porchlight.platform.db import BUSY_TIMEOUT_MS
 from tests.browser_support import _environment
 from tests.factories import a_brand
 from tests.worker_run import start_worker

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from porchlight import cases
-from porchlight.business_hours import Calendar
+from porchlight.cases import cases
+from porchlight.cases.business_hours import Calendar
+from porchlight.cases.sweep import sweep
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.models import Agent, Case, CaseEntry, Shipment
-from porchlight.sweep import sweep
 from tests.factories import (
     a_brand,
     an_order,

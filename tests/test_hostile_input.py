@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from porchlight.json_input import BadJson, loads
 from porchlight.models import Contact, Order, Shipment, TrackingEvent
+from porchlight.platform.json_input import BadJson, loads
 from tests.factories import (
     T0,
     a_brand,

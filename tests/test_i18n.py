@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from porchlight.i18n import LOCALES_DIR, SUPPORTED
+from porchlight.platform.i18n import LOCALES_DIR, SUPPORTED
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = [lang for lang in SUPPORTED if lang != "en"]

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from notifier.tracking import reconcile
-from porchlight import derive
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
-from porchlight.sql import rows_in
+from porchlight.platform.sql import rows_in
+from porchlight.tracking import derive
 from tests.conftest import FIXTURES
 from tests.factories import (
     T0,

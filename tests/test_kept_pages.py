@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import httpx
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from porchlight.brands import forget_brands
-from porchlight.clock import utcnow
+from porchlight.accounts.brands import forget_brands
 from porchlight.models import Brand, Customer, DeliveryEstimate, Order, Shipment
+from porchlight.platform.clock import utcnow
 from portal.shopper.kept import kept
 from tests.factories import (
     T0,

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from porchlight.kpis import weekly
+from porchlight.insight.kpis import weekly
 from porchlight.models import (
     Case,
     CaseEntry,
@@ -168,7 +168,7 @@ async def test_another_brands_data_never_counts(data_set):
 async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(
     client, app_state, arq_redis
 ):
-    from porchlight.page_views import flush
+    from porchlight.insight.page_views import flush
 
     brand, _ = await a_brand()
     order = await an_order(brand, "A-1001", "TN1")
@@ -187,7 +187,7 @@ async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(
 async def test_views_counted_while_redis_is_down_are_pushed_once_it_is_back(arq_redis):
     from redis.asyncio import Redis
 
-    from porchlight.page_views import ViewTally, flush
+    from porchlight.insight.page_views import ViewTally, flush
 
     brand, _ = await a_brand()
     tally = ViewTally()
@@ -209,7 +209,7 @@ async def test_a_running_portal_pushes_its_views_and_loses_none_when_it_stops(se
     import httpx
     from asgi_lifespan import LifespanManager
 
-    from porchlight.page_views import PREFIX, flush
+    from porchlight.insight.page_views import PREFIX, flush
     from portal.app import create_app
 
     brand, _ = await a_brand()

@@ -7,12 +7,12 @@ import pytest
 from markupsafe import escape
 
 from porchlight.enums import Trigger
-from porchlight.i18n import SUPPORTED
-from porchlight.messages import render_message
 from porchlight.models import Brand, Customer, Order
-from porchlight.sms import segments
-from porchlight.status_text import HEADLINE
-from porchlight.templating import THEMES_DIR
+from porchlight.notifications.messages import render_message
+from porchlight.notifications.sms import segments
+from porchlight.platform.i18n import SUPPORTED
+from porchlight.tracking.status_text import HEADLINE
+from porchlight.tracking.templating import THEMES_DIR
 
 THEMES = sorted(p.name for p in THEMES_DIR.iterdir() if (p / "templates").is_dir())
 LONG_URL = "https://track.northwind-outfitters.example/o/" + "x" * 24

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from twilio.request_validator import RequestValidator
 
 from porchlight.models import Customer, EmailSuppression, Notification
-from porchlight.unsubscribe import unsubscribe_token
+from porchlight.notifications.unsubscribe import unsubscribe_token
 from portal.app import create_app
 from tests.factories import (
     a_brand,
@@ -252,7 +252,7 @@ async def test_a_forged_or_foreign_unsubscribe_link_finds_nothing(hooks):
     await shopper_order()
     await a_brand("fjord", host="fjord.example.com")
     assert (await client.get("/unsubscribe/not-a-token")).status_code == 404
-    from porchlight.unsubscribe import unsubscribe_token
+    from porchlight.notifications.unsubscribe import unsubscribe_token
 
     customer = await Customer.get(email="ana@example.com")
     token = unsubscribe_token("test-secret-key-with-enough-length", customer)

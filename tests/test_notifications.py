@@ -230,7 +230,7 @@ async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
 async def test_a_delivery_receipt_for_a_grouped_email_counts_for_every_parcel_it_carried(
     client, providers, arq_redis
 ):
-    from porchlight.delivery_reports import email_events
+    from porchlight.cases.delivery_reports import email_events
 
     _, settings = providers
     await held_for_each_other(client, settings, arq_redis)

@@ -9,9 +9,9 @@ import sys
 import httpx
 from asgi_lifespan import LifespanManager
 
-from porchlight.db import tortoise_config
-from porchlight.logs import configure
 from porchlight.models import TrackingEvent
+from porchlight.platform.db import tortoise_config
+from porchlight.platform.logs import configure
 from portal.app import create_app
 from tests.conftest import METRICS_TOKEN, client_for, start_redis
 from tests.factories import bearer, easypost_event, easypost_headers, journey
@@ -79,10 +79,10 @@ async def test_metrics_count_webhooks_by_outcome_and_show_queue_depth(client):
 async def test_metrics_show_notifications_by_channel_and_overdue_cases(client):
     from datetime import timedelta
 
-    from porchlight.cases import open_or_join
-    from porchlight.clock import utcnow
+    from porchlight.cases.cases import open_or_join
     from porchlight.enums import CaseSource, ExceptionType
     from porchlight.models import Case, Customer, Notification, Shipment
+    from porchlight.platform.clock import utcnow
     from tests.factories import a_brand, an_order
 
     brand, _ = await a_brand()
@@ -182,7 +182,7 @@ async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(s
 
 
 def test_a_postgresql_url_leaves_no_folder_behind(tmp_path, monkeypatch):
-    from porchlight.db import _ensure_sqlite_dir
+    from porchlight.platform.db import _ensure_sqlite_dir
 
     monkeypatch.chdir(tmp_path)
     _ensure_sqlite_dir("postgres://porchlight:secret@db:5432/porchlight")

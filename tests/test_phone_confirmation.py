@@ -8,8 +8,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from porchlight.clock import utcnow
 from porchlight.models import Customer
+from porchlight.platform.clock import utcnow
 from tests.factories import a_brand, an_order
 from tests.test_shopper_pages import csrf, page
 

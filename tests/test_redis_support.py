@@ -16,7 +16,7 @@ from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 
 from notifier.worker import shutdown, startup
-from porchlight.redis_version import UnsupportedRedis, require_supported_redis
+from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from portal.app import create_app
 from tests.conftest import HOLDER, OwnRedis, hold_database, start_redis
 from tests.test_shopper_pages import five_wrong_guesses_then_the_right_one

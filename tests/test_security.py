@@ -14,15 +14,15 @@ import httpx
 import pytest
 from starlette.routing import Mount
 
-from porchlight.cases import open_or_join
+from porchlight.cases.cases import open_or_join
 from porchlight.channels import Outgoing
 from porchlight.channels.outbox import Outbox
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.enums import Channel as Kind
-from porchlight.logs import configure
 from porchlight.models import Case, CaseEntry, Contact, Shipment
-from porchlight.settings import Settings, SettingsError, load_settings
-from porchlight.unsubscribe import unsubscribe_token
+from porchlight.notifications.unsubscribe import unsubscribe_token
+from porchlight.platform.logs import configure
+from porchlight.platform.settings import Settings, SettingsError, load_settings
 from portal.app import create_app
 from portal.shopper.lookup import PER_CLIENT
 from tests.browser_support import _environment, _free_port

@@ -211,7 +211,7 @@ async def test_a_return_can_be_neither_changed_nor_reported_even_by_a_hand_made_
 
 
 async def test_an_unsubscribe_post_with_a_lying_or_endless_body_is_refused_not_a_crash(client):
-    from porchlight.unsubscribe import unsubscribe_token
+    from porchlight.notifications.unsubscribe import unsubscribe_token
 
     brand, _ = await a_brand()
     order = await an_order(brand, "A-1001", "TN1")

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from porchlight.kpis import weekly
+from porchlight.insight.kpis import weekly
 from porchlight.models import Brand, Case, Shipment, TrackingEvent
 
 

@@ -14,7 +14,7 @@ from arq.constants import default_queue_name
 from arq.worker import Worker
 
 from notifier.worker import worker_settings
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 HORIZON_MS = 3_000  # retries with a short backoff still count as due
 DEADLINE_S = 60

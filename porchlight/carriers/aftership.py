@@ -24,7 +24,7 @@ from porchlight.carriers.base import (
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 # Tags, the fallback for any subtag not listed below (AfterShip adds subtags over time).
 TAG: dict[str, S] = {

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from starlette.datastructures import Headers, QueryParams
 
-from porchlight import json_input
 from porchlight.enums import EventSource, ShipmentStatus
-from porchlight.settings import Settings
+from porchlight.platform import json_input
+from porchlight.platform.settings import Settings
 
 
 class MalformedPayload(ValueError):

@@ -23,7 +23,7 @@ from porchlight.carriers.base import (
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 # Tracker / TrackingDetail `status` → canonical status.
 STATUS: dict[str, S] = {

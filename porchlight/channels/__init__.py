@@ -2,7 +2,7 @@
 
 from porchlight.channels.base import Channel, Outgoing, PermanentSendError, TransientSendError
 from porchlight.enums import Channel as Kind
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 
 def channel_for(kind: Kind, settings: Settings) -> Channel:

@@ -6,7 +6,7 @@ import json
 import anyio
 
 from porchlight.channels.base import Outgoing
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 
 class Outbox:

@@ -8,7 +8,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, Header, Mail
 
 from porchlight.channels.base import Outgoing, PermanentSendError, TransientSendError
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 TIMEOUT = 10.0

@@ -11,7 +11,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from porchlight.channels.base import Outgoing, PermanentSendError, TransientSendError
-from porchlight.settings import Settings
+from porchlight.platform.settings import Settings
 
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 TIMEOUT = 10.0

@@ -27,8 +27,9 @@ class Customer(Model):
     # client, our page): the retailer's `notifications` can never turn it back on.
     email_unsubscribed_at = fields.DatetimeField(null=True)
     sms_unsubscribed_at = fields.DatetimeField(null=True)
-    # A number typed on the order page, waiting for the code texted to it (porchlight.phones):
-    # until that code comes back, `phone` stays the one messages go to.
+    # A number typed on the order page, waiting for the code texted to it
+    # (porchlight.notifications.phones): until that code comes back, `phone` stays the one
+    # messages go to.
     pending_phone = fields.CharField(max_length=20, null=True)
     phone_code_hash = fields.CharField(max_length=64, null=True)  # HMAC-SHA256, hex
     phone_code_expires_at = fields.DatetimeField(null=True)
@@ -99,7 +100,7 @@ class Shipment(Model):
     packaging_type = fields.CharField(max_length=64, default="")
     photo_url = fields.CharField(max_length=500, default="")
     signature_required = fields.BooleanField(default=False)
-    # Derived from tracking events (porchlight.derive); never written from a single webhook.
+    # Derived from tracking events (porchlight.tracking.derive), never from a single webhook.
     status = fields.CharEnumField(ShipmentStatus, max_length=32, default=ShipmentStatus.UNKNOWN)
     carrier_status_detail = fields.CharField(max_length=255, default="")
     estimated_delivery = fields.DateField(null=True)

@@ -10,9 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from tortoise.expressions import F, Q
 
-from porchlight.agents import end_session, password_matches, start_session
-from porchlight.clock import utcnow
+from porchlight.accounts.agents import end_session, password_matches, start_session
 from porchlight.models import Agent
+from porchlight.platform.clock import utcnow
 from portal.agent.session import SESSION_KEY, signed_in
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter

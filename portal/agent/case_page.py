@@ -15,13 +15,14 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from notifier.notifications import schedule
-from porchlight import cases, timeline
-from porchlight.cases import CaseError
-from porchlight.clock import utcnow
-from porchlight.contacts import ContactIn, record_contact
+from porchlight.cases import cases
+from porchlight.cases.cases import CaseError
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
+from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
-from porchlight.status_text import HEADLINE, N_
+from porchlight.platform.clock import utcnow
+from porchlight.tracking import timeline
+from porchlight.tracking.status_text import HEADLINE, N_
 from portal.agent.queue import case_for, colleagues
 from portal.agent.session import agent_of, requires_agent
 from portal.csrf import checked_form

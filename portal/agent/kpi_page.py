@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight import kpis
 from porchlight.enums import Role
+from porchlight.insight import kpis
 from porchlight.models import Brand
-from porchlight.spreadsheet import SafeWriter
+from porchlight.platform.spreadsheet import SafeWriter
 from portal.agent.charts import bar_chart, line_chart
 from portal.agent.session import agent_of, requires_agent
 from portal.rendering import render

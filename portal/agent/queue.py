@@ -11,11 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from tortoise.queryset import QuerySet
 
-from porchlight import cases
-from porchlight.clock import utcnow
+from porchlight.cases import cases
 from porchlight.enums import CaseSource, CaseState, ExceptionType, Role
 from porchlight.models import Agent, Case, Order, Shipment
-from porchlight.status_text import N_
+from porchlight.platform.clock import utcnow
+from porchlight.tracking.status_text import N_
 from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.csrf import checked_form
 from portal.rendering import is_htmx, render, translator

@@ -10,10 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from porchlight.agents import session_agent
+from porchlight.accounts.agents import session_agent
 from porchlight.enums import Role
 from porchlight.models import Agent
-from porchlight.status_text import N_
+from porchlight.tracking.status_text import N_
 from portal.state import app_state
 
 SESSION_KEY = "agent_session"

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from porchlight.apikeys import usable_key
+from porchlight.accounts.apikeys import usable_key
 from porchlight.enums import Scope
 from porchlight.models import Brand
 from portal.body import error

@@ -5,8 +5,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight.contacts import ContactIn, record_contact
 from porchlight.enums import Scope
+from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Brand
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond

@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
-from porchlight.contacts import ContactIn
-from porchlight.order_payload import OrderIn, ShipmentIn
+from porchlight.insight.contacts import ContactIn
+from porchlight.orders.payload import OrderIn, ShipmentIn
 from portal.api.auth import REQUIRED_SCOPE
 from portal.api.contacts import ContactOut
 from portal.api.schemas import ErrorOut, OrderOut, TrackOut

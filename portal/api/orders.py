@@ -6,17 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight import timeline
 from porchlight.enums import Scope
-from porchlight.links import order_url
 from porchlight.models import Brand, Order
-from porchlight.order_payload import OrderIn, ShipmentIn
-from porchlight.orders import (
+from porchlight.orders.links import order_url
+from porchlight.orders.orders import (
     TrackingNumberTaken,
     add_shipment,
     react_to_registration,
     upsert_order,
 )
+from porchlight.orders.payload import OrderIn, ShipmentIn
+from porchlight.tracking import timeline
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
 from portal.api.schemas import OrderOut, ParcelOut

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from porchlight.enums import Direction, EventSource, Scope, ShipmentStatus
-from porchlight.timeline import Parcel
+from porchlight.tracking.timeline import Parcel
 
 
 class EventOut(BaseModel):

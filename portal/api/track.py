@@ -4,13 +4,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight import i18n, timeline
 from porchlight.enums import Scope
-from porchlight.links import order_url
-from porchlight.lookup import find_order
 from porchlight.models import Brand
-from porchlight.status_text import headline
-from porchlight.summary import summarize
+from porchlight.orders.links import order_url
+from porchlight.orders.lookup import find_order
+from porchlight.platform import i18n
+from porchlight.tracking import timeline
+from porchlight.tracking.status_text import headline
+from porchlight.tracking.summary import summarize
 from portal.api.auth import requires_api_key
 from portal.api.payload import respond
 from portal.api.schemas import ParcelStatusOut, TrackOut

@@ -3,10 +3,10 @@
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from porchlight import timeline
-from porchlight.brands import brand_for_host
+from porchlight.accounts.brands import brand_for_host
 from porchlight.models import Brand, Order, Shipment
-from porchlight.timeline import Viewed
+from porchlight.tracking import timeline
+from porchlight.tracking.timeline import Viewed
 
 
 async def host_brand(request: Request) -> Brand:

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from porchlight.clock import utcnow
-from porchlight.jobs import FORWARD_DELIVERY_REQUEST
 from porchlight.models import DeliveryRequest
-from porchlight.order_payload import normalize_postcode
+from porchlight.orders.payload import normalize_postcode
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import FORWARD_DELIVERY_REQUEST
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import shipment_for_token

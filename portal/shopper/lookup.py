@@ -5,9 +5,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from porchlight.brands import brand_for_host
-from porchlight.lookup import find_order
+from porchlight.accounts.brands import brand_for_host
 from porchlight.models import Brand
+from porchlight.orders.lookup import find_order
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import render

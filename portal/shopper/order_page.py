@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from porchlight import i18n, phones
-from porchlight.brands import fingerprint
+from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
-from porchlight.timeline import Viewed
+from porchlight.notifications import phones
+from porchlight.platform import i18n
+from porchlight.tracking.timeline import Viewed
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
 from portal.shopper.brand import viewed_order
 from portal.shopper.kept import kept

@@ -6,8 +6,8 @@ from typing import Any
 from markupsafe import Markup
 
 from porchlight.models import Brand, Order
-from porchlight.status_text import HEADLINE
-from porchlight.templating import environment
+from porchlight.tracking.status_text import HEADLINE
+from porchlight.tracking.templating import environment
 from portal.csrf import SLOT
 from portal.shopper.parcels import parcel_views
 

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from porchlight import timeline
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
-from porchlight.status_text import NEXT_STEP, headline
+from porchlight.tracking import timeline
+from porchlight.tracking.status_text import NEXT_STEP, headline
 
 # Once a parcel is on the van (or further), the carrier can no longer change its delivery.
 CHANGEABLE = {S.UNKNOWN, S.LABEL_CREATED, S.IN_TRANSIT, S.FAILED_ATTEMPT}

@@ -1,17 +1,19 @@
 """Notification choices from the order page: this order or all orders, email and/or SMS, and a
 new mobile number, which gets messages only once the code texted to it is entered here
-(porchlight.phones). Only the phone itself undoes a STOP (START, at the Twilio hook)."""
+(porchlight.notifications.phones). Only the phone itself undoes a STOP (START, at the Twilio
+hook)."""
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from tortoise.transactions import in_transaction
 
-from porchlight import i18n, phones
 from porchlight.channels import PermanentSendError, TransientSendError
-from porchlight.clock import utcnow
 from porchlight.models import Brand, Customer, Order
-from porchlight.order_payload import to_e164
+from porchlight.notifications import phones
+from porchlight.orders.payload import to_e164
+from porchlight.platform import i18n
+from porchlight.platform.clock import utcnow
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import request_locale, translator

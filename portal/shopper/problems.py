@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from porchlight.cases import open_or_join
+from porchlight.cases.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
 from portal.body import FORM_LIMIT
 from portal.csrf import checked_form

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight.models import Brand, Customer
-from porchlight.unsubscribe import customer_id_from, set_email_opt_in
+from porchlight.notifications.unsubscribe import customer_id_from, set_email_opt_in
 from portal.body import BodyTooLarge, read_limited
 from portal.rendering import render, request_locale
 from portal.shopper.brand import host_brand

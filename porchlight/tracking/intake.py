@@ -10,11 +10,11 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from porchlight.carriers.base import NormalizedEvent
-from porchlight.clock import utcnow
-from porchlight.jobs import REFRESH_TRACKING
 from porchlight.models import TrackingEvent
 from porchlight.models.limits import fit
-from porchlight.sql import Sql
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import REFRESH_TRACKING
+from porchlight.platform.sql import Sql
 
 log = logging.getLogger(__name__)
 

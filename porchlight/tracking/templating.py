@@ -10,9 +10,10 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
-from porchlight import i18n, labels
+from porchlight.platform import i18n
+from porchlight.tracking import labels
 
-THEMES_DIR = Path(__file__).resolve().parents[1] / "themes"
+THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 DEFAULT_THEME = "default"
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise import Tortoise
 
-from porchlight.brands import create_brand
+from porchlight.accounts.brands import create_brand
 from porchlight.enums import (
     CaseSource,
     CaseState,

@@ -2,7 +2,7 @@
 entries), marked for translation; templates show `_(labels.exception[case.type])`."""
 
 from porchlight.enums import CloseCode, ExceptionType, PriorityFlag, Role
-from porchlight.status_text import N_
+from porchlight.tracking.status_text import N_
 
 exception = {
     ExceptionType.NO_FIRST_SCAN: N_("No first scan"),

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from porchlight import derive
 from porchlight.models import Customer, Order, Shipment, TrackingEvent
-from porchlight.sql import Sql
+from porchlight.platform.sql import Sql
+from porchlight.tracking import derive
 
 
 @dataclass(frozen=True)

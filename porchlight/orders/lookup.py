@@ -3,7 +3,7 @@
 import hmac
 
 from porchlight.models import Brand, Order
-from porchlight.order_payload import normalize_postcode
+from porchlight.orders.payload import normalize_postcode
 
 
 def normalize_email(value: str) -> str:

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from tortoise.queryset import QuerySet
 
-from porchlight import exception_rules
-from porchlight.cases import open_or_join
-from porchlight.clock import utcnow
+from porchlight.cases import rules as exception_rules
+from porchlight.cases.cases import open_or_join
 from porchlight.enums import CaseSource, CaseState, Direction, ExceptionType
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, Case, Shipment
+from porchlight.platform.clock import utcnow
 
 BATCH = 500
 LOOKBACK = timedelta(days=30)  # older silence is a lost parcel someone already chased

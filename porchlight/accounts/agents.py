@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from porchlight.clock import utcnow
 from porchlight.enums import Role
 from porchlight.models import Agent, AgentSession, Brand
-from porchlight.settings import Settings
+from porchlight.platform.clock import utcnow
+from porchlight.platform.settings import Settings
 
 hasher = PasswordHasher()
 # A session's last request is written at most this often, not on every request; so it may idle

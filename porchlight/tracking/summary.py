@@ -4,10 +4,10 @@ from collections.abc import Sequence
 
 from babel.support import NullTranslations
 
-from porchlight import i18n
 from porchlight.enums import ShipmentStatus as S
-from porchlight.status_text import HEADLINE
-from porchlight.timeline import Parcel
+from porchlight.platform import i18n
+from porchlight.tracking.status_text import HEADLINE
+from porchlight.tracking.timeline import Parcel
 
 DONE = {S.DELIVERED, S.RETURNED, S.CANCELLED}
 

@@ -13,8 +13,8 @@ from redis.exceptions import RedisError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from porchlight.clock import utcnow
 from porchlight.models import PageViewDay
+from porchlight.platform.clock import utcnow
 
 log = logging.getLogger(__name__)
 PREFIX = "pageviews:"

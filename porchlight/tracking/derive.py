@@ -4,11 +4,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from porchlight.clock import utcnow
 from porchlight.enums import ShipmentStatus
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
 from porchlight.models.limits import fit
-from porchlight.sql import rows_in
+from porchlight.platform.clock import utcnow
+from porchlight.platform.sql import rows_in
 
 # Where a status sits in a parcel's life. Used only to break ties between events that carry
 # the same carrier time, so "delivered" stamped at 14:02 beats "out for delivery" at 14:02.

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from porchlight.enums import Trigger
-from porchlight.sms import to_gsm7
-from porchlight.templating import environment
+from porchlight.notifications.sms import to_gsm7
+from porchlight.tracking.templating import environment
 
 
 @dataclass(frozen=True)

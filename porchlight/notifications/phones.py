@@ -14,12 +14,12 @@ from enum import StrEnum
 from tortoise.expressions import F
 
 from porchlight.channels import Outgoing, channel_for
-from porchlight.clock import utcnow
 from porchlight.enums import Channel
 from porchlight.models import Brand, Customer
-from porchlight.settings import Settings
-from porchlight.sms import to_gsm7
-from porchlight.templating import environment
+from porchlight.notifications.sms import to_gsm7
+from porchlight.platform.clock import utcnow
+from porchlight.platform.settings import Settings
+from porchlight.tracking.templating import environment
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)

@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 SUPPORTED = ("en", "de", "fr", "es", "nl")
 DEFAULT = "en"
 

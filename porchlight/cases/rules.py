@@ -1,7 +1,7 @@
 """Which delivery exceptions a carrier event implies, and the time thresholds the sweep uses.
 
 Carrier signals open cases at once; silence (no first scan, no movement, a slipping estimate)
-is found by porchlight.sweep. Thresholds are brand settings:
+is found by porchlight.cases.sweep. Thresholds are brand settings:
 {"exception_thresholds": {"no_first_scan_hours": 24, "stalled_days": 3,
                           "stalled_days_by_carrier": {"dhl": 2}}}."""
 
@@ -9,10 +9,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from porchlight.derive import Change
 from porchlight.enums import Direction, ExceptionType
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand
+from porchlight.tracking.derive import Change
 
 NO_FIRST_SCAN_HOURS = 24
 STALLED_DAYS = 3

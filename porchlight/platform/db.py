@@ -45,7 +45,8 @@ SQLITE_PRAGMAS = {"busy_timeout": BUSY_TIMEOUT_MS, "synchronous": "NORMAL"}
 def _connection(database_url: str) -> str | dict[str, Any]:
     config: dict[str, Any] = expand_db_url(database_url)
     if config["engine"] == "tortoise.backends.sqlite":
-        config["engine"] = "porchlight.sqlite"  # write transactions wait for the lock (see there)
+        # Write transactions wait for the lock (see there).
+        config["engine"] = "porchlight.platform.sqlite"
         config["credentials"] = SQLITE_PRAGMAS | config["credentials"]
         return config
     if config["engine"] != "tortoise.backends.asyncpg":

@@ -10,11 +10,11 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from porchlight.business_hours import Calendar
-from porchlight.clock import utcnow
+from porchlight.cases.business_hours import Calendar
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Shipment
-from porchlight.status_text import N_
+from porchlight.platform.clock import utcnow
+from porchlight.tracking.status_text import N_
 
 E = ExceptionType
 

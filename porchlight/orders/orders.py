@@ -9,10 +9,10 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from porchlight import derive
-from porchlight.jobs import REACT_TO_REGISTRATION
 from porchlight.models import Brand, Customer, Order, Shipment, ShipmentItem
-from porchlight.order_payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
+from porchlight.orders.payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
+from porchlight.platform.jobs import REACT_TO_REGISTRATION
+from porchlight.tracking import derive
 
 log = logging.getLogger(__name__)
 

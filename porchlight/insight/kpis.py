@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from porchlight.clock import utcnow
 from porchlight.models import Brand
-from porchlight.sql import Sql
-from porchlight.status_text import N_
+from porchlight.platform.clock import utcnow
+from porchlight.platform.sql import Sql
+from porchlight.tracking.status_text import N_
 
 ACTIVATION_HOURS_DEFAULT = 24  # brand setting "activation_hours"
 TOP_SKUS = 10

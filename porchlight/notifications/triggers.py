@@ -4,11 +4,11 @@ Triggers come from the derived state (before → after), never from a raw event,
 or out-of-order webhook, which derives nothing new, can never cause a second or a backwards
 message."""
 
-from porchlight.derive import Change
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.enums import Trigger as T
 from porchlight.models import Order
+from porchlight.tracking.derive import Change
 
 ON_STATUS: dict[S, T] = {
     S.OUT_FOR_DELIVERY: T.OUT_FOR_DELIVERY,

@@ -3,8 +3,8 @@
 from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.transactions import in_transaction
 
-from porchlight.clock import utcnow
 from porchlight.models import Customer, Order
+from porchlight.platform.clock import utcnow
 
 SALT = "porchlight.unsubscribe"
 

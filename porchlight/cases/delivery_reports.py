@@ -10,10 +10,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from porchlight.clock import utcnow
 from porchlight.enums import NotificationStatus as S
 from porchlight.models import AppliedEmailEvent, Customer, EmailSuppression, Notification
-from porchlight.unsubscribe import set_email_opt_in
+from porchlight.notifications.unsubscribe import set_email_opt_in
+from porchlight.platform.clock import utcnow
 
 # Carrier-style keywords every US/UK/EU short code honours (Twilio's advanced opt-out list).
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}

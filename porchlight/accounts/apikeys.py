@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Collection
 from datetime import timedelta
 
-from porchlight.clock import utcnow
 from porchlight.enums import Scope
 from porchlight.models import ApiKey, Brand
+from porchlight.platform.clock import utcnow
 
 PREFIX = "pl_"
 PREFIX_SHOWN = 10  # "pl_" and 7 characters of the key: enough to tell a brand's keys apart

@@ -1,5 +1,5 @@
 """The embedded database's client: tortoise's SQLite client, with write transactions that wait
-for the lock instead of failing ("engine": "porchlight.sqlite" in db.py's config)."""
+for the lock instead of failing ("engine": "porchlight.platform.sqlite" in db.py's config)."""
 
 import sqlite3
 

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 from tortoise.exceptions import IntegrityError
 
-from porchlight.clock import utcnow
 from porchlight.enums import ContactReason
 from porchlight.models import Agent, Brand, Case, Contact, Order
-from porchlight.order_payload import AwareDatetime, Strict
+from porchlight.orders.payload import AwareDatetime, Strict
+from porchlight.platform.clock import utcnow
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
 

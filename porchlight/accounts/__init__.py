@@ -1,0 +1,1 @@
+"""Who may do what: brands and their hosts, API keys, agents."""

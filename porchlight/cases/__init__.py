@@ -1,0 +1,1 @@
+"""The exception workspace: cases, exception rules, business hours, sweep, delivery reports."""

@@ -1,0 +1,1 @@
+"""What the retailer learns: KPIs, page views, contacts, volume."""

@@ -1,0 +1,1 @@
+"""What is sent to whom and when: triggers, channel policy, messages, SMS, unsubscribe, phones."""

@@ -1,0 +1,1 @@
+"""The ground every group stands on: database, settings, logs, clock, jobs, i18n, metrics."""

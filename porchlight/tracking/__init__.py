@@ -1,0 +1,1 @@
+"""From carrier events to what a shopper reads: intake, derived status, timeline, templates."""

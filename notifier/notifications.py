@@ -9,6 +9,7 @@ from arq import Retry
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
 from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
 from porchlight.models import EmailSuppression, Notification, Order, Shipment
@@ -292,7 +293,7 @@ async def _render(
         "locale": locale,
         "order_url": link,
         "unsubscribe_url": unsubscribe,
-        "accent": brand.settings.get("accent", "#1f5f8b"),
+        "accent": settings_of(brand).accent,
         "shipped_count": shipped,
         "parcel_count": len(outbound),
         "parcels": [

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from arq import Retry
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand, DeliveryRequest
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import FORWARD_DELIVERY_REQUEST
@@ -24,7 +25,8 @@ NOT_CONFIGURED = "the brand has no retailer_webhook_url/secret yet"
 
 
 def _webhook(brand: Brand) -> tuple[str | None, str | None]:
-    return brand.settings.get("retailer_webhook_url"), brand.settings.get("retailer_webhook_secret")
+    chosen = settings_of(brand)
+    return chosen.retailer_webhook_url, chosen.retailer_webhook_secret
 
 
 def signature(secret: str, body: bytes) -> str:

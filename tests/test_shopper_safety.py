@@ -141,7 +141,7 @@ async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
         client,
         delivery_options={"choose_date": True},
         retailer_webhook_url=retailer_url,
-        retailer_webhook_secret="retailer-secret",
+        retailer_webhook_secret="retailer-secret-0123",
     )
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 86400))
     form = {"csrf_token": token, "kind": "choose_date", "date": day}
@@ -156,7 +156,9 @@ async def test_a_delivery_request_reaches_the_retailer_signed_after_a_retry(
     assert len(Retailer.received) == 2
     headers, body = Retailer.received[-1]
     assert json.loads(body)["details"] == {"date": day}
-    assert headers["X-Porchlight-Signature"] == retailer_webhooks.signature("retailer-secret", body)
+    assert headers["X-Porchlight-Signature"] == retailer_webhooks.signature(
+        "retailer-secret-0123", body
+    )
     assert headers["Idempotency-Key"] == f"delivery-request-{change.id}"
 
 
@@ -176,7 +178,7 @@ async def test_a_request_waits_for_the_retailers_webhook_and_goes_out_once_it_is
     await DeliveryRequest.all().update(created_at=change.created_at - timedelta(minutes=30))
     ctx = {"redis": arq_redis, "settings": settings}
     assert await retailer_webhooks.resend_stuck_delivery_requests(ctx) == 0  # no job meanwhile
-    brand.settings |= {"retailer_webhook_url": retailer_url, "retailer_webhook_secret": "s"}
+    brand.settings |= {"retailer_webhook_url": retailer_url, "retailer_webhook_secret": "s" * 16}
     await brand.save()
     assert await retailer_webhooks.resend_stuck_delivery_requests(ctx) == 1
     await run_worker(settings, arq_redis)

@@ -1,12 +1,12 @@
 """SLA clocks run in the brand's business hours: a case opened on Friday evening is not overdue
-on Saturday morning. The calendar is a brand setting:
-{"business_hours": {"start": 9, "end": 17, "days": [0, 1, 2, 3, 4]}} (weekday 0 is Monday)."""
+on Saturday morning. The calendar is the brand setting `business_hours`."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand
 
 
@@ -19,12 +19,12 @@ class Calendar:
 
     @classmethod
     def of(cls, brand: Brand) -> "Calendar":
-        hours = brand.settings.get("business_hours", {})
+        hours = settings_of(brand).business_hours
         return cls(
             zone=ZoneInfo(brand.time_zone or "UTC"),
-            start=int(hours.get("start", 9)),
-            end=int(hours.get("end", 17)),
-            days=frozenset(hours.get("days", range(5))),
+            start=hours.start,
+            end=hours.end,
+            days=hours.days,
         )
 
     def _windows(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:

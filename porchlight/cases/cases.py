@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.business_hours import Calendar
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Shipment
@@ -38,7 +39,6 @@ FIRST_ACTION_SLA: dict[E, Sla] = {
     E.DELAY: Sla(hours=8),
 }
 RESOLUTION_BUSINESS_HOURS = 40  # a working week to close
-HIGH_VALUE_DEFAULT = Decimal("200")
 REPEAT_WINDOW = timedelta(days=7)
 REPEAT_THRESHOLD = 3  # cases on one lane or carrier within the window
 
@@ -60,9 +60,9 @@ def open_key(shipment: Shipment, type_: E) -> str:
 def due_times(brand: Brand, type_: E, opened: datetime) -> tuple[datetime, datetime]:
     calendar = Calendar.of(brand)
     sla = FIRST_ACTION_SLA[type_]
-    hours = brand.settings.get("sla_hours", {}).get(type_.value)
+    hours = settings_of(brand).sla_hours.get(type_)
     if hours is not None:
-        first = calendar.add(opened, timedelta(hours=float(hours)))
+        first = calendar.add(opened, timedelta(hours=hours))
     elif sla.same_day:
         first = calendar.end_of_day(opened)
     else:
@@ -72,7 +72,7 @@ def due_times(brand: Brand, type_: E, opened: datetime) -> tuple[datetime, datet
 
 async def priority_flags(brand: Brand, order: Order, shipment: Shipment) -> list[str]:
     flags = {f for f in order.flags if f in {p.value for p in PriorityFlag}}
-    threshold = Decimal(str(brand.settings.get("high_value_amount", HIGH_VALUE_DEFAULT)))
+    threshold = settings_of(brand).high_value_amount
     if order.value_amount is not None and order.value_amount >= threshold:
         flags.add(PriorityFlag.HIGH_VALUE)
     since = utcnow() - REPEAT_WINDOW

@@ -1,21 +1,17 @@
 """Which delivery exceptions a carrier event implies, and the time thresholds the sweep uses.
 
 Carrier signals open cases at once; silence (no first scan, no movement, a slipping estimate)
-is found by porchlight.cases.sweep. Thresholds are brand settings:
-{"exception_thresholds": {"no_first_scan_hours": 24, "stalled_days": 3,
-                          "stalled_days_by_carrier": {"dhl": 2}}}."""
+is found by porchlight.cases.sweep. Thresholds are the brand setting `exception_thresholds`."""
 
 import re
 from datetime import timedelta
-from typing import Any
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Direction, ExceptionType
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand
 from porchlight.tracking.derive import Change
 
-NO_FIRST_SCAN_HOURS = 24
-STALLED_DAYS = 3
 DAMAGE = re.compile(r"damag|broken|crushed|destroyed|leak|beschädigt|endommag|dañad", re.I)
 
 
@@ -39,23 +35,14 @@ def from_carrier(change: Change) -> list[ExceptionType]:
     return []
 
 
-def _thresholds(brand: Brand) -> dict[str, Any]:
-    value = brand.settings.get("exception_thresholds", {})
-    return value if isinstance(value, dict) else {}
-
-
 def no_first_scan_after(brand: Brand) -> timedelta:
-    return timedelta(
-        hours=float(_thresholds(brand).get("no_first_scan_hours", NO_FIRST_SCAN_HOURS))
-    )
+    return timedelta(hours=settings_of(brand).exception_thresholds.no_first_scan_hours)
 
 
 def stalled_after(brand: Brand) -> dict[str, timedelta]:
     """Per carrier ("" is every other carrier)."""
-    settings = _thresholds(brand)
-    default = float(settings.get("stalled_days", STALLED_DAYS))
-    by_carrier = settings.get("stalled_days_by_carrier", {})
-    result = {"": timedelta(days=default)}
-    if isinstance(by_carrier, dict):
-        result |= {str(k).lower(): timedelta(days=float(v)) for k, v in by_carrier.items()}
-    return result
+    chosen = settings_of(brand).exception_thresholds
+    by_carrier = {
+        code: timedelta(days=days) for code, days in chosen.stalled_days_by_carrier.items()
+    }
+    return {"": timedelta(days=chosen.stalled_days)} | by_carrier

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand
 from porchlight.platform.clock import utcnow
 from porchlight.platform.sql import Sql
 from porchlight.tracking.status_text import N_
 
-ACTIVATION_HOURS_DEFAULT = 24  # brand setting "activation_hours"
 TOP_SKUS = 10
 
 
@@ -187,7 +187,7 @@ async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> R
     b = brand.id
     w = sql.week
 
-    window = float(brand.settings.get("activation_hours", ACTIVATION_HOURS_DEFAULT))
+    window = settings_of(brand).activation_hours
     # One scan of the period's shipments gives the weekly counts and the per-node denominators.
     shipped: dict[date, float] = {}
     activated: dict[date, float] = {}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Channel
 from porchlight.enums import Trigger as T
 from porchlight.models import Brand, Customer, Order
@@ -24,9 +25,6 @@ DEFAULT_CHANNELS: dict[T, set[Channel]] = {
     T.RETURN_RECEIVED: {Channel.EMAIL},
     T.REFUND_ISSUED: {Channel.EMAIL},
 }
-DEFAULT_SHIPPED_GRACE_HOURS = 12
-DEFAULT_DAILY_CAP = 4  # messages per order per channel per day
-DEFAULT_GROUP_HOLD_MINUTES = 10  # a split order's "shipped" waits this long for its siblings
 
 
 @dataclass(frozen=True)
@@ -37,24 +35,20 @@ class Decision:
 
 def brand_channels(brand: Brand, trigger: T) -> set[Channel]:
     """The brand's `notification_channels` setting ({"delivered": ["email"]}) or the default."""
-    override = brand.settings.get("notification_channels", {}).get(trigger.value)
-    return {Channel(c) for c in override} if override is not None else DEFAULT_CHANNELS[trigger]
+    override = settings_of(brand).notification_channels.get(trigger)
+    return set(override) if override is not None else DEFAULT_CHANNELS[trigger]
 
 
 def shipped_grace(brand: Brand) -> timedelta:
-    return timedelta(
-        hours=float(brand.settings.get("shipped_grace_hours", DEFAULT_SHIPPED_GRACE_HOURS))
-    )
+    return timedelta(hours=settings_of(brand).shipped_grace_hours)
 
 
 def group_hold(brand: Brand) -> timedelta:
-    return timedelta(
-        minutes=float(brand.settings.get("group_hold_minutes", DEFAULT_GROUP_HOLD_MINUTES))
-    )
+    return timedelta(minutes=settings_of(brand).group_hold_minutes)
 
 
 def daily_cap(brand: Brand) -> int:
-    return int(brand.settings.get("daily_message_cap", DEFAULT_DAILY_CAP))
+    return settings_of(brand).daily_message_cap
 
 
 def customer_allows(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
@@ -10,7 +11,6 @@ from porchlight.tracking.status_text import NEXT_STEP, headline
 
 # Once a parcel is on the van (or further), the carrier can no longer change its delivery.
 CHANGEABLE = {S.UNKNOWN, S.LABEL_CREATED, S.IN_TRANSIT, S.FAILED_ATTEMPT}
-DELIVERY_OPTIONS = ("choose_date", "pickup_point", "reroute")
 STEPS = {
     S.LABEL_CREATED: 1,
     S.IN_TRANSIT: 2,
@@ -49,8 +49,7 @@ class ParcelView:
 
 
 def enabled_options(brand: Brand) -> list[str]:
-    chosen = brand.settings.get("delivery_options", {})
-    return [kind for kind in DELIVERY_OPTIONS if chosen.get(kind)]
+    return settings_of(brand).delivery_options.enabled()
 
 
 def delivery_options(brand: Brand, status: S, direction: Direction) -> list[str]:

@@ -1,5 +1,6 @@
 """Every table of Porchlight, registered with tortoise as the app ``models``."""
 
+from porchlight.models.audit import AuditEntry
 from porchlight.models.auth import Agent, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
@@ -14,6 +15,7 @@ __all__ = [
     "AgentSession",
     "ApiKey",
     "AppliedEmailEvent",
+    "AuditEntry",
     "Brand",
     "BrandHost",
     "Case",

@@ -24,6 +24,7 @@ from porchlight.notifications.policy import (
     quiet_until,
     shipped_grace,
 )
+from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
 from porchlight.platform.clock import utcnow
@@ -309,7 +310,8 @@ async def _render(
             if p.shipment.id in in_message
         ],
     }
-    rendered = render_message(trigger, brand.theme, locale, context)
+    own = await own_texts(brand, trigger, locale)  # the brand's wording, from the console
+    rendered = render_message(trigger, brand.theme, locale, context, own)
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -26,7 +26,7 @@ class AgentError(Exception):
     pass
 
 
-def _strong_enough(password: str) -> str:
+def strong_enough(password: str) -> str:
     if len(password) < 10:
         raise AgentError("password must be at least 10 characters")
     return password
@@ -36,7 +36,7 @@ async def upsert_agent(
     email: str, password: str, role: str, brand_slugs: list[str], *, name: str = ""
 ) -> Agent:
     """Create or update (and reactivate) an agent; an update ends the agent's sessions."""
-    _strong_enough(password)
+    strong_enough(password)
     brands = await Brand.filter(slug__in=brand_slugs)
     missing = set(brand_slugs) - {b.slug for b in brands}
     if missing:
@@ -71,7 +71,7 @@ async def _change(email: str, **changes: object) -> Agent:
 
 async def set_password(email: str, password: str) -> Agent:
     """A new password ends the agent's sessions at once."""
-    return await _change(email, password_hash=hasher.hash(_strong_enough(password)))
+    return await _change(email, password_hash=hasher.hash(strong_enough(password)))
 
 
 async def deactivate_agent(email: str) -> Agent:

@@ -76,6 +76,15 @@ class BusinessHours(_Schema):
         return self
 
 
+class QuietHours(_Schema):
+    """When messages wait, in each customer's local time (a customer's own hours win)."""
+
+    start: int = Field(21, ge=0, le=23, description="Hour quiet hours begin.")
+    end: int = Field(
+        8, ge=0, le=23, description="Hour they end: messages due meanwhile go out then."
+    )
+
+
 class BrandSettings(_Schema):
     """A brand's policy. Every field has a default, so `{}` is a complete, working brand."""
 
@@ -92,6 +101,9 @@ class BrandSettings(_Schema):
     )
     daily_message_cap: int = Field(
         4, ge=1, le=50, description="Messages per order, channel and day at most."
+    )
+    quiet_hours: QuietHours = Field(
+        QuietHours(), description="Messages wait through these hours; start = end: never."
     )
     exception_thresholds: ExceptionThresholds = ExceptionThresholds()
     sla_hours: dict[ExceptionType, Annotated[float, Field(gt=0, le=24 * 14)]] = Field(

@@ -30,11 +30,13 @@ class SendGridEmail:
             to_emails=message.to,
             subject=message.subject,
             plain_text_content=message.text,
-            html_content=message.html,
+            html_content=message.html or None,
         )
-        # One-click unsubscribe (RFC 8058) and our id, echoed back in event webhooks.
-        mail.add_header(Header("List-Unsubscribe", f"<{message.unsubscribe_url}>"))
-        mail.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        # One-click unsubscribe (RFC 8058) and our id, echoed back in event webhooks. Mail to an
+        # agent (an invitation, a test from the console) has no list to leave.
+        if message.unsubscribe_url:
+            mail.add_header(Header("List-Unsubscribe", f"<{message.unsubscribe_url}>"))
+            mail.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         if message.reference.isdigit():
             mail.custom_arg = CustomArg("notification_id", str(int(message.reference)))
         try:

@@ -1,17 +1,19 @@
 """Every table of Porchlight, registered with tortoise as the app ``models``."""
 
 from porchlight.models.audit import AuditEntry
-from porchlight.models.auth import Agent, AgentSession, ApiKey
+from porchlight.models.auth import Agent, AgentInvite, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
+from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
     "Agent",
+    "AgentInvite",
     "AgentSession",
     "ApiKey",
     "AppliedEmailEvent",
@@ -25,6 +27,7 @@ __all__ = [
     "DeliveryEstimate",
     "DeliveryRequest",
     "EmailSuppression",
+    "MessageText",
     "Notification",
     "Order",
     "PageViewDay",

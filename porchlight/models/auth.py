@@ -41,6 +41,22 @@ class AgentSession(Model):
         table = "agent_session"
 
 
+# A one-time link to set a password. Only the token's sha256 is kept; it expires and works
+# once (`used_at`). (A comment, not a docstring: tortoise would make it a table comment.)
+class AgentInvite(Model):
+    id = fields.IntField(primary_key=True)
+    agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(
+        "models.Agent", related_name="invites", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "agent_invite"
+
+
 EVERY_SCOPE = " ".join(Scope)
 
 

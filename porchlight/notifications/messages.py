@@ -1,11 +1,18 @@
 """Rendering a notification: one template folder per trigger, in the brand's theme and the
-recipient's language (themes/<theme>/templates/notifications/<trigger>/...)."""
+recipient's language (themes/<theme>/templates/notifications/<trigger>/...), or the brand's own
+text for that trigger, channel and language (porchlight.notifications.texts) where it has one."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from porchlight.enums import Trigger
+from markupsafe import Markup, escape
+
+from porchlight.enums import Channel, Trigger
+from porchlight.models import MessageText
 from porchlight.notifications.sms import to_gsm7
+from porchlight.notifications.texts import render_text, values_of
 from porchlight.tracking.templating import environment
 
 
@@ -17,17 +24,59 @@ class Rendered:
     sms: str
 
 
-def render_message(trigger: Trigger, theme: str, locale: str, context: dict[str, Any]) -> Rendered:
+def render_message(
+    trigger: Trigger,
+    theme: str,
+    locale: str,
+    context: dict[str, Any],
+    own: Mapping[Channel, MessageText] | None = None,
+) -> Rendered:
     env = environment(theme, locale)
     folder = f"notifications/{trigger.value}"
+    values = values_of(trigger, locale, context) if own else {}
+    email, sms = (own or {}).get(Channel.EMAIL), (own or {}).get(Channel.SMS)
+    extra: dict[str, Any] = {}
+    if email is not None:
+        # The brand's subject is also the headline and its message goes where the theme's
+        # would: the parcels, the link and the unsubscribe footer stay the theme's.
+        message = render_text(email.body, values).strip()
+        extra["own"] = {
+            "headline": " ".join(render_text(email.subject, values).split()),
+            "message": message,
+            "message_html": Markup("<br>").join(escape(line) for line in message.split("\n")),
+        }
 
-    def part(name: str, **extra: Any) -> str:
-        return env.get_template(f"{folder}/{name}").render({**context, **extra}).strip()
+    def part(name: str, **more: Any) -> str:
+        return env.get_template(f"{folder}/{name}").render({**context, **extra, **more}).strip()
 
-    subject = " ".join(part("subject.txt").split())
+    subject = extra["own"]["headline"] if email else " ".join(part("subject.txt").split())
+    sms_text = render_text(sms.body, values) if sms else part("sms.txt")
     return Rendered(
         subject=subject,
         text=part("body.txt"),
         html=part("body.html", subject=subject),  # the HTML's <title>
-        sms=to_gsm7(" ".join(part("sms.txt").split())),
+        sms=to_gsm7(" ".join(sms_text.split())),
     )
+
+
+def default_source(trigger: Trigger, theme: str, locale: str) -> dict[str, str]:
+    """The theme's wording in this language, written with the variables of an own text: what the
+    console's editor starts from (subject, body: the email's message paragraph, sms)."""
+    env = environment(theme, locale)
+    folder = f"notifications/{trigger.value}"
+    context = {
+        "brand": SimpleNamespace(name="{{ brand }}"),
+        "order": SimpleNamespace(number="{{ order_number }}"),
+        "customer": SimpleNamespace(name="{{ customer_name }}"),
+        "order_url": "{{ order_url }}",
+        "shipped_count": "{{ shipped_count }}",
+        "parcel_count": "{{ parcel_count }}",
+        "parcels": [],
+    }
+    body = env.get_template(f"{folder}/body.txt")
+    message = "".join(body.blocks["message"](body.new_context(context)))
+    return {
+        "subject": " ".join(env.get_template(f"{folder}/subject.txt").render(context).split()),
+        "body": message.strip(),
+        "sms": " ".join(env.get_template(f"{folder}/sms.txt").render(context).split()),
+    }

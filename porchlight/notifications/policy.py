@@ -76,6 +76,9 @@ def quiet_until(moment: datetime, customer: Customer, brand: Brand) -> datetime 
     zone = customer_zone(customer, brand)
     local = moment.astimezone(zone)
     start, end = customer.quiet_hours_start, customer.quiet_hours_end
+    if start is None or end is None:
+        brand_hours = settings_of(brand).quiet_hours
+        start, end = brand_hours.start, brand_hours.end
     hour = local.hour
     inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
     if not inside:

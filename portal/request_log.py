@@ -16,9 +16,10 @@ log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-# The segment after `o/` or `unsubscribe/` is a link's secret, wherever the path puts it: a
-# mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route and must not leak it either.
-SECRET_SEGMENT = re.compile(r"(?<![^/])(o|unsubscribe)/[^/]+")
+# The segment after `o/`, `unsubscribe/` or `welcome/` (an invitation) is a link's secret,
+# wherever the path puts it: a mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route
+# and must not leak it either.
+SECRET_SEGMENT = re.compile(r"(?<![^/])(o|unsubscribe|welcome)/[^/]+")
 
 
 def _loggable_path(scope: Scope) -> str:

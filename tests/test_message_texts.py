@@ -1,8 +1,8 @@
 """A brand's own message texts: checked on save, sandboxed, escaped, and sent by the worker."""
 
 import json
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from anyio import to_thread
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.agents import AgentError, end_sessions, hasher, strong_enough
@@ -116,6 +117,7 @@ async def pending_invite(token: str) -> AgentInvite | None:
 async def accept(token: str, password: str) -> Agent:
     """Sets the invited agent's password and spends the link, at most once."""
     strong_enough(password)
+    digest = await to_thread.run_sync(hasher.hash, password)  # argon2: off the event loop
     now = utcnow()
     async with in_transaction():
         found = await pending_invite(token)
@@ -125,7 +127,7 @@ async def accept(token: str, password: str) -> Agent:
         if spent != 1:
             raise AgentError("this link is no longer valid")
         agent = found.agent
-        agent.password_hash = hasher.hash(password)
+        agent.password_hash = digest
         await agent.save(update_fields=["password_hash"])
         await end_sessions(agent)
         brand = await agent.brands.all().first()

@@ -313,6 +313,33 @@ def _agent_work(work: Callable[[], Awaitable[Any]]) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
+@main.command("invite-agent")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent")
+@click.option("--brand", "slug", required=True, help="brand slug")
+def invite_agent(email: str, role: str, slug: str) -> None:
+    """Invite an agent: a one-time link (72 h) to set their password is emailed to them (through
+    EMAIL_BACKEND) and printed on the last line."""
+    from porchlight.accounts.people import invite
+    from porchlight.enums import Role
+    from porchlight.models import Brand
+    from porchlight.notifications.console_mail import invite_link, send_invite
+
+    settings = _settings()
+
+    async def work() -> str:
+        brand = await Brand.get_or_none(slug=slug)
+        if brand is None:
+            raise click.ClickException(f"no such brand: {slug}")
+        agent, token = await invite(brand, email, Role(role), by=None, actor="cli")
+        await send_invite(settings, brand, agent.email, token, brand.name, brand.default_locale)
+        return invite_link(settings, token)
+
+    link = _agent_work(work)
+    click.echo(f"invited {email.strip().lower()} ({role}) to {slug}; their link, valid 72 h:")
+    click.echo(link)
+
+
 @main.command("agent-password")
 @click.argument("email")
 def agent_password(email: str) -> None:

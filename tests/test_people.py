@@ -1,6 +1,8 @@
 """A brand's people: invitations by one-time link, roles, deactivation and locks, all audited."""
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,11 @@ from porchlight.models import Agent, AgentInvite, AgentSession, AuditEntry
 from porchlight.platform.clock import utcnow
 from tests.factories import a_brand
 from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, sign_in, signed_in_token
+from tests.test_api_keys import porchlight
+
+
+def outbox(settings, pattern):
+    return [json.loads(p.read_text()) for p in Path(settings.outbox_dir).glob(pattern)]
 
 
 async def an_admin():
@@ -126,3 +133,20 @@ async def test_another_brands_agent_is_not_found():
     await a_brand("fjord", host="fjord.example.com")
     stranger = await an_agent("x@fjord.test", brands=("fjord",))
     assert await brand_agent(brand, stranger.id) is None
+
+
+async def test_an_operator_invites_from_the_command_line(client, settings, monkeypatch):
+    await a_brand()
+    monkeypatch.setenv("OUTBOX_DIR", settings.outbox_dir)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://track.example.com")
+    code, said = await porchlight(
+        settings, "invite-agent", "Cy@Northwind.test", "--brand", "northwind", "--role", "lead"
+    )
+    assert code == 0, said
+    link = said.strip().splitlines()[-1]
+    assert link.startswith("https://track.example.com/agent/welcome/")
+    mails = outbox(settings, "invite-*.json")
+    assert [m["to"] for m in mails] == ["cy@northwind.test"] and link in mails[0]["text"]
+    page = await client.get(link.removeprefix("https://track.example.com"))
+    assert page.status_code == 200 and "cy@northwind.test" in page.text
+    assert (await Agent.get(email="cy@northwind.test")).role == Role.LEAD

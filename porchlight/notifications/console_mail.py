@@ -62,12 +62,16 @@ async def send_test(
     return await channel_for(channel, settings).send(outgoing)
 
 
+def invite_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/agent/welcome/{token}"
+
+
 async def send_invite(
-    settings: Settings, brand: Brand, to: str, link: str, inviter: str, locale: str
+    settings: Settings, brand: Brand, to: str, token: str, inviter: str, locale: str
 ) -> str:
     """The invitation with its one-time link, in the brand's theme and the given language."""
     env = environment(brand.theme, locale)
-    context = {"brand": brand, "link": link, "inviter": inviter}
+    context = {"brand": brand, "link": invite_link(settings, token), "inviter": inviter}
     outgoing = Outgoing(
         reference=f"invite-{secrets.token_hex(6)}",
         brand_id=brand.id,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from porchlight.enums import Scope
+from porchlight.enums import Role, Scope
 from porchlight.platform.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -284,17 +284,22 @@ def revoke_api_key(slug: str, prefix: str) -> None:
 
 @main.command("create-agent")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent")
-@click.option("--brand", "brands", multiple=True, required=True, help="brand slug; repeatable")
+@click.option("--role", type=click.Choice([role.value for role in Role]), default="agent")
+@click.option(
+    "--brand", "brands", multiple=True, help="brand slug; repeatable (required but for an owner)"
+)
 @click.option("--name", default="")
 def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> None:
     """Create (or update and reactivate) an agent; the password is read from standard input.
-    An update ends the agent's sessions."""
+    An update ends the agent's sessions. An owner administers every brand in /admin and is the
+    only one who may create brands there."""
     from porchlight.accounts.agents import upsert_agent
 
+    if not brands and role != Role.OWNER:
+        raise click.UsageError("--brand is required (at least one) unless --role owner")
     password = _password()
     agent = _agent_work(lambda: upsert_agent(email, password, role, list(brands), name=name))
-    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands)}")
+    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands) or 'every brand'}")
 
 
 def _password() -> str:

@@ -17,7 +17,7 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import hooks, messaging_hooks, ops, outbox
+from portal import admin, hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -73,6 +73,7 @@ def create_app(settings: Settings) -> Starlette:
         *queue.routes,
         *case_page.routes,
         *kpi_page.routes,
+        *admin.routes,
         *lookup.routes,
         *order_page.routes,
         *preferences.routes,

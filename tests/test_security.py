@@ -23,6 +23,7 @@ from porchlight.models import Case, CaseEntry, Contact, Shipment
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.platform.logs import configure
 from porchlight.platform.settings import Settings, SettingsError, load_settings
+from portal import admin
 from portal.app import create_app
 from portal.shopper.lookup import PER_CLIENT
 from tests.browser_support import _environment, _free_port
@@ -54,6 +55,11 @@ CHECKED_APART = {
     "/api/v1/contacts": "it can only link the caller's own orders",
     "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
+    **{
+        route.path: "the console: 403 below admin, 404 to another brand's admin "
+        "(tests/test_admin_console.py walks every route)"
+        for route in admin.routes
+    },
 }
 
 

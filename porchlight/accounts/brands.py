@@ -8,12 +8,42 @@ from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 from porchlight.models import Brand, BrandHost
+from porchlight.platform.i18n import N_
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# A DNS name or an IP literal as a Host header carries it (after normalize_host).
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HOST = re.compile(rf"^(\[[0-9a-f:.]+\]|{LABEL}(\.{LABEL})*)$")
 
 
 class BrandError(Exception):
-    pass
+    """A refusal with the field it is about; `message` is marked for translation and filled
+    with `params`, so the console shows it in the admin's language and the CLI in English."""
+
+    def __init__(self, field: str, message: str, **params: str) -> None:
+        self.field, self.message, self.params = field, message, params
+        super().__init__(message % params)
+
+
+def checked_hosts(hosts: list[str]) -> list[str]:
+    """Normalised host names, each a plausible Host header; refused with the one that is not."""
+    wanted = []
+    for raw in hosts:
+        host = normalize_host(raw)
+        if len(host) > 253 or not HOST.match(host):
+            raise BrandError("host", N_("%(host)s is not a host name."), host=raw.strip()[:80])
+        wanted.append(host)
+    return list(dict.fromkeys(wanted))
+
+
+async def _refuse_taken(hosts: list[str]) -> None:
+    taken = await BrandHost.filter(host__in=hosts).values_list("host", flat=True)
+    if taken:
+        raise BrandError(
+            "host",
+            N_("%(host)s already serves a brand."),
+            host=", ".join(map(str, taken)),
+        )
 
 
 def normalize_host(value: str) -> str:
@@ -28,18 +58,20 @@ async def create_brand(
     slug: str, name: str, hosts: list[str], *, theme: str = "default", locale: str = "en"
 ) -> Brand:
     if not SLUG.match(slug):
-        raise BrandError("slug must be lower-case letters, digits and dashes")
-    wanted = [normalize_host(h) for h in hosts]
+        raise BrandError("slug", N_("The slug takes lower-case letters, digits and dashes."))
+    wanted = checked_hosts(hosts)
     async with in_transaction():
         if await Brand.exists(slug=slug):
-            raise BrandError(f"brand {slug} exists already")
-        taken = await BrandHost.filter(host__in=wanted).values_list("host", flat=True)
-        if taken:
-            raise BrandError(f"host already serves another brand: {', '.join(map(str, taken))}")
+            raise BrandError("slug", N_("A brand %(slug)s exists already."), slug=slug)
+        await _refuse_taken(wanted)
         brand = await Brand.create(slug=slug, name=name, theme=theme, default_locale=locale)
         await BrandHost.bulk_create([BrandHost(brand=brand, host=h) for h in wanted])
     forget_brands()  # bulk_create sends no save signal, and a host may be cached as unknown
     return brand
+
+
+async def hosts_of(brand: Brand) -> list[str]:
+    return [h.host for h in await BrandHost.filter(brand=brand).order_by("host")]
 
 
 # Every shopper request looks its brand up by host; brands change rarely, so each process keeps

@@ -19,6 +19,11 @@ SUPPORTED = ("en", "de", "fr", "es", "nl")
 DEFAULT = "en"
 
 
+def N_(message: str) -> str:
+    """Mark for extraction only; translated at render time in the reader's language."""
+    return message
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
     po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"

@@ -11,12 +11,23 @@ from tests.factories import a_brand
 from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, sign_in, signed_in_token
 
 
+MESSAGE_AND_PEOPLE_PARAMS = {
+    "{trigger}": "out_for_delivery",
+    "{channel}": "sms",
+    "{locale}": "de",
+    "{action}": "save",
+    "{agent_id:int}": "1",
+}
+
+
 def console_requests() -> list[tuple[str, str]]:
     """(method, path) of every console route, the brand placeholder filled with fjord."""
     found = []
     for route in admin.routes:
         path = route.path.replace("{slug}", "fjord")
         path = path.replace("{prefix}", "pl_xxxxxxx").replace("{host}", "x.example.com")
+        for param, value in MESSAGE_AND_PEOPLE_PARAMS.items():
+            path = path.replace(param, value)
         found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
     return found
 

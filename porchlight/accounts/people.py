@@ -1,5 +1,6 @@
 """A brand's people, run by its admins: invite (a one-time link to set a password), change a
-role, deactivate, reset a lock. Each change is audited. Sessions end where access ends.
+role, deactivate, reset a lock. Each change is audited. Refusals (AgentError) carry a msgid the
+console translates. Sessions end where access ends.
 
 An invitation's token is shown once, in the link; only its sha256 is kept. It expires after
 INVITE_LIFETIME and is spent by one atomic UPDATE, so two submissions of the same link cannot
@@ -17,6 +18,7 @@ from porchlight.accounts.audit import record
 from porchlight.enums import Role
 from porchlight.models import Agent, AgentInvite, Brand
 from porchlight.platform.clock import utcnow
+from porchlight.platform.i18n import N_
 
 INVITE_LIFETIME = timedelta(hours=72)
 # Not an argon2 hash: no password matches it until the link is used.
@@ -39,14 +41,19 @@ def _rank(role: str) -> int:
     return RANK.get(role, len(RANK))  # type: ignore[call-overload]
 
 
+def grantable(by: Agent | None) -> list[Role]:
+    """The roles `by` may give: none above their own (the CLI, `by=None`, gives any)."""
+    return [r for r in GRANTABLE if by is None or _rank(r) <= _rank(by.role)]
+
+
 def _may_manage(admin: Agent | None, agent: Agent) -> None:
     """An admin changes neither their own account (no locking oneself out) nor a higher one."""
     if admin is None:
         return
     if admin.id == agent.id:
-        raise AgentError("you cannot change your own account here")
+        raise AgentError(N_("You cannot change your own account here."))
     if _rank(agent.role) > _rank(admin.role):
-        raise AgentError("this account is above yours")
+        raise AgentError(N_("This account is above yours."))
 
 
 async def brand_agent(brand: Brand, agent_id: int) -> Agent | None:
@@ -75,11 +82,11 @@ async def invite(
     """A new agent of the brand who signs in once they have set a password; returns the agent
     and the token for their link. An email that already has an account is refused."""
     email = email.strip().lower()
-    if role not in GRANTABLE or (by is not None and _rank(role) > _rank(by.role)):
-        raise AgentError("this role cannot be given here")
+    if role not in grantable(by):
+        raise AgentError(N_("This role cannot be given here."))
     async with in_transaction():
         if await Agent.exists(email=email):
-            raise AgentError("this email already has an account")
+            raise AgentError(N_("This email already has an account."))
         agent = await Agent.create(email=email, password_hash=NO_PASSWORD, role=role)
         await agent.brands.add(brand)
         token = await _new_invite(agent)
@@ -97,7 +104,7 @@ async def invite(
 async def resend(brand: Brand, agent: Agent, *, by: Agent | None) -> str:
     """A new link for someone who has not used theirs (lost, expired)."""
     if not invited(agent):
-        raise AgentError("this agent has already set a password")
+        raise AgentError(N_("This agent has already set a password."))
     token = await _new_invite(agent)
     await record("agent.invite_resend", brand=brand, agent=by, subject=f"agent:{agent.id}")
     return token
@@ -122,10 +129,10 @@ async def accept(token: str, password: str) -> Agent:
     async with in_transaction():
         found = await pending_invite(token)
         if found is None:
-            raise AgentError("this link is no longer valid")
+            raise AgentError(N_("This link is no longer valid."))
         spent = await AgentInvite.filter(id=found.id, used_at=None).update(used_at=now)
         if spent != 1:
-            raise AgentError("this link is no longer valid")
+            raise AgentError(N_("This link is no longer valid."))
         agent = found.agent
         agent.password_hash = digest
         await agent.save(update_fields=["password_hash"])
@@ -137,8 +144,8 @@ async def accept(token: str, password: str) -> Agent:
 
 async def change_role(brand: Brand, agent: Agent, role: Role, *, by: Agent | None) -> Agent:
     _may_manage(by, agent)
-    if role not in GRANTABLE or (by is not None and _rank(role) > _rank(by.role)):
-        raise AgentError("this role cannot be given here")
+    if role not in grantable(by):
+        raise AgentError(N_("This role cannot be given here."))
     before = agent.role
     if before != role:
         agent.role = role

@@ -20,7 +20,8 @@ from porchlight.enums import Channel, Direction, ShipmentStatus, Trigger
 from porchlight.models import Agent, Brand, MessageText
 from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
-from porchlight.tracking.status_text import N_, headline
+from porchlight.platform.i18n import N_
+from porchlight.tracking.status_text import headline
 
 SUBJECT_MAX = 300
 BODY_MAX = 4000

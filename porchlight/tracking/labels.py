@@ -1,7 +1,7 @@
 """Human names for the workspace's codes (exception types, flags, close codes, roles, audit
 entries), marked for translation; templates show `_(labels.exception[case.type])`."""
 
-from porchlight.enums import CloseCode, ExceptionType, PriorityFlag, Role
+from porchlight.enums import Channel, CloseCode, ExceptionType, PriorityFlag, Role, Trigger
 from porchlight.tracking.status_text import N_
 
 exception = {
@@ -93,4 +93,30 @@ audit = {
     "webhook.update": N_("Retailer webhook changed"),
     "webhook.rotate": N_("Webhook secret rotated"),
     "webhook.ping": N_("Test ping sent"),
+    "message.save": N_("Message text saved"),
+    "message.reset": N_("Message text reset to the default"),
+    "message.test": N_("Test message sent"),
+    "agent.invite": N_("Agent invited"),
+    "agent.invite_resend": N_("Invitation sent again"),
+    "agent.accept_invite": N_("Invitation accepted"),
+    "agent.role": N_("Role changed"),
+    "agent.deactivate": N_("Agent deactivated"),
+    "agent.reactivate": N_("Agent reactivated"),
+    "agent.reset_lock": N_("Sign-in lock reset"),
 }
+# The proactive messages, as the console names them.
+trigger = {
+    Trigger.SHIPPED: N_("Shipped"),
+    Trigger.FIRST_SCAN: N_("First scan"),
+    Trigger.OUT_FOR_DELIVERY: N_("Out for delivery"),
+    Trigger.DELIVERED: N_("Delivered"),
+    Trigger.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
+    Trigger.FAILED_ATTEMPT: N_("Delivery attempt failed"),
+    Trigger.DELAY: N_("Delayed"),
+    Trigger.EXCEPTION: N_("Problem with the parcel"),
+    Trigger.RETURNING_TO_SENDER: N_("Returning to sender"),
+    Trigger.RETURN_RECEIVED: N_("Return received"),
+    Trigger.REFUND_ISSUED: N_("Refund issued"),
+    Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
+}
+channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}

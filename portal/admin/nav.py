@@ -15,9 +15,9 @@ class Section:
 NAV = (
     Section("brand", N_("Brand"), built=False),
     Section("look", N_("Look"), built=False),
-    Section("messages", N_("Messages"), built=False),
+    Section("messages", N_("Messages")),
     Section("operations", N_("Operations"), built=False),
     Section("integrations", N_("Integrations"), built=False),
-    Section("people", N_("People"), built=False),
+    Section("people", N_("People")),
     Section("audit", N_("Audit log")),
 )

@@ -16,7 +16,7 @@ async def brand_quiet_hours(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_audit_log')]
+    dependencies = [('models', '0009_owner_role')]
 
     initial = False
 

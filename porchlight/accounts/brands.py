@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from async_lru import alru_cache
+from redis.asyncio import Redis
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
@@ -75,9 +76,27 @@ async def hosts_of(brand: Brand) -> list[str]:
 
 
 # Every shopper request looks its brand up by host; brands change rarely, so each process keeps
-# them for this long. A change saved in this process clears the cache at once; a change made
-# elsewhere (the CLI, another portal process) shows within this many seconds.
+# them for this long. A change saved in this process clears the cache at once; one saved by the
+# console or the CLI also bumps a counter in Redis that every portal process compares on each
+# shopper request (keep_brands_current), so it shows on the next page view everywhere. Anything
+# else that edits a brand shows within this many seconds.
 BRAND_CACHE_SECONDS = 30
+BRANDS_VERSION_KEY = "porchlight:brands:version"
+_seen_version: list[bytes | None] = [None]
+
+
+async def announce_brand_change(redis: Redis) -> None:
+    """After a brand change commits: every process drops its kept brands before its next page."""
+    forget_brands()
+    await redis.incr(BRANDS_VERSION_KEY)
+
+
+async def keep_brands_current(redis: Redis) -> None:
+    """One GET per shopper request: the kept brands go when another process announced a change."""
+    version = await redis.get(BRANDS_VERSION_KEY)
+    if version != _seen_version[0]:
+        forget_brands()
+        _seen_version[0] = version
 
 
 async def brand_for_host(host_header: str) -> Brand | None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from async_lru import alru_cache
 from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
@@ -69,6 +70,31 @@ async def create_brand(
         await BrandHost.bulk_create([BrandHost(brand=brand, host=h) for h in wanted])
     forget_brands()  # bulk_create sends no save signal, and a host may be cached as unknown
     return brand
+
+
+async def add_host(brand: Brand, host: str) -> str:
+    """Serve the brand on one more host; a host any brand serves already is refused."""
+    [wanted] = checked_hosts([host])
+    try:
+        async with in_transaction():
+            await _refuse_taken([wanted])
+            await BrandHost.create(brand=brand, host=wanted)
+    except IntegrityError:  # the same host added at the same moment elsewhere
+        raise BrandError("host", N_("%(host)s already serves a brand."), host=wanted) from None
+    return wanted
+
+
+async def remove_host(brand: Brand, host: str) -> str:
+    """Stop serving the brand on a host; its last host stays (the brand must be reachable)."""
+    async with in_transaction():
+        hosts = await BrandHost.filter(brand=brand).select_for_update()
+        found = next((h for h in hosts if h.host == normalize_host(host)), None)
+        if found is None:
+            raise BrandError("host", N_("%(host)s is not a host of this brand."), host=host[:80])
+        if len(hosts) == 1:
+            raise BrandError("host", N_("A brand needs at least one host."))
+        await found.delete()
+    return found.host
 
 
 async def hosts_of(brand: Brand) -> list[str]:

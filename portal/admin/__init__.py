@@ -16,9 +16,10 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, home
+from portal.admin import audit_page, brand_page, home
 
 routes = [
     *home.routes,
+    *brand_page.routes,
     *audit_page.routes,
 ]

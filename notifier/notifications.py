@@ -287,7 +287,7 @@ async def _render(
     )
     chosen = settings_of(brand)
     offered = customer.locale in chosen.languages  # else the brand stopped offering it
-    locale = customer.locale if offered else brand.default_locale
+    locale = (customer.locale if offered else None) or brand.default_locale
     context = {
         "brand": brand,
         "order": order,

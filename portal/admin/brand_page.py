@@ -90,7 +90,7 @@ async def save(request: Request) -> Response:
     form = await checked_form(request)
     _ = translator(request, None)
     brand = brand_of(request)
-    wanted = {
+    wanted: dict[str, Any] = {
         "name": text(form, "name", 200),
         "default_locale": text(form, "default_locale"),
         "time_zone": text(form, "time_zone"),

@@ -17,7 +17,7 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import admin, hooks, messaging_hooks, ops, outbox
+from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Starlette:
         *delivery.routes,
         *unsubscribe.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
+        *brand_assets.routes,
         *static_routes(),
     ]
     middleware = [

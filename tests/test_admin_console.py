@@ -10,7 +10,6 @@ from portal import admin
 from tests.factories import a_brand
 from tests.test_agent_workspace import PASSWORD, an_agent, csrf_from, sign_in, signed_in_token
 
-
 MESSAGE_AND_PEOPLE_PARAMS = {
     "{trigger}": "out_for_delivery",
     "{channel}": "sms",

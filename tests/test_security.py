@@ -49,6 +49,8 @@ NOT_BRAND_SCOPED = {
     "/hooks/twilio/inbound": "provider callback, verified by signature",
     "/hooks/twilio/status": "same",
     "/hooks/sendgrid/events": "same",
+    "/brand-colours.css": "two colours from the URL, nothing looked up",
+    "/brand-logo/{name}": "a public logo named by its content's hash",
 }
 # Brand-scoped, checked by their own tests below.
 CHECKED_APART = {

@@ -4,6 +4,8 @@ import re
 from typing import Any
 
 from async_lru import alru_cache
+from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
@@ -70,14 +72,57 @@ async def create_brand(
     return brand
 
 
+async def add_host(brand: Brand, host: str) -> str:
+    """Serve the brand on one more host; a host any brand serves already is refused."""
+    [wanted] = checked_hosts([host])
+    try:
+        async with in_transaction():
+            await _refuse_taken([wanted])
+            await BrandHost.create(brand=brand, host=wanted)
+    except IntegrityError:  # the same host added at the same moment elsewhere
+        raise BrandError("host", N_("%(host)s already serves a brand."), host=wanted) from None
+    return wanted
+
+
+async def remove_host(brand: Brand, host: str) -> str:
+    """Stop serving the brand on a host; its last host stays (the brand must be reachable)."""
+    async with in_transaction():
+        hosts = await BrandHost.filter(brand=brand).select_for_update()
+        found = next((h for h in hosts if h.host == normalize_host(host)), None)
+        if found is None:
+            raise BrandError("host", N_("%(host)s is not a host of this brand."), host=host[:80])
+        if len(hosts) == 1:
+            raise BrandError("host", N_("A brand needs at least one host."))
+        await found.delete()
+    return found.host
+
+
 async def hosts_of(brand: Brand) -> list[str]:
     return [h.host for h in await BrandHost.filter(brand=brand).order_by("host")]
 
 
 # Every shopper request looks its brand up by host; brands change rarely, so each process keeps
-# them for this long. A change saved in this process clears the cache at once; a change made
-# elsewhere (the CLI, another portal process) shows within this many seconds.
+# them for this long. A change saved in this process clears the cache at once; one saved by the
+# console or the CLI also bumps a counter in Redis that every portal process compares on each
+# shopper request (keep_brands_current), so it shows on the next page view everywhere. Anything
+# else that edits a brand shows within this many seconds.
 BRAND_CACHE_SECONDS = 30
+BRANDS_VERSION_KEY = "porchlight:brands:version"
+_seen_version: list[bytes | None] = [None]
+
+
+async def announce_brand_change(redis: Redis) -> None:
+    """After a brand change commits: every process drops its kept brands before its next page."""
+    forget_brands()
+    await redis.incr(BRANDS_VERSION_KEY)
+
+
+async def keep_brands_current(redis: Redis) -> None:
+    """One GET per shopper request: the kept brands go when another process announced a change."""
+    version = await redis.get(BRANDS_VERSION_KEY)
+    if version != _seen_version[0]:
+        forget_brands()
+        _seen_version[0] = version
 
 
 async def brand_for_host(host_header: str) -> Brand | None:

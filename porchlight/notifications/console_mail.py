@@ -4,6 +4,7 @@ outbox), like every notification."""
 
 import secrets
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, channel_for
 from porchlight.enums import Channel, Trigger
 from porchlight.models import Brand, MessageText
@@ -32,6 +33,7 @@ def preview(
             body=check(trigger, "body", body),
         )
     context = demo_context(trigger, brand, locale, base_url.rstrip("/"))
+    context["support"] = settings_of(brand).support
     return render_message(trigger, brand.theme, locale, context, own)
 
 

@@ -16,10 +16,11 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, home, messages, people
+from portal.admin import audit_page, brand_page, home, messages, people
 
 routes = [
     *home.routes,
+    *brand_page.routes,
     *messages.routes,
     *people.routes,
     *audit_page.routes,

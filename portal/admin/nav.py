@@ -13,7 +13,7 @@ class Section:
 
 
 NAV = (
-    Section("brand", N_("Brand"), built=False),
+    Section("brand", N_("Brand")),
     Section("look", N_("Look"), built=False),
     Section("messages", N_("Messages")),
     Section("operations", N_("Operations"), built=False),

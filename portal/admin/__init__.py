@@ -16,10 +16,11 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, brand_page, home
+from portal.admin import audit_page, brand_page, home, look_page
 
 routes = [
     *home.routes,
     *brand_page.routes,
+    *look_page.routes,
     *audit_page.routes,
 ]

@@ -18,6 +18,7 @@ from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
 from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox
+from portal.admin import look_page
 from portal.agent import auth, case_page, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -105,6 +106,7 @@ def create_app(settings: Settings) -> Starlette:
                     for r in [*hooks.routes, *messaging_hooks.routes]
                 ),
                 *((r, problems.BODY_LIMIT) for r in problems.routes),
+                *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),
             ],
         ),
     ]

@@ -49,7 +49,7 @@ async def test_an_admin_previews_saves_and_resets_the_german_sms(admin):
     text = "{{ brand }}: Paket {{ tracking_number }} kommt heute 🚚 {{ order_url }}"
     shown = await client.post(f"{OFD_DE}/preview", data={"csrf_token": token, "body": text})
     page = HTMLParser(shown.text)
-    assert page.css_first(".sms-bubble").text().startswith("Northwind: Paket JD014600003828")
+    assert page.css_first(".sms-bubble").text().startswith("Northwind: Paket JJD000390007786263")
     assert "UCS-2" in page.css_first(".sms-facts").text()  # the emoji has no GSM-7 form
     assert not await MessageText.exists()
 
@@ -93,7 +93,7 @@ async def test_a_test_goes_to_the_outbox_and_a_bad_number_is_refused(admin, outb
     assert sent.status_code == 200
     [sms] = outbox("test-*-sms.json")
     assert sms["to"] == "+4915112345678"
-    assert sms["text"] == "Northwind: heute! https://track.example.com/o/demo"
+    assert sms["text"] == "Northwind: heute! https://track.example.com/o/sample"
     assert sms["brand"] == (await Brand.get(slug="northwind")).id
 
 
@@ -109,7 +109,7 @@ async def test_an_email_text_needs_a_subject_and_its_preview_shows_it(admin):
         data={"csrf_token": token, "subject": "Here: {{ order_number }}", "body": "<b>Hi</b>"},
     )
     page = HTMLParser(shown.text)
-    assert page.css_first(".email-subject span").text() == "Here: A-1001"
+    assert page.css_first(".email-subject span").text() == "Here: SAMPLE-1001"
     assert "<b>Hi</b>" in page.css_first(".email-text").text()  # shown as text, not markup
 
 

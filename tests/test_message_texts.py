@@ -3,18 +3,17 @@
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.enums import Channel, Trigger
-from porchlight.models import Customer, MessageText
+from porchlight.models import Brand, Customer, MessageText
 from porchlight.notifications.console_mail import preview, send_test
-from porchlight.notifications.messages import default_source, render_message
+from porchlight.notifications.messages import default_source, render_message, sample_context
 from porchlight.notifications.policy import quiet_until
 from porchlight.notifications.sms import segments
-from porchlight.notifications.texts import TextError, check, demo_context, reset_text, save_text
+from porchlight.notifications.texts import TextError, check, reset_text, save_text
 from porchlight.platform.i18n import SUPPORTED
 from tests.factories import a_brand, deliver_scans, shopper_order
 from tests.worker_run import run_worker
@@ -58,13 +57,13 @@ async def test_an_own_email_keeps_the_parcels_link_and_footer_and_escapes_the_te
             subject="{{ order_number }} is on the doorstep", body="Hi {{ brand }}\n<b>bold</b>"
         )
     }
-    context = demo_context(Trigger.DELIVERED, brand, "en")
+    context = sample_context(brand, "en", "https://track.example.com/o/sample")
     message = render_message(Trigger.DELIVERED, "default", "en", context, own)
-    assert message.subject == "A-1001 is on the doorstep"
+    assert message.subject == "SAMPLE-1001 is on the doorstep"
     assert "Hi Fish &amp; &lt;Chips&gt;<br>&lt;b&gt;bold&lt;/b&gt;" in message.html
     assert "<b>bold</b>" not in message.html
     assert "Hi Fish & <Chips>\n<b>bold</b>" in message.text
-    assert "JD014600003828" in message.text and "/unsubscribe/demo" in message.text
+    assert "JJD000390007786263" in message.text and "/o/sample" in message.text
 
 
 @pytest.mark.parametrize(
@@ -97,7 +96,7 @@ def test_the_editor_starts_from_the_themes_wording_which_renders_the_same(trigge
     source = default_source(trigger, "default", locale)
     for field in ("subject", "body", "sms"):
         check(trigger, field, source[field])
-    context = demo_context(trigger, SimpleNamespace(name="Northwind"), locale)
+    context = sample_context(Brand(name="Northwind"), locale, "https://track.example.com/o/x")
     theirs = render_message(trigger, "default", locale, context)
     own = {
         Channel.EMAIL: MessageText(subject=source["subject"], body=source["body"]),
@@ -135,7 +134,7 @@ async def test_a_preview_uses_the_unsaved_text_and_a_test_lands_in_the_outbox(se
         body="{{ brand }} – Paket kommt heute: {{ order_url }}",
         base_url="http://localhost:8000",
     )
-    assert message.sms == "Northwind - Paket kommt heute: http://localhost:8000/o/demo"
+    assert message.sms == "Northwind - Paket kommt heute: http://localhost:8000/o/sample"
     assert segments(message.sms) == 1
     sent = await send_test(settings, brand, Channel.SMS, "+4915112345678", message)
     record = json.loads(

@@ -16,7 +16,7 @@ async def brand_quiet_hours(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_owner_role')]
+    dependencies = [('models', '0009_console')]
 
     initial = False
 

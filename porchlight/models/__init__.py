@@ -5,7 +5,7 @@ from porchlight.models.auth import Agent, AgentInvite, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
-from porchlight.models.delivery_requests import DeliveryRequest
+from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
@@ -34,4 +34,5 @@ __all__ = [
     "Shipment",
     "ShipmentItem",
     "TrackingEvent",
+    "WebhookDelivery",
 ]

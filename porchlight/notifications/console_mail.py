@@ -4,12 +4,11 @@ outbox), like every notification."""
 
 import secrets
 
-from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, channel_for
 from porchlight.enums import Channel, Trigger
 from porchlight.models import Brand, MessageText
-from porchlight.notifications.messages import Rendered, render_message
-from porchlight.notifications.texts import check, demo_context
+from porchlight.notifications.messages import Rendered, render_message, sample_context
+from porchlight.notifications.texts import check
 from porchlight.platform.settings import Settings
 from porchlight.tracking.templating import environment
 
@@ -32,8 +31,7 @@ def preview(
             subject=check(trigger, "subject", subject) if channel == Channel.EMAIL else "",
             body=check(trigger, "body", body),
         )
-    context = demo_context(trigger, brand, locale, base_url.rstrip("/"))
-    context["support"] = settings_of(brand).support
+    context = sample_context(brand, locale, f"{base_url.rstrip('/')}/o/sample")
     return render_message(trigger, brand.theme, locale, context, own)
 
 

@@ -8,20 +8,17 @@ Rendered text is escaped where it lands in HTML (porchlight.notifications.messag
 """
 
 from collections.abc import Mapping
-from datetime import date
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from porchlight.enums import Channel, Direction, ShipmentStatus, Trigger
+from porchlight.enums import Channel, Trigger
 from porchlight.models import Agent, Brand, MessageText
 from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
 from porchlight.platform.i18n import N_
-from porchlight.tracking.status_text import headline
 
 SUBJECT_MAX = 300
 BODY_MAX = 4000
@@ -71,38 +68,6 @@ def render_text(source: str, values: Mapping[str, Any]) -> str:
     return str(_compiled(source).render(values))
 
 
-def demo_context(
-    trigger: Trigger, brand: Any, locale: str, base_url: str = "https://track.example.com"
-) -> dict[str, Any]:
-    """A made-up order of one parcel, for the preview and for trying a text when it is saved:
-    the same keys the notifier gives the theme's templates."""
-    statuses = {s.value for s in ShipmentStatus}
-    status = (
-        ShipmentStatus(trigger.value) if trigger.value in statuses else ShipmentStatus.IN_TRANSIT
-    )
-    return {
-        "brand": brand,
-        "order": SimpleNamespace(number="A-1001"),
-        "customer": SimpleNamespace(name="Alex Example"),
-        "locale": locale,
-        "order_url": f"{base_url}/o/demo",
-        "unsubscribe_url": f"{base_url}/unsubscribe/demo",
-        "accent": "#1f5f8b",
-        "shipped_count": 2,
-        "parcel_count": 3,
-        "parcels": [
-            {
-                "position": 1,
-                "of": 1,
-                "carrier": "dhl",
-                "tracking_number": "JD014600003828",
-                "headline": headline(Direction.OUTBOUND, status),
-                "estimated_delivery": date(2026, 12, 4),
-            }
-        ],
-    }
-
-
 def check(trigger: Trigger, field: str, source: str, *, required: bool = True) -> str:
     """The text as it will be stored, or TextError saying what is wrong with it."""
     source = source.replace("\r\n", "\n").strip()
@@ -134,8 +99,7 @@ def check(trigger: Trigger, field: str, source: str, *, required: bool = True) -
             allowed=", ".join(allowed),
         )
     try:
-        demo = demo_context(trigger, SimpleNamespace(name="Brand"), i18n.DEFAULT)
-        render_text(source, values_of(trigger, i18n.DEFAULT, demo))
+        render_text(source, dict.fromkeys(allowed, "1"))  # every value is a string
     except TemplateError as exc:  # an unknown filter, an attribute a value lacks, the sandbox
         raise TextError(field, N_("This template fails: %(error)s"), error=str(exc)) from None
     return source

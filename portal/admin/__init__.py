@@ -16,11 +16,12 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, brand_page, home, messages, people
+from portal.admin import audit_page, brand_page, home, look_page, messages, people
 
 routes = [
     *home.routes,
     *brand_page.routes,
+    *look_page.routes,
     *messages.routes,
     *people.routes,
     *audit_page.routes,

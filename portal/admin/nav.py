@@ -14,7 +14,7 @@ class Section:
 
 NAV = (
     Section("brand", N_("Brand")),
-    Section("look", N_("Look"), built=False),
+    Section("look", N_("Look")),
     Section("messages", N_("Messages")),
     Section("operations", N_("Operations"), built=False),
     Section("integrations", N_("Integrations"), built=False),

@@ -200,3 +200,15 @@ async def test_another_brands_agent_cannot_be_touched(admin):
         f"/admin/brands/northwind/people/{me.id}/deactivate", data={"csrf_token": token}
     )
     assert mine.status_code == 400 and (await Agent.get(id=me.id)).active
+
+
+async def test_the_framed_email_preview_escapes_the_draft_and_refuses_a_bad_one(admin):
+    client, _ = admin
+    path = "/admin/brands/northwind/messages/delivered/email/de/email.html"
+    shown = await client.get(path, params={"subject": "Da: {{ order_number }}", "body": "<i>x</i>"})
+    assert shown.status_code == 200
+    assert "frame-ancestors 'self'" in shown.headers["content-security-policy"]
+    assert "&lt;i&gt;x&lt;/i&gt;" in shown.text and "<i>x</i>" not in shown.text
+    assert "<title>Da: SAMPLE-1001</title>" in shown.text
+    bad = await client.get(path, params={"subject": "x", "body": "{{ nope }}"})
+    assert bad.status_code == 400

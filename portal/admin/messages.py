@@ -7,7 +7,7 @@ from typing import Any
 from annotated_types import Ge, Gt, Le
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from porchlight.accounts.audit import record
@@ -30,6 +30,7 @@ from porchlight.notifications.texts import TextError, reset_text, save_text, var
 from porchlight.orders.payload import EMAIL, to_e164
 from porchlight.platform import i18n
 from portal.admin.access import brand_of, brand_page
+from portal.admin.look_page import EMAIL_PREVIEW
 from portal.admin.pages import admin_render
 from portal.agent.session import agent_of
 from portal.csrf import checked_form
@@ -59,7 +60,12 @@ def _bounds(model: type[Any], name: str) -> tuple[Any, Any]:
 
 def _policy_values(settings: BrandSettings) -> dict[str, Any]:
     data = settings.model_dump(mode="json")
-    return {path: _dig(data, path) for path, _, _ in POLICY}
+    return {path: _plain(_dig(data, path)) for path, _, _ in POLICY}
+
+
+def _plain(number: Any) -> Any:
+    """12.0 shows as 12: the form shows what was typed, not the float it became."""
+    return int(number) if isinstance(number, float) and number.is_integer() else number
 
 
 def _dig(data: dict[str, Any], path: str) -> Any:
@@ -362,11 +368,34 @@ async def _send_test(
     return await _editor(request, source=source, message=message, notice=notice, test_to=to)
 
 
+@brand_page
+async def email_html(request: Request) -> Response:
+    """The edited email as a mail client shows it, framed beside the editor: the draft comes
+    in the query string (a GET the iframe can load), nothing is saved."""
+    brand = brand_of(request)
+    trigger, _c, locale = _message_path(request)
+    query = request.query_params
+    try:
+        message = preview(
+            brand,
+            trigger,
+            Channel.EMAIL,
+            locale,
+            subject=query.get("subject", ""),
+            body=query.get("body", ""),
+            base_url=app_state(request).settings.public_base_url,
+        )
+    except TextError:
+        return Response(status_code=400)
+    return HTMLResponse(message.html, headers=EMAIL_PREVIEW)
+
+
 BASE = "/admin/brands/{slug}/messages"
 routes = [
     Route(BASE, overview, methods=["GET"]),
     Route(f"{BASE}/policy", save_policy, methods=["POST"]),
     Route(f"{BASE}/channels", save_channels, methods=["POST"]),
     Route(f"{BASE}/{{trigger}}/{{channel}}/{{locale}}", edit_text, methods=["GET"]),
+    Route(f"{BASE}/{{trigger}}/{{channel}}/{{locale}}/email.html", email_html, methods=["GET"]),
     Route(f"{BASE}/{{trigger}}/{{channel}}/{{locale}}/{{action}}", act_on_text, methods=["POST"]),
 ]

@@ -73,8 +73,13 @@ async def test_an_own_email_keeps_the_parcels_link_and_footer_and_escapes_the_te
         ("{{ password }}", "Unknown variable password"),
         ("{{ shipped_count }}", "Unknown variable shipped_count"),  # split_progress only
         ("{{ brand|nosuchfilter }}", "No filter named"),
-        ("{{ brand.__class__.__mro__ }}", "This template fails"),
-        ("{{ order_url.no_such_attribute }}", "This template fails"),
+        ("{{ brand.__class__.__mro__ }}", "a text may use variables, if/else and the filters"),
+        ("{{ order_url.no_such_attribute }}", "a text may use variables"),
+        ("{% for c in brand %}{% for d in brand %}x{% endfor %}{% endfor %}", "may use variables"),
+        ("{{ brand|replace('a', 'aaaaaaaa')|replace('a', 'aaaaaaaa') }}", "may use variables"),
+        ("{{ brand * 1000000 }}", "may use variables"),
+        ("{{ range(10) }}", "may use variables"),
+        ("{{ brand|truncate('many') }}", "This template fails"),
         ("   ", "cannot be empty"),
     ],
 )
@@ -87,6 +92,14 @@ def test_a_bad_text_is_refused_with_the_reason(source, says):
 
 def test_split_progress_may_count_its_parcels():
     assert check(Trigger.SPLIT_PROGRESS, "sms", "{{ shipped_count }}/{{ parcel_count }}")
+
+
+def test_a_text_may_choose_words_and_shape_a_value():
+    source = (
+        "{% if customer_name %}Hi {{ customer_name|title }}, {% else %}Hi, {% endif %}"
+        "{{ brand|upper }} {{ estimated_delivery|default('soon') }} {{ order_number ~ '!' }}"
+    )
+    assert check(Trigger.SHIPPED, "body", source) == source
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)

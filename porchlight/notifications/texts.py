@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from porchlight.enums import Channel, Trigger
@@ -44,6 +44,30 @@ BY_TRIGGER: dict[Trigger, dict[str, str]] = {
 }
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_sandbox.globals.clear()  # no range(), lipsum(), namespace(): a text has its variables only
+# What a text may be made of. The sandbox keeps a template from reaching Python, not from
+# running long: loops, arithmetic and filters that grow a string (replace, center, wordwrap)
+# could keep the console or the worker busy for minutes, so they are refused on save.
+FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "d", "truncate"})
+FORBIDDEN = N_("Line %(line)s: a text may use variables, if/else and the filters %(filters)s only.")
+NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Concat,
+    nodes.Keyword,
+)
 
 
 class TextError(ValueError):
@@ -84,11 +108,22 @@ def check(trigger: Trigger, field: str, source: str, *, required: bool = True) -
             count=str(len(source)),
         )
     try:  # an unknown filter is found by the introspection's compile step
-        named = meta.find_undeclared_variables(_sandbox.parse(source))
+        parsed = _sandbox.parse(source)
+        named = meta.find_undeclared_variables(parsed)
     except TemplateSyntaxError as exc:
         raise TextError(
             field, N_("Line %(line)s: %(error)s"), line=str(exc.lineno), error=exc.message or ""
         ) from None
+    for node in parsed.find_all(nodes.Node):
+        if not isinstance(node, NODES) or (
+            isinstance(node, nodes.Filter) and node.name not in FILTERS
+        ):
+            raise TextError(
+                field,
+                FORBIDDEN,
+                line=str(node.lineno),
+                filters=", ".join(sorted(FILTERS - {"d"})),
+            )
     allowed = variables(trigger)
     unknown = sorted(named - allowed.keys())
     if unknown:
@@ -100,7 +135,7 @@ def check(trigger: Trigger, field: str, source: str, *, required: bool = True) -
         )
     try:
         render_text(source, dict.fromkeys(allowed, "1"))  # every value is a string
-    except TemplateError as exc:  # an unknown filter, an attribute a value lacks, the sandbox
+    except (TemplateError, TypeError, ValueError) as exc:  # e.g. truncate("many")
         raise TextError(field, N_("This template fails: %(error)s"), error=str(exc)) from None
     return source
 

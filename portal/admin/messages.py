@@ -372,19 +372,11 @@ async def _send_test(
 async def email_html(request: Request) -> Response:
     """The edited email as a mail client shows it, framed beside the editor: the draft comes
     in the query string (a GET the iframe can load), nothing is saved."""
-    brand = brand_of(request)
-    trigger, _c, locale = _message_path(request)
-    query = request.query_params
+    if _message_path(request)[1] != Channel.EMAIL:
+        raise HTTPException(404)
+    draft = {name: request.query_params.get(name, "") for name in ("subject", "body")}
     try:
-        message = preview(
-            brand,
-            trigger,
-            Channel.EMAIL,
-            locale,
-            subject=query.get("subject", ""),
-            body=query.get("body", ""),
-            base_url=app_state(request).settings.public_base_url,
-        )
+        message = _preview(request, brand_of(request), draft)
     except TextError:
         return Response(status_code=400)
     return HTMLResponse(message.html, headers=EMAIL_PREVIEW)

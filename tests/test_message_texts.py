@@ -5,8 +5,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tortoise.context import TortoiseContext
-from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.enums import Channel, Trigger
@@ -16,9 +14,7 @@ from porchlight.notifications.messages import default_source, render_message, sa
 from porchlight.notifications.policy import quiet_until
 from porchlight.notifications.sms import segments
 from porchlight.notifications.texts import TextError, check, reset_text, save_text
-from porchlight.platform.db import migrate, tortoise_config
 from porchlight.platform.i18n import SUPPORTED
-from tests.conftest import _fresh_postgres
 from tests.factories import a_brand, deliver_scans, shopper_order
 from tests.worker_run import run_worker
 
@@ -171,49 +167,14 @@ async def test_a_preview_uses_the_unsaved_text_and_a_test_lands_in_the_outbox(se
         )
 
 
-async def test_quiet_hours_are_the_brands_unless_the_customer_has_their_own():
+async def test_quiet_hours_are_the_brands_unless_the_customer_chose_their_own():
     brand, _ = await a_brand()
     night = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
     customer = Customer(time_zone="UTC")
     assert quiet_until(night, customer, brand) == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
     brand.settings = stored(validate_settings({"quiet_hours": {"start": 0, "end": 0}}))
     assert quiet_until(night, customer, brand) is None
-    own = Customer(time_zone="UTC", quiet_hours_start=22, quiet_hours_end=6)
+    own = Customer(
+        time_zone="UTC", quiet_hours_start=22, quiet_hours_end=6, quiet_hours_chosen=True
+    )
     assert quiet_until(night, own, brand) == datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
-
-
-async def test_the_upgrade_hands_customers_on_the_old_default_to_their_brands_quiet_hours(
-    settings, tmp_path
-):
-    if settings.is_sqlite:
-        url = f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
-    else:
-        url = settings.database_url + "_quiet_upgrade"
-        await _fresh_postgres(url)
-    config = tortoise_config(url)
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=config)
-        await run_migrations(config=config, target="models.0009_console")
-        db = ctx.connections.get("default")
-        await db.execute_query(
-            "INSERT INTO brand (id, slug, name, theme, default_locale, time_zone, settings, "
-            "created_at) VALUES (1, 'old', 'Old', 'default', 'en', 'UTC', '{}', "
-            "'2026-01-01 00:00:00+00:00')"
-        )
-        for n, (start, end) in enumerate([(21, 8), (22, 6)], start=1):
-            await db.execute_query(
-                "INSERT INTO customer (id, brand_id, email, name, email_opt_in, sms_opt_in, "
-                "phone_code_tries, quiet_hours_start, quiet_hours_end, created_at) VALUES "
-                f"({n}, 1, 'c{n}@example.com', '', true, false, 0, {start}, {end}, "
-                "'2026-01-01 00:00:00+00:00')"
-            )
-    await migrate(url)
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=config)
-        rows = await ctx.connections.get("default").execute_query_dict(
-            "SELECT quiet_hours_start, quiet_hours_end FROM customer ORDER BY id"
-        )
-    assert [(r["quiet_hours_start"], r["quiet_hours_end"]) for r in rows] == [
-        (None, None),
-        (22, 6),
-    ]

@@ -6,15 +6,6 @@ from tortoise import fields
 
 
 
-async def brand_quiet_hours(apps, schema_editor) -> None:
-    """Customers still on the old built-in 21:00-08:00 follow their brand's quiet hours now
-    (the `quiet_hours` setting, 21-8 unless changed); hours set otherwise stay the customer's."""
-    Customer = apps.get_model("models", "Customer")
-    await Customer.filter(quiet_hours_start=21, quiet_hours_end=8).update(
-        quiet_hours_start=None, quiet_hours_end=None
-    )
-
-
 class Migration(migrations.Migration):
     dependencies = [('models', '0009_console')]
 
@@ -50,15 +41,9 @@ class Migration(migrations.Migration):
             options={'table': 'message_text', 'app': 'models', 'unique_together': (('brand', 'trigger', 'channel', 'locale'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        ops.AddField(
             model_name='Customer',
-            name='quiet_hours_end',
-            field=fields.SmallIntField(null=True),
+            name='quiet_hours_chosen',
+            field=fields.BooleanField(default=False),
         ),
-        ops.AlterField(
-            model_name='Customer',
-            name='quiet_hours_start',
-            field=fields.SmallIntField(null=True),
-        ),
-        ops.RunPython(brand_quiet_hours, reverse_code=lambda apps, schema_editor: None),
     ]

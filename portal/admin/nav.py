@@ -17,7 +17,7 @@ NAV = (
     Section("look", N_("Look")),
     Section("messages", N_("Messages"), built=False),
     Section("operations", N_("Operations"), built=False),
-    Section("integrations", N_("Integrations"), built=False),
+    Section("integrations", N_("Integrations")),
     Section("people", N_("People"), built=False),
     Section("audit", N_("Audit log")),
 )

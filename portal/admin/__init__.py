@@ -16,12 +16,20 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, brand_page, home, integrations_page, look_page
+from portal.admin import (
+    audit_page,
+    brand_page,
+    home,
+    integrations_page,
+    look_page,
+    operations_page,
+)
 
 routes = [
     *home.routes,
     *brand_page.routes,
     *look_page.routes,
+    *operations_page.routes,
     *integrations_page.routes,
     *audit_page.routes,
 ]

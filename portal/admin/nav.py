@@ -16,7 +16,7 @@ NAV = (
     Section("brand", N_("Brand")),
     Section("look", N_("Look")),
     Section("messages", N_("Messages"), built=False),
-    Section("operations", N_("Operations"), built=False),
+    Section("operations", N_("Operations")),
     Section("integrations", N_("Integrations")),
     Section("people", N_("People"), built=False),
     Section("audit", N_("Audit log")),

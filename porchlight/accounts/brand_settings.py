@@ -6,6 +6,7 @@ range is refused with the field named instead of surfacing later as a wrong mess
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
@@ -38,9 +39,18 @@ class DeliveryOptions(_Schema):
     choose_date: bool = Field(False, description=N_("Let the shopper pick another delivery day."))
     pickup_point: bool = Field(False, description=N_("Let the shopper send it to a pickup point."))
     reroute: bool = Field(False, description=N_("Let the shopper give another address."))
+    cutoff_hours: float = Field(
+        0,
+        ge=0,
+        le=24 * 14,
+        description=N_(
+            "Changes close this many hours before the estimated delivery day starts "
+            "(0: until the parcel is out for delivery)."
+        ),
+    )
 
     def enabled(self) -> list[str]:
-        return [kind for kind, on in self.model_dump().items() if on]
+        return [kind for kind in ("choose_date", "pickup_point", "reroute") if getattr(self, kind)]
 
 
 class ExceptionThresholds(_Schema):
@@ -72,6 +82,9 @@ class BusinessHours(_Schema):
     end: int = Field(17, ge=1, le=24, description=N_("Hour the team stops."))
     days: frozenset[Annotated[int, Field(ge=0, le=6)]] = Field(
         frozenset(range(5)), description=N_("Working weekdays, 0 = Monday.")
+    )
+    holidays: frozenset[date] = Field(
+        frozenset(), description=N_("Days off (YYYY-MM-DD) on which SLA clocks stop.")
     )
 
     @model_validator(mode="after")
@@ -304,6 +317,7 @@ class FieldSpec:
     path: str
     description: str
     default: Any
+    whole: bool = False  # an integer field (hours of the day, a cap), not any number
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
@@ -326,7 +340,7 @@ def describe(path: str) -> FieldSpec:
         if getattr(rule, "max_length", None) is not None:
             bounds["max_length"] = rule.max_length
     default = info.get_default(call_default_factory=True)
-    return FieldSpec(path, info.description or "", default, **bounds)
+    return FieldSpec(path, info.description or "", default, info.annotation is int, **bounds)
 
 
 def fields() -> list[str]:

@@ -16,13 +16,24 @@ Adding a section (e.g. Messages):
    so the audit page shows it.
 """
 
-from portal.admin import audit_page, brand_page, home, look_page, messages, people
+from portal.admin import (
+    audit_page,
+    brand_page,
+    home,
+    integrations_page,
+    look_page,
+    messages,
+    operations_page,
+    people,
+)
 
 routes = [
     *home.routes,
     *brand_page.routes,
     *look_page.routes,
     *messages.routes,
+    *operations_page.routes,
+    *integrations_page.routes,
     *people.routes,
     *audit_page.routes,
 ]

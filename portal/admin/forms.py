@@ -15,7 +15,7 @@ Gettext = Callable[[str], str]
 
 def refusal_text(_: Gettext, refusal: Refusal) -> str:
     """One refusal in the admin's language; pydantic's English where we have no words."""
-    ctx = refusal.context
+    ctx = {k: f"{v:g}" if isinstance(v, int | float) else v for k, v in refusal.context.items()}
     worded = {
         "greater_than_equal": lambda: _("At least %(n)s.") % {"n": ctx.get("ge")},
         "greater_than": lambda: _("More than %(n)s.") % {"n": ctx.get("gt")},
@@ -31,7 +31,7 @@ def refusal_text(_: Gettext, refusal: Refusal) -> str:
             % ctx
         ),
     }.get(refusal.kind)
-    return worded() if worded else refusal.message
+    return worded() if worded else refusal.message.removeprefix("Value error, ")
 
 
 def refusals(_: Gettext, exc: InvalidSettings) -> dict[str, str]:
@@ -61,7 +61,7 @@ def spec_help(_: Gettext, path: str) -> str:
 def bounds(path: str) -> dict[str, Any]:
     """HTML attributes that mirror the schema's range (the server checks again)."""
     spec = describe(path)
-    attrs: dict[str, Any] = {}
+    attrs: dict[str, Any] = {} if spec.whole else {"step": "any"}
     if spec.minimum is not None:
         attrs["min"] = f"{spec.minimum:g}"
     if spec.maximum is not None:

@@ -16,8 +16,8 @@ NAV = (
     Section("brand", N_("Brand")),
     Section("look", N_("Look")),
     Section("messages", N_("Messages")),
-    Section("operations", N_("Operations"), built=False),
-    Section("integrations", N_("Integrations"), built=False),
+    Section("operations", N_("Operations")),
+    Section("integrations", N_("Integrations")),
     Section("people", N_("People")),
     Section("audit", N_("Audit log")),
 )

@@ -104,7 +104,7 @@ audit = {
     "agent.reactivate": N_("Agent reactivated"),
     "agent.reset_lock": N_("Sign-in lock reset"),
 }
-# The proactive messages, as the console names them.
+# The proactive messages, as the console names them (one missing here shows its code).
 trigger = {
     Trigger.SHIPPED: N_("Shipped"),
     Trigger.FIRST_SCAN: N_("First scan"),

@@ -167,6 +167,27 @@ async def test_a_preview_uses_the_unsaved_text_and_a_test_lands_in_the_outbox(se
         )
 
 
+async def test_a_test_goes_through_the_configured_providers_real_sdks(providers):
+    stub, settings = providers
+    brand, _ = await a_brand()
+    for channel, to in [(Channel.SMS, "+4915112345678"), (Channel.EMAIL, "ops@example.com")]:
+        message = preview(
+            brand,
+            Trigger.DELIVERED,
+            channel,
+            "en",
+            subject="Done: {{ order_number }}",
+            body="{{ brand }} delivered it.",
+            base_url="https://track.example.com",
+        )
+        await send_test(settings, brand, channel, to, message)
+    [sms] = stub.sms
+    assert (sms.form["To"], sms.form["Body"]) == ("+4915112345678", "Northwind delivered it.")
+    [email] = stub.emails
+    assert email.json["subject"] == "Done: SAMPLE-1001"
+    assert "List-Unsubscribe" not in email.json.get("headers", {})
+
+
 async def test_quiet_hours_are_the_brands_unless_the_customer_chose_their_own():
     brand, _ = await a_brand()
     night = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)

@@ -136,8 +136,8 @@ async def test_timing_is_saved_with_range_checks(admin):
     )
     assert refused.status_code == 400
     page = HTMLParser(refused.text)
-    assert "1 to 50" in page.css_first("#e-daily_message_cap").text()
-    assert page.css_first("#e-quiet_hours-end")
+    assert page.css_first("#e-daily_message_cap").text() == "At most 50."
+    assert page.css_first("#e-quiet_hours-end").text() == "Give a whole number."
     assert settings_of(await Brand.get(slug="northwind")).daily_message_cap == 3
 
 

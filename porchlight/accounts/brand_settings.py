@@ -123,9 +123,16 @@ class SupportContact(_Schema):
 class QuietHours(_Schema):
     """When messages wait, in each customer's local time (a customer's own hours win)."""
 
-    start: int = Field(21, ge=0, le=23, description=N_("Hour quiet hours begin."))
+    start: int = Field(
+        21, ge=0, le=23, description=N_("Hour quiet hours begin, in each customer's own time zone.")
+    )
     end: int = Field(
-        8, ge=0, le=23, description=N_("Hour they end: messages due meanwhile go out then.")
+        8,
+        ge=0,
+        le=23,
+        description=N_(
+            "Hour they end (the start hour again: none); messages due meanwhile go then."
+        ),
     )
 
 

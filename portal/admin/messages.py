@@ -4,7 +4,6 @@ a preview from a made-up order, a test send and a reset to the theme's wording."
 
 from typing import Any
 
-from annotated_types import Ge, Gt, Le
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -14,11 +13,11 @@ from porchlight.accounts.audit import record
 from porchlight.accounts.brand_settings import (
     BrandSettings,
     InvalidSettings,
-    QuietHours,
+    changed_settings,
     settings_of,
     stored,
-    validate_settings,
 )
+from porchlight.accounts.brands import announce_brand_change
 from porchlight.channels import PermanentSendError, TransientSendError
 from porchlight.enums import Channel, Trigger
 from porchlight.models import Brand, MessageText
@@ -30,6 +29,7 @@ from porchlight.notifications.texts import TextError, reset_text, save_text, var
 from porchlight.orders.payload import EMAIL, to_e164
 from porchlight.platform import i18n
 from portal.admin.access import brand_of, brand_page
+from portal.admin.forms import bounds, optional, refusals, spec_help
 from portal.admin.look_page import EMAIL_PREVIEW
 from portal.admin.pages import admin_render
 from portal.agent.session import agent_of
@@ -37,41 +37,26 @@ from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.state import app_state
 
-# The policy form's fields: (settings path, the schema model holding it, its field name).
-POLICY = [
-    ("quiet_hours.start", QuietHours, "start"),
-    ("quiet_hours.end", QuietHours, "end"),
-    ("shipped_grace_hours", BrandSettings, "shipped_grace_hours"),
-    ("group_hold_minutes", BrandSettings, "group_hold_minutes"),
-    ("daily_message_cap", BrandSettings, "daily_message_cap"),
-]
-
-
-def _bounds(model: type[Any], name: str) -> tuple[Any, Any]:
-    """The range the schema allows a number, for the form's hint and its error."""
-    low = high = None
-    for rule in model.model_fields[name].metadata:
-        if isinstance(rule, Ge | Gt):
-            low = rule.ge if isinstance(rule, Ge) else rule.gt
-        if isinstance(rule, Le):
-            high = rule.le
-    return low, high
+# The timing form's fields, as paths into the settings schema (which holds their ranges).
+POLICY = (
+    "quiet_hours.start",
+    "quiet_hours.end",
+    "shipped_grace_hours",
+    "group_hold_minutes",
+    "daily_message_cap",
+)
 
 
 def _policy_values(settings: BrandSettings) -> dict[str, Any]:
     data = settings.model_dump(mode="json")
-    return {path: _plain(_dig(data, path)) for path, _, _ in POLICY}
-
-
-def _plain(number: Any) -> Any:
-    """12.0 shows as 12: the form shows what was typed, not the float it became."""
-    return int(number) if isinstance(number, float) and number.is_integer() else number
-
-
-def _dig(data: dict[str, Any], path: str) -> Any:
-    for part in path.split("."):
-        data = data[part]
-    return data
+    values = {}
+    for path in POLICY:
+        value: Any = data
+        for part in path.split("."):
+            value = value[part]
+        # 12.0 shows as 12: the form shows what was typed, not the float it became
+        values[path] = int(value) if isinstance(value, float) and value.is_integer() else value
+    return values
 
 
 def _channels(settings: BrandSettings) -> dict[Trigger, set[Channel]]:
@@ -89,6 +74,7 @@ async def _own_texts(brand: Brand) -> dict[Trigger, list[tuple[str, str]]]:
 
 
 async def _overview(request: Request, *, form: Any = None, errors: Any = None, status: int = 200):
+    _ = translator(request, None)
     brand = brand_of(request)
     settings = settings_of(brand)
     context = {
@@ -96,7 +82,8 @@ async def _overview(request: Request, *, form: Any = None, errors: Any = None, s
         "channels": list(Channel),
         "on": _channels(settings),
         "policy": form or _policy_values(settings),
-        "bounds": {path: _bounds(model, name) for path, model, name in POLICY},
+        "help": {path: spec_help(_, path) for path in POLICY},
+        "attrs": {path: bounds(path) for path in POLICY},
         "own": await _own_texts(brand),
         "errors": errors or {},
         "saved": _saved(request),
@@ -118,54 +105,35 @@ async def overview(request: Request) -> Response:
 
 
 async def _change_settings(request: Request, changes: dict[str, Any]) -> None:
-    """Validates the whole schema with the changes in it, stores it, and audits the keys that
-    changed. InvalidSettings names the fields refused."""
+    """Applies the changes (schema paths) through the schema, stores, audits the keys that
+    changed and tells every portal process. InvalidSettings names the fields refused."""
     brand = brand_of(request)
     before = stored(settings_of(brand))
-    brand.settings = stored(validate_settings({**before, **changes}))
+    brand.settings = stored(changed_settings(brand, changes))
     await brand.save(update_fields=["settings"])
     await record(
         "settings.update",
         brand=brand,
         agent=agent_of(request),
+        subject="messages",
         before=before,
         after=brand.settings,
     )
+    await announce_brand_change(app_state(request).arq)
 
 
 @brand_page
 async def save_policy(request: Request) -> Response:
-    """Every field is checked against the schema's range and named when refused; nothing is
-    saved unless all are right."""
+    """The numbers go to the schema as typed; each one it refuses is named beside its field and
+    nothing is saved."""
     form = await checked_form(request)
     _ = translator(request, None)
-    values = {path: str(form.get(path, "")).strip() for path, _m, _n in POLICY}
-    refused = set()
-    for path in values:
-        try:
-            float(values[path])
-        except ValueError:
-            refused.add(path)
-    usable = {path: v for path, v in values.items() if path not in refused}
-    changes: dict[str, Any] = {p: v for p, v in usable.items() if "." not in p}
-    quiet = {p.split(".")[1]: v for p, v in usable.items() if p.startswith("quiet_hours.")}
-    if quiet:
-        changes["quiet_hours"] = quiet
+    values = {path: optional(form, path) for path in POLICY}
     try:
-        validate_settings({**stored(settings_of(brand_of(request))), **changes})
+        await _change_settings(request, values)
     except InvalidSettings as exc:
-        refused |= {path for path in values if path in exc.errors}
-    if refused:
-        errors = {}
-        for path, model, name in POLICY:
-            if path in refused:
-                low, high = _bounds(model, name)
-                errors[path] = _("Enter a number from %(low)s to %(high)s.") % {
-                    "low": low,
-                    "high": high,
-                }
-        return await _overview(request, form=values, errors=errors, status=400)
-    await _change_settings(request, changes)
+        shown = {path: value or "" for path, value in values.items()}
+        return await _overview(request, form=shown, errors=refusals(_, exc), status=400)
     return RedirectResponse(f"/admin/brands/{brand_of(request).slug}/messages?saved=1", 303)
 
 

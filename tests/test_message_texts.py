@@ -58,7 +58,7 @@ async def test_an_own_email_keeps_the_parcels_link_and_footer_and_escapes_the_te
         )
     }
     context = sample_context(brand, "en", "https://track.example.com/o/sample")
-    message = render_message(Trigger.DELIVERED, "default", "en", context, own)
+    message = render_message(Trigger.DELIVERED, "default", "en", context, own=own)
     assert message.subject == "SAMPLE-1001 is on the doorstep"
     assert "Hi Fish &amp; &lt;Chips&gt;<br>&lt;b&gt;bold&lt;/b&gt;" in message.html
     assert "<b>bold</b>" not in message.html
@@ -115,7 +115,7 @@ def test_the_editor_starts_from_the_themes_wording_which_renders_the_same(trigge
         Channel.EMAIL: MessageText(subject=source["subject"], body=source["body"]),
         Channel.SMS: MessageText(body=source["sms"]),
     }
-    ours = render_message(trigger, "default", locale, context, own)
+    ours = render_message(trigger, "default", locale, context, own=own)
     assert (ours.subject, ours.sms) == (theirs.subject, theirs.sms)
 
 

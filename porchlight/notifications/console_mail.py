@@ -32,7 +32,7 @@ def preview(
             body=check(trigger, "body", body),
         )
     context = sample_context(brand, locale, f"{base_url.rstrip('/')}/o/sample")
-    return render_message(trigger, brand.theme, locale, context, own)
+    return render_message(trigger, brand.theme, locale, context, own=own)
 
 
 def _sender(settings: Settings, brand: Brand, channel: Channel) -> str:

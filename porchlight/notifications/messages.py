@@ -33,6 +33,7 @@ def render_message(
     theme: str,
     locale: str,
     context: dict[str, Any],
+    *,
     own: Mapping[Channel, MessageText] | None = None,
 ) -> Rendered:
     env = environment(theme, locale)

@@ -17,7 +17,7 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import hooks, messaging_hooks, ops, outbox
+from portal import hooks, messaging_hooks, ops, outbox, shopify_hooks
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
         *ops.routes,
         *hooks.routes,
         *messaging_hooks.routes,
+        *shopify_hooks.routes,
         api,
         openapi_route(api_routes),
         *auth.routes,
@@ -99,7 +100,7 @@ def create_app(settings: Settings) -> Starlette:
                 (api, API_BODY_LIMIT),
                 *(
                     (r, settings.max_webhook_bytes)
-                    for r in [*hooks.routes, *messaging_hooks.routes]
+                    for r in [*hooks.routes, *messaging_hooks.routes, *shopify_hooks.routes]
                 ),
                 *((r, problems.BODY_LIMIT) for r in problems.routes),
             ],

@@ -1,0 +1,396 @@
+"""Connectors: a Shopify store feeds orders in through signed webhooks, and each new parcel is
+registered at the brand's aggregator account, so its scans come back on their own."""
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from porchlight.connectors.accounts import connect_aggregator, connect_shopify
+from porchlight.models import (
+    AggregatorAccount,
+    AuditEntry,
+    Customer,
+    Notification,
+    Order,
+    Refund,
+    Shipment,
+    ShopifyWebhook,
+    StoreConnection,
+    TrackerRegistration,
+)
+from tests.factories import (
+    a_brand,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    order_payload,
+)
+from tests.worker_run import run_worker
+
+SHOPIFY = Path(__file__).parent / "fixtures" / "shopify"
+SHOP = "northwind.myshopify.com"
+TOKEN = "shpat_test_token_0123"
+SHOPIFY_SECRET = "shopify-webhook-secret-0123"
+EASYPOST_KEY = "EZTK-brand-own-key-0123"
+EASYPOST_SECRET = "brand-easypost-secret"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """The resource of a recorded body (tests/fixtures/shopify/SOURCE.txt), as a webhook has it."""
+    [resource] = json.loads((SHOPIFY / f"{name}.json").read_text()).values()
+    return resource  # type: ignore[no-any-return]
+
+
+def shipped(order: dict[str, Any], company: str = "UPS") -> dict[str, Any]:
+    """The recorded order with its fulfilment succeeded (the sample's failed) with a carrier."""
+    order = copy.deepcopy(order)
+    order["fulfillments"][0].update(status="success", tracking_company=company)
+    return order
+
+
+def consenting(order: dict[str, Any], email: bool = True, sms: bool = True) -> dict[str, Any]:
+    """The recorded order with today's consent records and a valid phone number."""
+    order = copy.deepcopy(order)
+    state = {True: "subscribed", False: "not_subscribed"}
+    order["customer"]["email_marketing_consent"] = {"state": state[email], "opt_in_level": None}
+    order["customer"]["sms_marketing_consent"] = {"state": state[sms], "opt_in_level": None}
+    order["customer"]["phone"] = "+16136120707"
+    return order
+
+
+def signed(
+    body: bytes, topic: str, webhook_id: str, secret: str = SHOPIFY_SECRET
+) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return {
+        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Shop-Domain": SHOP,
+        "Content-Type": "application/json",
+    }
+
+
+async def deliver(client, topic: str, resource: dict[str, Any], webhook_id: str, **kw: Any):
+    body = json.dumps(resource).encode()
+    return await client.post(
+        "/hooks/shopify/northwind", content=body, headers=signed(body, topic, webhook_id, **kw)
+    )
+
+
+async def a_connected_brand(settings, *aggregators: str):
+    brand, key = await a_brand()
+    await connect_shopify(settings, brand, SHOP, TOKEN, SHOPIFY_SECRET, actor="test")
+    for aggregator in aggregators:
+        await connect_aggregator(
+            settings, brand, aggregator, EASYPOST_KEY, EASYPOST_SECRET, actor="test"
+        )
+    return brand, key
+
+
+def stubbed(settings, stub, **more: Any):
+    """Settings whose connector clients call the stub, with retries a test can wait for."""
+    return settings.model_copy(
+        update={
+            "easypost_api_base": stub.base,
+            "aftership_api_base": stub.base,
+            "shippo_api_base": stub.base,
+            "shopify_api_base": stub.base,
+            "notification_retry_seconds": 0.05,
+            **more,
+        }
+    )
+
+
+async def any_hour(brand) -> None:
+    """Shopify gives no time zone: these shoppers take messages at any hour of the test."""
+    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+
+
+# Shopify webhooks
+
+
+async def test_a_recorded_order_becomes_an_order_with_its_customer(client, settings):
+    await a_connected_brand(settings)
+    response = await deliver(client, "orders/create", recorded("order"), "wh-1")
+    assert response.status_code == 200, response.text
+    order = await Order.get(number="1001").select_related("customer")
+    assert order.customer.email == "bob.norman@hostmail.com"
+    assert order.customer.name == "Bob Norman"
+    assert order.customer.phone is None  # "555-625-1199" is no number anyone can text
+    assert (str(order.value_amount), order.value_currency) == ("409.94", "USD")
+    assert order.destination["postcode"] == "40202" and order.destination["country"] == "US"
+    assert order.placed_at.isoformat() == "2008-01-10T16:00:00+00:00"
+    # Its only fulfilment failed: there is no parcel to track yet.
+    assert await Shipment.all().count() == 0
+    # accepts_marketing is false: no consent, no messages.
+    assert (order.customer.email_opt_in, order.customer.sms_opt_in) == (False, False)
+    [record] = await ShopifyWebhook.all()
+    assert (record.webhook_id, record.topic) == ("wh-1", "orders/create")
+
+
+async def test_consent_says_which_channels_a_shopper_is_messaged_on(client, settings):
+    await a_connected_brand(settings)
+    await deliver(client, "orders/create", consenting(recorded("order"), sms=False), "wh-1")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, False)
+    assert customer.phone == "+16136120707"
+    await deliver(client, "orders/updated", consenting(recorded("order"), sms=True), "wh-2")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
+
+
+async def test_a_shopper_who_unsubscribed_stays_unsubscribed_whatever_shopify_says(
+    client, settings
+):
+    from porchlight.platform.clock import utcnow
+
+    await a_connected_brand(settings)
+    await deliver(client, "orders/create", consenting(recorded("order")), "wh-1")
+    await Customer.filter(email="bob.norman@hostmail.com").update(
+        email_opt_in=False, email_unsubscribed_at=utcnow()
+    )
+    await deliver(client, "orders/updated", consenting(recorded("order")), "wh-2")
+    assert not (await Customer.get(email="bob.norman@hostmail.com")).email_opt_in
+
+
+async def test_fulfilments_become_parcels_with_carrier_and_items(client, settings):
+    await a_connected_brand(settings)
+    await deliver(client, "orders/create", shipped(recorded("order"), "DHL Express"), "wh-1")
+    [parcel] = await Shipment.all().prefetch_related("items")
+    assert (parcel.tracking_number, parcel.carrier) == ("1Z2345", "dhl")
+    assert [(i.sku, i.name, i.quantity) for i in parcel.items] == [
+        ("IPOD2008GREEN", "IPod Nano - 8gb - green", 1)
+    ]
+    # A second fulfilment of the same order, from the fulfillments/create webhook.
+    second = copy.deepcopy(recorded("fulfillment"))
+    second.update(id=255858047, tracking_number="1Z9999", tracking_numbers=["1Z9999"])
+    second["tracking_company"] = "FedEx"
+    response = await deliver(client, "fulfillments/create", second, "wh-2")
+    assert response.json()["outcome"] == "order 1001: 1 parcels"
+    carriers = (
+        await Shipment.all().order_by("tracking_number").values_list("tracking_number", "carrier")
+    )
+    assert carriers == [("1Z2345", "dhl"), ("1Z9999", "fedex")]
+
+
+async def test_each_delivery_is_applied_once_by_its_webhook_id(client, settings):
+    await a_connected_brand(settings)
+    first = await deliver(client, "orders/create", shipped(recorded("order")), "wh-1")
+    again = await deliver(client, "orders/create", shipped(recorded("order")), "wh-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == {"duplicate": True}
+    assert await ShopifyWebhook.all().count() == 1
+    assert await Order.all().count() == 1 and await Shipment.all().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"secret": "someone-elses-secret"}, 401),
+        ({"headers": {"X-Shopify-Hmac-Sha256": ""}}, 401),
+        ({"headers": {"X-Shopify-Shop-Domain": "other.myshopify.com"}}, 401),
+        ({"path": "/hooks/shopify/fjord"}, 401),
+        ({"body": b"{not json"}, 400),
+        ({"body": b"[1, 2]"}, 400),
+        ({"body": b'{"id": "450789469"}'}, 400),
+        ({"headers": {"X-Shopify-Webhook-Id": ""}}, 400),
+    ],
+)
+async def test_bad_signatures_and_bodies_are_refused_and_nothing_is_stored(
+    client, settings, change, status
+):
+    await a_connected_brand(settings)
+    body = change.get("body", json.dumps(recorded("order")).encode())
+    headers = signed(body, "orders/create", "wh-1", secret=change.get("secret", SHOPIFY_SECRET))
+    headers.update(change.get("headers", {}))
+    response = await client.post(
+        change.get("path", "/hooks/shopify/northwind"), content=body, headers=headers
+    )
+    assert response.status_code == status, response.text
+    assert await ShopifyWebhook.all().count() == 0 and await Order.all().count() == 0
+
+
+async def test_an_order_we_cannot_register_is_accepted_and_says_why(client, settings):
+    """Refused, Shopify would retry for two days and then drop the subscription."""
+    await a_connected_brand(settings)
+    order = recorded("order")
+    order["shipping_address"] = None
+    response = await deliver(client, "orders/create", order, "wh-1")
+    assert response.status_code == 200
+    assert (
+        response.json()["outcome"] == "skipped: the order has no shipping address with a postcode"
+    )
+    assert await Order.all().count() == 0
+
+
+async def test_a_refund_records_once_and_sends_one_refund_notice(
+    client, settings, providers, arq_redis
+):
+    stub, provider_settings = providers
+    brand, _ = await a_connected_brand(settings)
+    await deliver(client, "orders/create", shipped(consenting(recorded("order"))), "wh-1")
+    await any_hour(brand)
+    response = await deliver(client, "refunds/create", recorded("refund"), "wh-2")
+    assert response.json()["outcome"] == "order 1001: refund recorded"
+    again = await deliver(client, "refunds/create", recorded("refund"), "wh-3")  # resent anew
+    assert again.json()["outcome"] == "order 1001: refund already known"
+    [refund] = await Refund.all()
+    assert (refund.external_id, refund.amount, refund.currency) == ("509562969", 209, "USD")
+    assert refund.note == "it broke during shipping"
+    await run_worker(provider_settings, arq_redis)
+    refunds = [e for e in stub.emails if "refund" in e.json["subject"]]
+    assert [e.json["subject"] for e in refunds] == ["Your refund for order 1001 has been issued"]
+    rows = await Notification.filter(trigger="refund_issued").values_list("channel", "status")
+    assert sorted(rows) == [("email", "sent"), ("sms", "skipped")]
+
+
+# Aggregator registration
+
+
+async def test_a_parcel_posted_to_the_api_is_registered_once_at_the_brands_aftership(
+    client, settings, connector_stub, arq_redis
+):
+    brand, key = await a_connected_brand(settings, "aftership")
+    response = await client.post(
+        "/api/v1/orders", json=order_payload("A-1", "7712000001"), headers=bearer(key)
+    )
+    assert response.status_code == 201
+    [row] = await TrackerRegistration.all()
+    assert row.state == "pending"
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    [call] = connector_stub.of("/tracking/")
+    assert call.headers["as-api-key"] == EASYPOST_KEY
+    assert call.json == {"tracking_number": "7712000001", "slug": "fedex"}
+    row = await TrackerRegistration.get(id=row.id)
+    assert (row.state, row.attempts, row.last_error) == ("registered", 1, "")
+    # The retailer posts the same order again: nothing new to register.
+    await client.post(
+        "/api/v1/orders", json=order_payload("A-1", "7712000001"), headers=bearer(key)
+    )
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert len(connector_stub.of("/tracking/")) == 1
+    assert await TrackerRegistration.all().count() == 1
+
+
+async def test_registering_a_number_aftership_already_tracks_counts_as_registered(
+    client, settings, connector_stub, arq_redis
+):
+    _, key = await a_connected_brand(settings, "aftership")
+    connector_stub.aftership_known.add("7712000001")
+    await client.post(
+        "/api/v1/orders", json=order_payload("A-1", "7712000001"), headers=bearer(key)
+    )
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert (await TrackerRegistration.get()).state == "registered"
+
+
+async def test_an_aggregator_outage_is_retried_and_a_refusal_is_kept_with_its_reason(
+    client, settings, connector_stub, arq_redis
+):
+    _, key = await a_connected_brand(settings, "easypost")
+    connector_stub.failures.extend([503, 502])
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN-OK"), headers=bearer(key))
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    row = await TrackerRegistration.get()
+    assert (row.state, row.attempts) == ("registered", 3)
+    assert row.external_id.startswith("trk_")
+    assert [c.json for c in connector_stub.trackers][-1] == {
+        "tracker": {"tracking_code": "TN-OK", "carrier": "FedEx"}
+    }
+    assert connector_stub.trackers[-1].headers["Authorization"] == f"Bearer {EASYPOST_KEY}"
+    connector_stub.failures.append(401)
+    await client.post(
+        "/api/v1/orders/A-1/shipments",
+        json={"carrier": "ups", "tracking_number": "TN-REFUSED"},
+        headers=bearer(key),
+    )
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    refused = await TrackerRegistration.get(shipment__tracking_number="TN-REFUSED")
+    assert refused.state == "failed" and refused.attempts == 1
+    assert refused.last_error.startswith("EasyPost 401")
+
+
+async def test_shippo_registers_a_tracking_webhook_for_carriers_it_knows(
+    client, settings, connector_stub, arq_redis
+):
+    _, key = await a_connected_brand(settings, "shippo")
+    payload = order_payload("A-1", "TN-DHL")
+    payload["shipments"][0]["carrier"] = "dhl"
+    payload["shipments"].append({"carrier": "pigeon-post", "tracking_number": "TN-PIGEON"})
+    await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    [call] = connector_stub.of("/tracks/")
+    assert call.headers["Authorization"] == f"ShippoToken {EASYPOST_KEY}"
+    assert call.json == {"carrier": "dhl_express", "tracking_number": "TN-DHL"}
+    states = await TrackerRegistration.all().order_by("id").values_list("state", "last_error")
+    assert states == [("registered", ""), ("failed", "Shippo has no carrier for 'pigeon-post'")]
+
+
+# Per-brand aggregator accounts
+
+
+async def test_a_brands_own_easypost_webhook_is_verified_with_its_secret_and_kept_to_its_parcels(
+    client, settings
+):
+    brand, key = await a_connected_brand(settings, "easypost")
+    other, other_key = await a_brand("fjord", "fjord.example.com")
+    await client.post("/api/v1/orders", json=order_payload("A-1", "TN-OURS"), headers=bearer(key))
+    await client.post(
+        "/api/v1/orders",
+        json=order_payload("F-1", "TN-THEIRS"),
+        headers={**bearer(other_key), "host": "fjord.example.com"},
+    )
+    ours = easypost_event("TN-OURS", journey("in_transit"))
+    deployment_signed = await client.post(
+        "/hooks/easypost/northwind", content=ours, headers=easypost_headers(ours)
+    )
+    assert deployment_signed.status_code == 401  # the deployment's secret is not the brand's
+    accepted = await client.post(
+        "/hooks/easypost/northwind", content=ours, headers=easypost_headers(ours, EASYPOST_SECRET)
+    )
+    assert accepted.json() == {"accepted": 1}
+    theirs = easypost_event("TN-THEIRS", journey("delivered"))
+    ignored = await client.post(
+        "/hooks/easypost/northwind",
+        content=theirs,
+        headers=easypost_headers(theirs, EASYPOST_SECRET),
+    )
+    assert ignored.json() == {"accepted": 0, "ignored": 1}
+    unknown = await client.post(
+        "/hooks/easypost/nobody", content=ours, headers=easypost_headers(ours, EASYPOST_SECRET)
+    )
+    assert unknown.status_code == 401
+    del brand, other
+
+
+async def test_credentials_are_sealed_and_never_shown_again(settings):
+    brand, _ = await a_connected_brand(settings, "easypost")
+    connection = await StoreConnection.get(brand=brand)
+    account = await AggregatorAccount.get(brand=brand)
+    stored = json.dumps(
+        [
+            await StoreConnection.all().values(),
+            await AggregatorAccount.all().values(),
+            await AuditEntry.all().values("before", "after"),
+        ],
+        default=str,
+    )
+    for secret in (TOKEN, SHOPIFY_SECRET, EASYPOST_KEY, EASYPOST_SECRET):
+        assert secret not in stored
+    assert (connection.token_hint, account.key_hint) == ("0123", "0123")
+    other = settings.model_copy(update={"secret_key": SecretStr("another-secret-key-of-length")})
+    from porchlight.connectors.accounts import shop_credentials
+    from porchlight.platform.sealed import SealBroken
+
+    assert shop_credentials(settings, connection).token == TOKEN
+    with pytest.raises(SealBroken):
+        shop_credentials(other, connection)

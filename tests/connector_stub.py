@@ -32,6 +32,7 @@ class ConnectorStub:
         self.failures: list[int] = []  # status codes, consumed one per request
         self.orders: list[dict[str, Any]] = []  # the shop's orders, oldest first
         self.page_size = 2
+        self.refuse_page: str | None = None  # this page_info answers 503, once
         self.aftership_known: set[str] = set()
         self.lock = threading.Lock()
         self.base = ""
@@ -114,6 +115,9 @@ def _handler(stub: ConnectorStub) -> type[BaseHTTPRequestHandler]:
                 )
             elif url.path == f"{ADMIN}/orders/count.json":
                 self._answer(200, {"count": len(stub.orders)})
+            elif url.path == f"{ADMIN}/orders.json" and query.get("page_info") == stub.refuse_page:
+                stub.refuse_page = None
+                self._answer(503, {"errors": "Service Unavailable"})
             elif url.path == f"{ADMIN}/orders.json":
                 start = int(query.get("page_info", "0"))
                 page = stub.orders[start : start + stub.page_size]

@@ -1,8 +1,11 @@
 """Connectors: a Shopify store feeds orders in through signed webhooks, and each new parcel is
 registered at the brand's aggregator account, so its scans come back on their own."""
 
+import asyncio
 import base64
 import copy
+import os
+import sys
 import hashlib
 import hmac
 import json
@@ -259,7 +262,7 @@ async def test_a_refund_records_once_and_sends_one_refund_notice(
 async def test_a_parcel_posted_to_the_api_is_registered_once_at_the_brands_aftership(
     client, settings, connector_stub, arq_redis
 ):
-    brand, key = await a_connected_brand(settings, "aftership")
+    _, key = await a_connected_brand(settings, "aftership")
     response = await client.post(
         "/api/v1/orders", json=order_payload("A-1", "7712000001"), headers=bearer(key)
     )
@@ -341,8 +344,8 @@ async def test_shippo_registers_a_tracking_webhook_for_carriers_it_knows(
 async def test_a_brands_own_easypost_webhook_is_verified_with_its_secret_and_kept_to_its_parcels(
     client, settings
 ):
-    brand, key = await a_connected_brand(settings, "easypost")
-    other, other_key = await a_brand("fjord", "fjord.example.com")
+    _, key = await a_connected_brand(settings, "easypost")
+    _, other_key = await a_brand("fjord", "fjord.example.com")
     await client.post("/api/v1/orders", json=order_payload("A-1", "TN-OURS"), headers=bearer(key))
     await client.post(
         "/api/v1/orders",
@@ -369,7 +372,6 @@ async def test_a_brands_own_easypost_webhook_is_verified_with_its_secret_and_kep
         "/hooks/easypost/nobody", content=ours, headers=easypost_headers(ours, EASYPOST_SECRET)
     )
     assert unknown.status_code == 401
-    del brand, other
 
 
 async def test_credentials_are_sealed_and_never_shown_again(settings):
@@ -394,3 +396,164 @@ async def test_credentials_are_sealed_and_never_shown_again(settings):
     assert shop_credentials(settings, connection).token == TOKEN
     with pytest.raises(SealBroken):
         shop_credentials(other, connection)
+
+
+# The whole path
+
+
+async def test_a_shopify_fulfilment_ends_in_the_shoppers_out_for_delivery_message(
+    client, settings, providers, connector_stub, arq_redis
+):
+    """Shopify says a parcel left → the order and parcel exist → its tracking number is
+    registered at the brand's EasyPost → EasyPost's signed scans arrive → the shopper is told."""
+    stub, provider_settings = providers
+    brand, _ = await a_connected_brand(settings, "easypost")
+    # The shop as the Admin API shows it now: order #1001 with the fulfilment just made.
+    order = consenting(recorded("order"))
+    order["fulfillments"] = [recorded("fulfillment")]
+    connector_stub.orders = [order]
+    worker = stubbed(provider_settings, connector_stub)
+
+    response = await deliver(client, "fulfillments/create", recorded("fulfillment"), "wh-1")
+    assert response.json()["outcome"] == "order 450789469 unknown; importing it from the Admin API"
+    await run_worker(worker, arq_redis)
+    [parcel] = await Shipment.all().select_related("order")
+    assert (parcel.order.number, parcel.tracking_number) == ("1001", "1Z2345")
+    assert [c.path for c in connector_stub.of("/admin/")] == [
+        "/admin/api/2025-10/orders/450789469.json"
+    ]
+    [tracker] = connector_stub.trackers
+    assert tracker.json == {"tracker": {"tracking_code": "1Z2345"}}  # no carrier EasyPost knows
+    assert (await TrackerRegistration.get()).state == "registered"
+
+    await any_hour(brand)
+    scans = easypost_event("1Z2345", journey("in_transit", "out_for_delivery"))
+    hook = await client.post(
+        "/hooks/easypost/northwind", content=scans, headers=easypost_headers(scans, EASYPOST_SECRET)
+    )
+    assert hook.json() == {"accepted": 2}
+    await run_worker(worker, arq_redis)
+    [email] = [e for e in stub.emails if e.json["subject"] == "Your order 1001 arrives today"]
+    assert email.json["personalizations"][0]["to"][0]["email"] == "bob.norman@hostmail.com"
+    [sms] = [s for s in stub.sms if s.form["To"] == "+16136120707"]
+    assert "1001" in sms.form["Body"]
+
+
+# The command line
+
+
+async def porchlight(settings, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("porchlight")),
+        *args,
+        env={
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": settings.redis_url,
+            "SECRET_KEY": settings.secret_key.get_secret_value(),
+            "PUBLIC_BASE_URL": settings.public_base_url,
+            **env,
+        },
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate(stdin.encode())
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_them(client, settings):
+    await a_brand()
+    code, out, err = await porchlight(
+        settings,
+        "connect-shopify",
+        "northwind",
+        "--shop",
+        SHOP,
+        stdin=f"{TOKEN}\n{SHOPIFY_SECRET}\n",
+    )
+    assert code == 0, err
+    assert f"connected {SHOP} to northwind (token …0123)" in out
+    assert "webhook URL: https://track.example.com/hooks/shopify/northwind" in out
+    assert TOKEN not in out + err and SHOPIFY_SECRET not in out + err
+    # The portal reads the sealed secret back to check Shopify's signature.
+    response = await deliver(client, "orders/create", recorded("order"), "wh-1")
+    assert response.status_code == 200
+    [entry] = await AuditEntry.filter(action="shopify.connect")
+    assert (entry.actor, entry.after) == ("cli", {"shop": SHOP, "token": "0123"})
+
+    code, _, err = await porchlight(
+        settings, "connect-shopify", "northwind", "--shop", "evil.example.com", stdin="a\nb\n"
+    )
+    assert code == 1 and "shop must be the store's NAME.myshopify.com domain" in err
+
+
+async def test_connect_aggregator_stores_the_brands_own_account(settings):
+    await a_brand()
+    code, out, err = await porchlight(
+        settings,
+        "connect-aggregator",
+        "northwind",
+        "aftership",
+        stdin=f"{EASYPOST_KEY}\n{EASYPOST_SECRET}\n",
+    )
+    assert code == 0, err
+    assert "webhook URL: https://track.example.com/hooks/aftership/northwind" in out
+    assert EASYPOST_KEY not in out + err
+    assert await AggregatorAccount.filter(aggregator="aftership").count() == 1
+
+
+async def test_shopify_sync_pages_through_missed_orders_and_resumes_after_a_failure(
+    settings, connector_stub
+):
+    brand, _ = await a_connected_brand(settings)
+    for n in range(5):
+        order = copy.deepcopy(recorded("order"))
+        order.update(id=1000 + n, name=f"#20{n:02d}")
+        connector_stub.orders.append(order)
+    connector_stub.refuse_page = "2"  # the second page fails once (a 503)
+    env = {"SHOPIFY_API_BASE": connector_stub.base}
+    code, _, err = await porchlight(
+        settings, "shopify-sync", "northwind", "--since", "2008-01-01", **env
+    )
+    assert code == 1 and "run the same command again to resume" in err
+    assert sorted(await Order.all().values_list("number", flat=True)) == ["2000", "2001"]
+
+    code, out, err = await porchlight(
+        settings, "shopify-sync", "northwind", "--since", "2008-01-01", **env
+    )
+    assert code == 0, err
+    assert "resuming after 2 orders" in out and "5 orders synced for northwind" in out
+    assert await Order.filter(brand=brand).count() == 5
+    pages = [c.path for c in connector_stub.of("/admin/api/2025-10/orders.json")]
+    assert len([p for p in pages if "page_info" not in p]) == 1  # the first page read once
+    first = next(c for c in connector_stub.of("/admin/api/2025-10/orders.json"))
+    assert "created_at_min=2008-01-01T00%3A00%3A00%2B00%3A00" in first.path
+    assert first.headers["X-Shopify-Access-Token"] == TOKEN
+
+
+async def test_import_orders_keeps_the_good_rows_names_the_bad_and_registers_parcels(
+    settings, tmp_path
+):
+    await a_connected_brand(settings, "easypost")
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(
+        "order_number,email,postcode,country,placed_at,carrier,tracking_number,items\n"
+        "C-1,ana@example.com,10115,DE,2026-11-28T10:00:00Z,dhl,TN-C1,MUG-01*2|TEE\n"
+        "C-2,not-an-email,10115,DE,,dhl,TN-C2,\n"
+        "C-1,ana@example.com,10115,DE,2026-11-28T10:00:00Z,ups,TN-C1B,\n"
+        "C-3,bo@example.com,,DE,,,,\n"
+    )
+    code, out, err = await porchlight(
+        settings, "import-orders", str(csv_file), "--brand", "northwind"
+    )
+    assert code == 1
+    assert "2 rows imported, 2 rows refused" in out
+    assert "line 3: customer.email:" in err and "line 5: destination.postcode:" in err
+    parcels = await Shipment.all().order_by("tracking_number").prefetch_related("items")
+    assert [(p.tracking_number, p.carrier) for p in parcels] == [
+        ("TN-C1", "dhl"),
+        ("TN-C1B", "ups"),
+    ]
+    assert [(i.sku, i.quantity) for i in parcels[0].items] == [("MUG-01", 2), ("TEE", 1)]
+    assert await TrackerRegistration.filter(state="pending").count() == 2

@@ -3,19 +3,30 @@ registered at the brand's aggregator account, so its scans come back on their ow
 
 import asyncio
 import base64
+import contextlib
 import copy
-import os
-import sys
 import hashlib
 import hmac
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from porchlight.carriers.base import MalformedPayload
 from porchlight.connectors.accounts import connect_aggregator, connect_shopify
+from porchlight.connectors.shopify import (
+    Unmappable,
+    fulfillment_shipments,
+    order_in,
+    refund_amount,
+)
 from porchlight.models import (
     AggregatorAccount,
     AuditEntry,
@@ -36,6 +47,7 @@ from tests.factories import (
     journey,
     order_payload,
 )
+from tests.test_carrier_mapping import json_values
 from tests.worker_run import run_worker
 
 SHOPIFY = Path(__file__).parent / "fixtures" / "shopify"
@@ -557,3 +569,61 @@ async def test_import_orders_keeps_the_good_rows_names_the_bad_and_registers_par
     ]
     assert [(i.sku, i.quantity) for i in parcels[0].items] == [("MUG-01", 2), ("TEE", 1)]
     assert await TrackerRegistration.filter(state="pending").count() == 2
+
+
+# Hostile bodies: whatever a signed body holds, it maps, is skipped with a reason, or is a 400.
+
+ORDER_PARTS = [None, "customer", "shipping_address", ("fulfillments", 0), ("line_items", 0)]
+
+
+def _mapped_or_refused(call, *args: Any) -> None:
+    with contextlib.suppress(Unmappable, MalformedPayload):
+        call(*args)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    part=st.sampled_from(ORDER_PARTS),
+    key=st.sampled_from(
+        [
+            "id",
+            "name",
+            "email",
+            "zip",
+            "country_code",
+            "created_at",
+            "total_price",
+            "currency",
+            "phone",
+            "customer_locale",
+            "tracking_numbers",
+            "tracking_number",
+            "tracking_company",
+            "status",
+            "line_items",
+            "quantity",
+            "sku",
+            "fulfillments",
+            "customer",
+            "refunds",
+            "shipping_address",
+            "email_marketing_consent",
+            "first_name",
+        ]
+    ),
+    value=json_values,
+)
+def test_any_value_anywhere_in_an_order_maps_or_is_refused_cleanly(part, key, value):
+    order = shipped(recorded("order"))
+    fulfillment = order["fulfillments"][0]
+    target = order
+    if isinstance(part, tuple):
+        target = order[part[0]][part[1]]
+    elif part:
+        target = order[part]
+    target[key] = value
+    _mapped_or_refused(order_in, order)
+    _mapped_or_refused(fulfillment_shipments, fulfillment)
+    refund = recorded("refund")
+    refund["transactions"][0][key if key != "id" else "amount"] = value
+    _mapped_or_refused(refund_amount, refund)

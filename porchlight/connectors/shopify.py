@@ -55,9 +55,13 @@ class Unmappable(Exception):
     """Authentic, but not something we can register as an order; the message says why."""
 
 
+ID_MAX = 2**63 - 1  # Shopify's ids are 64-bit; so is the column
+AMOUNT_MAX = Decimal(10) ** 10  # what a DECIMAL(12, 2) holds
+
+
 def shopify_id(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MalformedPayload(f"{where} must be a positive integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= ID_MAX:
+        raise MalformedPayload(f"{where} must be a positive 64-bit integer")
     return value
 
 
@@ -199,11 +203,16 @@ def refund_amount(refund: JsonObject) -> tuple[Decimal | None, str | None]:
         if transaction.get("kind") != "refund" or transaction.get("status") != "success":
             continue
         try:
-            total += Decimal(str(transaction.get("amount")))
+            amount = Decimal(text(transaction.get("amount"), f"transactions[{i}].amount"))
         except InvalidOperation:
-            raise MalformedPayload(f"transactions[{i}].amount is not a number") from None
+            amount = Decimal("NaN")
+        if not amount.is_finite() or not 0 <= amount < AMOUNT_MAX:
+            raise MalformedPayload(f"transactions[{i}].amount is not an amount")
+        total += amount
         currency = currency or text(transaction.get("currency"), f"transactions[{i}].currency")
-    return (total, currency[:3] if currency else None) if currency else (None, None)
+    if currency is None or total >= AMOUNT_MAX:
+        return None, None
+    return total.quantize(Decimal("0.01")), currency[:3]
 
 
 async def _refund(arq: ArqRedis, order: Order, refund: JsonObject, *, notify: bool) -> bool:

@@ -350,6 +350,30 @@ async def test_shippo_registers_a_tracking_webhook_for_carriers_it_knows(
     assert states == [("registered", ""), ("failed", "Shippo has no carrier for 'pigeon-post'")]
 
 
+async def test_the_agent_sees_where_the_parcel_was_registered_and_why_it_failed(
+    client, settings, connector_stub, arq_redis
+):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from porchlight.cases.cases import open_or_join
+    from porchlight.enums import CaseSource, ExceptionType
+    from tests.test_agent_workspace import an_agent, sign_in
+
+    _, key = await a_connected_brand(settings, "easypost", "shippo")
+    payload = order_payload("A-1", "TN-1")
+    payload["shipments"][0]["carrier"] = "pigeon-post"
+    await client.post("/api/v1/orders", json=payload, headers=bearer(key))
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    shipment = await Shipment.get(tracking_number="TN-1")
+    case, _ = await open_or_join(shipment, ExceptionType.FAILED_ATTEMPT, CaseSource.CARRIER, "x")
+    await an_agent()
+    await sign_in(client, "agent@northwind.test")
+    page = HTMLParser((await client.get(f"/agent/cases/{case.id}")).text)
+    lines = [" ".join(li.text().split()) for li in page.css("ul.registrations li")]
+    assert lines[0].startswith("EasyPost: registered ")
+    assert lines[1] == "Shippo: failed: Shippo has no carrier for 'pigeon-post'"
+
+
 # Per-brand aggregator accounts
 
 

@@ -418,7 +418,7 @@ def connect_shopify(slug: str, shop: str) -> None:
     try:
         connection = _with_db(work)
     except ConnectError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{exc.field}: {exc}") from None
     click.echo(f"connected {connection.shop_domain} to {slug} (token …{connection.token_hint})")
     click.echo(f"webhook URL: {settings.public_base_url}/hooks/shopify/{slug}")
     click.echo(f"topics: {', '.join(TOPICS)}")
@@ -442,7 +442,7 @@ def connect_aggregator(slug: str, aggregator: str) -> None:
     try:
         account = _with_db(work)
     except ConnectError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{exc.field}: {exc}") from None
     url = f"{settings.public_base_url}/hooks/{aggregator}/{slug}"
     click.echo(f"connected {aggregator} to {slug} (key …{account.key_hint})")
     click.echo(

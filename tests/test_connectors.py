@@ -521,7 +521,7 @@ async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_the
     code, _, err = await porchlight(
         settings, "connect-shopify", "northwind", "--shop", "evil.example.com", stdin="a\nb\n"
     )
-    assert code == 1 and "shop must be the store's NAME.myshopify.com domain" in err
+    assert code == 1 and "shop: Give the store's NAME.myshopify.com domain." in err
 
 
 async def test_connect_aggregator_stores_the_brands_own_account(settings):

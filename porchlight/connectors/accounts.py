@@ -13,6 +13,7 @@ from porchlight.enums import EventSource
 from porchlight.models import AggregatorAccount, Brand, StoreConnection
 from porchlight.platform.sealed import SealBroken, hint, seal, unseal
 from porchlight.platform.settings import Settings
+from porchlight.tracking.status_text import N_
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,17 @@ AGGREGATORS = tuple(source.value for source in EventSource)
 
 
 class ConnectError(ValueError):
-    """Refused input, said in one line."""
+    """Refused input: the field it is about and why (untranslated; the console translates)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def _secret(value: str, what: str) -> str:
+def _secret(value: str, field: str) -> str:
     value = value.strip()
     if len(value) < 8 or len(value) > 512 or any(ch.isspace() for ch in value):
-        raise ConnectError(f"{what} must be 8 to 512 characters without spaces")
+        raise ConnectError(field, N_("Give 8 to 512 characters without spaces."))
     return value
 
 
@@ -36,8 +41,8 @@ async def connect_shopify(
 ) -> StoreConnection:
     shop = shop.strip().lower()
     if not SHOP_DOMAIN.match(shop):
-        raise ConnectError("shop must be the store's NAME.myshopify.com domain")
-    token, webhook_secret = _secret(token, "token"), _secret(webhook_secret, "webhook secret")
+        raise ConnectError("shop", N_("Give the store's NAME.myshopify.com domain."))
+    token, webhook_secret = _secret(token, "token"), _secret(webhook_secret, "webhook_secret")
     async with in_transaction():
         connection = await StoreConnection.get_or_none(brand=brand, platform="shopify")
         before = (
@@ -78,8 +83,8 @@ async def connect_aggregator(
     actor: str,
 ) -> AggregatorAccount:
     if aggregator not in AGGREGATORS:
-        raise ConnectError(f"aggregator must be one of {', '.join(AGGREGATORS)}")
-    api_key, webhook_secret = _secret(api_key, "API key"), _secret(webhook_secret, "webhook secret")
+        raise ConnectError("aggregator", N_("Choose EasyPost, AfterShip or Shippo."))
+    api_key, webhook_secret = _secret(api_key, "api_key"), _secret(webhook_secret, "webhook_secret")
     async with in_transaction():
         account = await AggregatorAccount.get_or_none(brand=brand, aggregator=aggregator)
         before = {"key": account.key_hint} if account else None

@@ -285,7 +285,9 @@ async def _render(
     unsubscribe = (
         f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
     )
-    locale = customer.locale or brand.default_locale
+    chosen = settings_of(brand)
+    offered = customer.locale in chosen.languages  # else the brand stopped offering it
+    locale = (customer.locale if offered else None) or brand.default_locale
     context = {
         "brand": brand,
         "order": order,
@@ -293,7 +295,8 @@ async def _render(
         "locale": locale,
         "order_url": link,
         "unsubscribe_url": unsubscribe,
-        "accent": settings_of(brand).accent,
+        "accent": chosen.accent,
+        "support": chosen.support,
         "shipped_count": shipped,
         "parcel_count": len(outbound),
         "parcels": [
@@ -324,4 +327,5 @@ async def _render(
         else (brand.sms_from or settings.twilio_from_number or ""),
         unsubscribe_url=unsubscribe,
         status_callback=f"{settings.public_base_url}/hooks/twilio/status",
+        reply_to=(chosen.reply_to or "") if email else "",
     )

@@ -1,24 +1,21 @@
 """Signed outbound webhooks to the retailer (delivery-change requests), with retries."""
 
-import hashlib
-import hmac
-import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from arq import Retry
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand, DeliveryRequest
+from porchlight.orders.retailer_webhook import NotConfigured, post_signed
+from porchlight.orders.retailer_webhook import signature as signature  # what retailers check
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import FORWARD_DELIVERY_REQUEST
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 6
 RETRY_BASE_SECONDS = 30.0  # doubled per attempt, capped at an hour
-TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 
 
 NOT_CONFIGURED = "the brand has no retailer_webhook_url/secret yet"
@@ -27,11 +24,6 @@ NOT_CONFIGURED = "the brand has no retailer_webhook_url/secret yet"
 def _webhook(brand: Brand) -> tuple[str | None, str | None]:
     chosen = settings_of(brand)
     return chosen.retailer_webhook_url, chosen.retailer_webhook_secret
-
-
-def signature(secret: str, body: bytes) -> str:
-    """What the retailer checks: sha256=<hex HMAC of the raw body with the brand's secret>."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def payload(change: DeliveryRequest) -> dict[str, Any]:
@@ -55,26 +47,23 @@ async def forward_delivery_request(ctx: dict[str, Any], request_id: int) -> str:
     if change is None or change.status != "requested":
         return "nothing to do"
     brand = change.shipment.order.brand
-    url, secret = _webhook(brand)
-    if not url or not secret:
+    try:
+        answer = await post_signed(
+            ctx["http"],
+            brand,
+            "delivery_request",
+            payload(change),
+            reference=str(change.id),
+            idempotency_key=f"delivery-request-{change.id}",
+        )
+    except NotConfigured:
         log.warning("delivery request %s waits: %s", change.id, NOT_CONFIGURED)
         change.last_error = NOT_CONFIGURED
         await change.save(update_fields=["last_error"])
         return "not configured"
-    body = json.dumps(payload(change), separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Porchlight-Signature": signature(secret, body),
-        "Idempotency-Key": f"delivery-request-{change.id}",
-    }
     change.attempts += 1
-    try:
-        response = await ctx["http"].post(url, content=body, headers=headers)
-        problem = "" if response.is_success else f"HTTP {response.status_code}"
-        transient = response.status_code in TRANSIENT
-    except httpx.HTTPError as exc:
-        problem, transient = f"{type(exc).__name__}", True
-    if not problem:
+    problem, transient = answer.delivery.error, answer.transient
+    if answer.ok:
         change.status, change.forwarded_at, change.last_error = "forwarded", utcnow(), ""
     elif transient and change.attempts < MAX_TRIES:
         change.last_error = problem

@@ -1,6 +1,7 @@
 """`porchlight`: the operator's command line. Every command reads the same settings."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from porchlight.enums import Scope
+from porchlight.enums import Role, Scope
 from porchlight.platform.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -211,6 +212,90 @@ def create_brand(slug: str, name: str, hosts: tuple[str, ...], theme: str, local
     click.echo(f"created brand {brand.slug} on {', '.join(hosts)}")
 
 
+@main.command("brand-settings")
+@click.argument("slug")
+@click.option(
+    "--set",
+    "changes",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="change a field (dotted into nested ones: business_hours.start=8); the value is read "
+    'as JSON where it parses (4, true, ["en","de"], null for the default), else as text; '
+    "repeatable",
+)
+def brand_settings(slug: str, changes: tuple[str, ...]) -> None:
+    """Show a brand's settings with each field's help, range and default; --set changes them
+    (all or none: a refused value names its field). The console's forms use the same schema."""
+    from porchlight.accounts.audit import record
+    from porchlight.accounts.brand_settings import (
+        InvalidSettings,
+        changed_settings,
+        describe,
+        fields,
+        settings_of,
+        stored,
+    )
+
+    wanted = dict(_field_value(item) for item in changes)
+
+    async def work() -> dict[str, Any]:
+        brand = await _brand(slug)
+        if wanted:
+            before = stored(settings_of(brand))
+            brand.settings = stored(changed_settings(brand, wanted))
+            await brand.save(update_fields=["settings"])
+            await record(
+                "settings.update", brand=brand, actor="cli", before=before, after=brand.settings
+            )
+            await _announce_brand_change()
+        return settings_of(brand).model_dump(mode="json")
+
+    try:
+        current = _with_db(work)
+    except InvalidSettings as exc:
+        raise click.ClickException(f"refused, nothing changed: {exc}") from None
+    for path in fields():
+        spec = describe(path)
+        value: Any = current
+        for name in path.split("."):
+            value = value[name]
+        bounds = ""
+        if spec.minimum is not None or spec.maximum is not None:
+            bounds = f" [{_number(spec.minimum)}..{_number(spec.maximum)}]"
+        click.echo(f"{path} = {json.dumps(value, sort_keys=True)}")
+        click.echo(f"    {spec.description}{bounds}")
+
+
+def _field_value(item: str) -> tuple[str, Any]:
+    field, sep, raw = item.partition("=")
+    if not sep or not field.strip():
+        raise click.UsageError(f"--set wants FIELD=VALUE, not {item!r}")
+    try:
+        return field.strip(), json.loads(raw)
+    except ValueError:
+        return field.strip(), raw
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+async def _announce_brand_change() -> None:
+    """Portal processes show the change on their next page; without Redis, within 30 s."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    from porchlight.accounts.brands import announce_brand_change
+
+    redis = Redis.from_url(_settings().redis_url)
+    try:
+        await announce_brand_change(redis)
+    except (RedisError, OSError) as exc:
+        click.echo(f"Redis unreachable ({exc}): portals show the change within 30 s", err=True)
+    finally:
+        await redis.aclose()
+
+
 @main.command("create-api-key")
 @click.argument("slug")
 @click.option(
@@ -284,17 +369,22 @@ def revoke_api_key(slug: str, prefix: str) -> None:
 
 @main.command("create-agent")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["agent", "lead", "admin"]), default="agent")
-@click.option("--brand", "brands", multiple=True, required=True, help="brand slug; repeatable")
+@click.option("--role", type=click.Choice([role.value for role in Role]), default="agent")
+@click.option(
+    "--brand", "brands", multiple=True, help="brand slug; repeatable (required but for an owner)"
+)
 @click.option("--name", default="")
 def create_agent(email: str, role: str, brands: tuple[str, ...], name: str) -> None:
     """Create (or update and reactivate) an agent; the password is read from standard input.
-    An update ends the agent's sessions."""
+    An update ends the agent's sessions. An owner administers every brand in /admin and is the
+    only one who may create brands there."""
     from porchlight.accounts.agents import upsert_agent
 
+    if not brands and role != Role.OWNER:
+        raise click.UsageError("--brand is required (at least one) unless --role owner")
     password = _password()
     agent = _agent_work(lambda: upsert_agent(email, password, role, list(brands), name=name))
-    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands)}")
+    click.echo(f"agent {agent.email} ({agent.role}) on {', '.join(brands) or 'every brand'}")
 
 
 def _password() -> str:

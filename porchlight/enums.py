@@ -99,7 +99,8 @@ class ContactReason(StrEnum):
 class Role(StrEnum):
     AGENT = "agent"
     LEAD = "lead"
-    ADMIN = "admin"
+    ADMIN = "admin"  # administers the brands they belong to in /admin
+    OWNER = "owner"  # deployment-wide: every brand, and the only one who may create brands
 
 
 class EventSource(StrEnum):

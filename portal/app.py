@@ -17,7 +17,8 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import hooks, messaging_hooks, ops, outbox, shopify_hooks
+from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox, shopify_hooks
+from portal.admin import look_page
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
         *queue.routes,
         *case_page.routes,
         *kpi_page.routes,
+        *admin.routes,
         *lookup.routes,
         *order_page.routes,
         *preferences.routes,
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         *delivery.routes,
         *unsubscribe.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
+        *brand_assets.routes,
         *static_routes(),
     ]
     middleware = [
@@ -103,6 +106,7 @@ def create_app(settings: Settings) -> Starlette:
                     for r in [*hooks.routes, *messaging_hooks.routes, *shopify_hooks.routes]
                 ),
                 *((r, problems.BODY_LIMIT) for r in problems.routes),
+                *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),
             ],
         ),
     ]

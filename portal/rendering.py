@@ -6,22 +6,34 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand
 from porchlight.platform import i18n
 from porchlight.tracking.templating import environment
 from portal.assets import asset_url
+from portal.brand_assets import look_of
 from portal.csrf import SLOT, csrf_token
 
 LANG_COOKIE = "lang"
 
 
+def offered(brand: Brand | None) -> tuple[str, ...]:
+    """The languages the brand's pages offer (the console's "Languages offered"); all without."""
+    if brand is None:
+        return i18n.SUPPORTED
+    chosen = settings_of(brand).languages
+    return tuple(code for code in i18n.SUPPORTED if code in chosen)
+
+
 def request_locale(request: Request, brand: Brand | None, preferred: str | None = None) -> str:
-    """Explicit choice (?lang=, then cookie) → Accept-Language → a stored preference → brand."""
+    """Explicit choice (?lang=, then cookie) → Accept-Language → a stored preference → brand;
+    each only among the languages the brand offers."""
+    among = offered(brand)
     return (
-        i18n.supported(request.query_params.get("lang"))
-        or i18n.supported(request.cookies.get(LANG_COOKIE))
-        or i18n.best_match(request.headers.get("accept-language", ""))
-        or i18n.supported(preferred)
+        i18n.supported(request.query_params.get("lang"), among)
+        or i18n.supported(request.cookies.get(LANG_COOKIE), among)
+        or i18n.best_match(request.headers.get("accept-language", ""), among)
+        or i18n.supported(preferred, among)
         or i18n.supported(brand.default_locale if brand else None)
         or i18n.DEFAULT
     )
@@ -52,9 +64,10 @@ def render_html(
     env = environment(brand.theme if brand else "default", locale)
     return env.get_template(template).render(
         brand=brand,
+        look=look_of(brand) if brand else None,
         asset=asset_url,
         csrf_token=SLOT,
-        languages=[(code, i18n.language_name(code)) for code in i18n.SUPPORTED],
+        languages=[(code, i18n.language_name(code)) for code in offered(brand)],
         **(context or {}),
     )
 

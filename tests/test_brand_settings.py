@@ -11,16 +11,20 @@ from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from porchlight.accounts.brand_settings import (
     InvalidSettings,
+    changed_settings,
+    contrast,
     settings_of,
     stored,
     validate_settings,
 )
 from porchlight.cases import rules
 from porchlight.enums import Channel, ExceptionType, Trigger
-from porchlight.models import Brand
+from porchlight.models import AuditEntry, Brand
 from porchlight.notifications import policy
 from porchlight.platform.db import migrate, tortoise_config
 from tests.conftest import _fresh_postgres
+from tests.factories import a_brand
+from tests.test_api_keys import porchlight
 
 
 def test_a_new_brand_works_on_the_defaults_alone():
@@ -113,3 +117,73 @@ async def test_the_upgrade_moves_old_settings_into_the_schema_and_drops_what_it_
         "exception_thresholds": {"stalled_days_by_carrier": {"dhl": 2.0}},
     }
     assert "brand old: dropped setting accent" in capfd.readouterr().err
+
+
+async def test_the_command_line_shows_each_field_with_its_help_and_range(settings):
+    await a_brand()
+    code, shown = await porchlight(settings, "brand-settings", "northwind")
+    assert code == 0, shown
+    lines = shown.splitlines()
+    at = lines.index("daily_message_cap = 4")
+    assert lines[at + 1].strip() == "Messages per order, channel and day at most. [1..50]"
+    assert "business_hours.start = 9" in lines
+
+
+async def test_the_command_line_changes_settings_audits_them_and_refuses_naming_the_field(
+    settings,
+):
+    brand, _ = await a_brand()
+    code, said = await porchlight(
+        settings,
+        "brand-settings",
+        "northwind",
+        "--set",
+        "daily_message_cap=2",
+        "--set",
+        "exception_thresholds.stalled_days=5",
+        "--set",
+        "tagline=Parcels, on time",
+    )
+    assert code == 0, said
+    await brand.refresh_from_db()
+    assert brand.settings == {
+        "daily_message_cap": 2,
+        "exception_thresholds": {"stalled_days": 5.0},
+        "tagline": "Parcels, on time",
+    }
+    [entry] = await AuditEntry.filter(brand=brand, action="settings.update")
+    assert entry.actor == "cli" and entry.before == {}
+    code, said = await porchlight(
+        settings,
+        "brand-settings",
+        "northwind",
+        "--set",
+        "daily_message_cap=99",
+        "--set",
+        "tagline=x",
+    )
+    assert code == 1 and "daily_message_cap" in said and "less than or equal to 50" in said
+    code, said = await porchlight(
+        settings, "brand-settings", "northwind", "--set", "accent=#ffee00"
+    )
+    assert code == 1 and "accent" in said and "below 4.5:1" in said
+    await brand.refresh_from_db()
+    assert (
+        brand.settings["daily_message_cap"] == 2 and brand.settings["tagline"] == "Parcels, on time"
+    )
+
+
+def test_colours_whose_text_would_read_below_wcag_aa_are_refused():
+    brand = Brand(slug="b", name="B", settings={})
+    assert contrast("#ffffff", "#000000") == pytest.approx(21)
+    for change, field in [
+        ({"accent": "#ffee00"}, "accent"),  # white header text on yellow
+        ({"background": "#333333"}, "background"),  # dark text on a dark page
+        ({"accent": "#2a6fdb", "background": "#a0b8d8"}, "background"),
+    ]:
+        with pytest.raises(InvalidSettings) as refused:
+            changed_settings(brand, change)
+        assert list(refused.value.errors) == [field], refused.value.errors
+    assert (
+        changed_settings(brand, {"accent": "#0b5d3b", "background": "#ffffff"}).accent == "#0b5d3b"
+    )

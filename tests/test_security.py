@@ -23,6 +23,7 @@ from porchlight.models import Case, CaseEntry, Contact, Shipment
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.platform.logs import configure
 from porchlight.platform.settings import Settings, SettingsError, load_settings
+from portal import admin
 from portal.app import create_app
 from portal.shopper.lookup import PER_CLIENT
 from tests.browser_support import _environment, _free_port
@@ -47,6 +48,8 @@ NOT_BRAND_SCOPED = {
     "/hooks/twilio/inbound": "provider callback, verified by signature",
     "/hooks/twilio/status": "same",
     "/hooks/sendgrid/events": "same",
+    "/brand-colours.css": "two colours from the URL, nothing looked up",
+    "/brand-logo/{name}": "a public logo named by its content's hash",
 }
 # Brand-scoped, checked by their own tests below.
 CHECKED_APART = {
@@ -60,6 +63,11 @@ CHECKED_APART = {
     "brand's parcels are ignored",
     "/hooks/aftership/{brand:str}": "same",
     "/hooks/shippo/{brand:str}": "same",
+    **{
+        route.path: "the console: 403 below admin, 404 to another brand's admin "
+        "(tests/test_admin_console.py walks every route)"
+        for route in admin.routes
+    },
 }
 
 

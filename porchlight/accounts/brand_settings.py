@@ -5,6 +5,8 @@ console and the CLI write it through `validate_settings`, so an unknown key or a
 range is refused with the field named instead of surfacing later as a wrong message or a 500.
 """
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
@@ -20,8 +22,11 @@ from pydantic import (
 
 from porchlight.enums import Channel, ExceptionType, Trigger
 from porchlight.models import Brand
+from porchlight.platform.i18n import N_, SUPPORTED
 
 Hours = Annotated[float, Field(ge=0, le=24 * 30)]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+EMAIL = r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"
 
 
 class _Schema(BaseModel):
@@ -31,25 +36,37 @@ class _Schema(BaseModel):
 class DeliveryOptions(_Schema):
     """Which delivery changes the shopper may ask for on the tracking page."""
 
-    choose_date: bool = Field(False, description="Let the shopper pick another delivery day.")
-    pickup_point: bool = Field(False, description="Let the shopper send it to a pickup point.")
-    reroute: bool = Field(False, description="Let the shopper give another address.")
+    choose_date: bool = Field(False, description=N_("Let the shopper pick another delivery day."))
+    pickup_point: bool = Field(False, description=N_("Let the shopper send it to a pickup point."))
+    reroute: bool = Field(False, description=N_("Let the shopper give another address."))
+    cutoff_hours: float = Field(
+        0,
+        ge=0,
+        le=24 * 14,
+        description=N_(
+            "Changes close this many hours before the estimated delivery day starts "
+            "(0: until the parcel is out for delivery)."
+        ),
+    )
 
     def enabled(self) -> list[str]:
-        return [kind for kind, on in self.model_dump().items() if on]
+        return [kind for kind in ("choose_date", "pickup_point", "reroute") if getattr(self, kind)]
 
 
 class ExceptionThresholds(_Schema):
     """When the sweep calls a quiet parcel a problem."""
 
     no_first_scan_hours: Hours = Field(
-        24, description="Hours after shipping without a carrier scan before a case opens."
+        24, description=N_("Hours after shipping without a carrier scan before a case opens.")
     )
     stalled_days: float = Field(
-        3, ge=0.5, le=60, description="Days without a scan before an in-transit parcel is stalled."
+        3,
+        ge=0.5,
+        le=60,
+        description=N_("Days without a scan before an in-transit parcel is stalled."),
     )
     stalled_days_by_carrier: dict[str, Annotated[float, Field(ge=0.5, le=60)]] = Field(
-        default_factory=dict, description="Per carrier code, instead of stalled_days."
+        default_factory=dict, description=N_("Per carrier code, instead of stalled_days.")
     )
 
     @field_validator("stalled_days_by_carrier")
@@ -61,10 +78,13 @@ class ExceptionThresholds(_Schema):
 class BusinessHours(_Schema):
     """The working week SLA clocks run in, in the brand's time zone (weekday 0 is Monday)."""
 
-    start: int = Field(9, ge=0, le=23, description="Hour the team starts.")
-    end: int = Field(17, ge=1, le=24, description="Hour the team stops.")
+    start: int = Field(9, ge=0, le=23, description=N_("Hour the team starts."))
+    end: int = Field(17, ge=1, le=24, description=N_("Hour the team stops."))
     days: frozenset[Annotated[int, Field(ge=0, le=6)]] = Field(
-        frozenset(range(5)), description="Working weekdays, 0 = Monday."
+        frozenset(range(5)), description=N_("Working weekdays, 0 = Monday.")
+    )
+    holidays: frozenset[date] = Field(
+        frozenset(), description=N_("Days off (YYYY-MM-DD) on which SLA clocks stop.")
     )
 
     @model_validator(mode="after")
@@ -76,80 +96,251 @@ class BusinessHours(_Schema):
         return self
 
 
+def _web_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+class SupportContact(_Schema):
+    """Where shoppers reach the retailer's people: shown on the tracking page and in messages."""
+
+    email: str | None = Field(None, max_length=254, pattern=EMAIL, description=N_("Support email."))
+    phone: str | None = Field(
+        None,
+        max_length=32,
+        pattern=r"^\+?[0-9][0-9 ()./-]{3,30}$",
+        description=N_("Support phone."),
+    )
+    url: str | None = Field(None, max_length=2000, description=N_("Help page (http or https)."))
+
+    _url = field_validator("url")(_web_address)
+
+
 class BrandSettings(_Schema):
     """A brand's policy. Every field has a default, so `{}` is a complete, working brand."""
 
     delivery_options: DeliveryOptions = DeliveryOptions()
     notification_channels: dict[Trigger, frozenset[Channel]] = Field(
         default_factory=dict,
-        description="Channels per trigger, replacing the default for the triggers named.",
+        description=N_("Channels per trigger, replacing the default for the triggers named."),
     )
     shipped_grace_hours: Hours = Field(
-        12, description="Hours a 'shipped' message waits for the first scan to make it moot."
+        12, description=N_("Hours a 'shipped' message waits for the first scan to make it moot.")
     )
     group_hold_minutes: float = Field(
-        10, ge=0, le=24 * 60, description="Minutes a split order's message waits for siblings."
+        10, ge=0, le=24 * 60, description=N_("Minutes a split order's message waits for siblings.")
     )
     daily_message_cap: int = Field(
-        4, ge=1, le=50, description="Messages per order, channel and day at most."
+        4, ge=1, le=50, description=N_("Messages per order, channel and day at most.")
     )
     exception_thresholds: ExceptionThresholds = ExceptionThresholds()
     sla_hours: dict[ExceptionType, Annotated[float, Field(gt=0, le=24 * 14)]] = Field(
         default_factory=dict,
-        description="Business hours to first action per exception type, replacing the default.",
+        description=N_("Business hours to first action per exception type, replacing the default."),
     )
     business_hours: BusinessHours = BusinessHours()
     high_value_amount: Decimal = Field(
-        Decimal("200"), ge=0, description="Order value from which a case is flagged high value."
+        Decimal("200"), ge=0, description=N_("Order value from which a case is flagged high value.")
     )
     activation_hours: Hours = Field(
-        24, description="Hours from shipping to first scan that count as on time (KPIs)."
+        24, description=N_("Hours from shipping to first scan that count as on time (KPIs).")
     )
-    accent: str = Field(
+    accent: Colour = Field(
         "#1f5f8b",
-        pattern=r"^#[0-9a-fA-F]{6}$",
-        description="Accent colour of pages and emails, as #rrggbb.",
+        description=N_("Accent colour of pages and emails, as #rrggbb; white text sits on it."),
+    )
+    background: Colour = Field(
+        "#f4f6f8", description=N_("Background colour of the tracking pages, as #rrggbb.")
+    )
+    tagline: str = Field("", max_length=120, description=N_("A line under the brand's name."))
+    logo: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{16}\.(png|svg)$",
+        description=N_("The uploaded logo's file (set by uploading one in the console)."),
+    )
+    languages: frozenset[str] = Field(
+        frozenset(SUPPORTED), description=N_("Languages the tracking pages and messages offer.")
+    )
+    support: SupportContact = SupportContact()
+    reply_to: str | None = Field(
+        None,
+        max_length=254,
+        pattern=EMAIL,
+        description=N_("Where replies to the brand's emails go."),
     )
     retailer_webhook_url: str | None = Field(
         None,
         max_length=2000,
-        description="Where delivery requests and problem reports are posted (http or https).",
+        description=N_("Where delivery requests and problem reports are posted (http or https)."),
     )
     retailer_webhook_secret: str | None = Field(
-        None, min_length=16, description="Signs the posts to retailer_webhook_url."
+        None, min_length=16, description=N_("Signs the posts to retailer_webhook_url.")
     )
 
-    @field_validator("retailer_webhook_url")
+    _webhook = field_validator("retailer_webhook_url")(_web_address)
+
+    @field_validator("languages")
     @classmethod
-    def _web_address(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError("must be an http:// or https:// address")
+    def _known_languages(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(value - set(SUPPORTED))
+        if unknown:
+            raise ValueError(
+                f"unknown language {', '.join(unknown)}: one of {', '.join(SUPPORTED)}"
+            )
+        if not value:
+            raise ValueError("offer at least one language")
         return value
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one field was refused: pydantic's error type and context (the console words it in
+    the admin's language from these) and its English message (the CLI prints that)."""
+
+    kind: str
+    context: dict[str, Any]
+    message: str
 
 
 class InvalidSettings(ValueError):
     """A settings change refused; the message names each field and what is wrong with it."""
 
-    def __init__(self, error: ValidationError) -> None:
-        self.errors = {
-            ".".join(str(p) for p in e["loc"] if p != "[key]") or "settings": e["msg"]
-            for e in error.errors()
-        }
+    def __init__(self, refusals: dict[str, Refusal]) -> None:
+        self.refusals = refusals
+        self.errors = {field: refusal.message for field, refusal in refusals.items()}
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
+
+    @classmethod
+    def of(cls, error: ValidationError) -> "InvalidSettings":
+        return cls(
+            {
+                ".".join(str(p) for p in e["loc"] if p != "[key]") or "settings": Refusal(
+                    e["type"], dict(e.get("ctx") or {}), e["msg"]
+                )
+                for e in error.errors()
+            }
+        )
 
 
 def validate_settings(data: dict[str, Any]) -> BrandSettings:
     try:
         return BrandSettings.model_validate(data)
     except ValidationError as exc:
-        raise InvalidSettings(exc) from None
+        raise InvalidSettings.of(exc) from None
 
 
 def settings_of(brand: Brand) -> BrandSettings:
     return validate_settings(brand.settings or {})
+
+
+# Text colours of the default theme that sit on the brand's colours: white on the accent
+# (header, buttons), the ink and muted greys on the background, and the accent on the
+# background (links). WCAG 2.1 AA wants 4.5:1 for normal text.
+ON_ACCENT, INK, MUTED = "#ffffff", "#1d2329", "#5b6770"
+AA_TEXT = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of #rrggbb."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _low_contrast(chosen: BrandSettings) -> dict[str, Refusal]:
+    """The colour fields whose text would read below AA, each with the worst pair."""
+    pairs = {
+        "accent": [(ON_ACCENT, chosen.accent), (chosen.accent, chosen.background)],
+        "background": [(INK, chosen.background), (MUTED, chosen.background)],
+    }
+    refused = {}
+    for field, checks in pairs.items():
+        text, behind = min(checks, key=lambda pair: contrast(*pair))
+        ratio = contrast(text, behind)
+        if ratio < AA_TEXT:
+            context = {"ratio": f"{ratio:.2f}", "text": text, "behind": behind}
+            message = f"{text} on {behind} has a contrast of {ratio:.2f}:1, below 4.5:1 (WCAG AA)"
+            refused[field] = Refusal("contrast", context, message)
+    if "background" in refused:
+        refused.pop("accent", None)  # the background is the one to fix first
+    return refused
+
+
+def changed_settings(brand: Brand, changes: dict[str, Any]) -> BrandSettings:
+    """The brand's settings with `changes` (top-level fields, or dotted paths into the nested
+    ones: `exception_thresholds.stalled_days`) applied and checked, colours included; not saved.
+    A field set to None goes back to its default."""
+    data = dict(brand.settings or {})
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = data
+        for name in parents:
+            inner = node.get(name)
+            node[name] = dict(inner) if isinstance(inner, dict) else {}
+            node = node[name]
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    chosen = validate_settings(data)
+    refused = _low_contrast(chosen)
+    if refused:
+        raise InvalidSettings(refused)
+    return chosen
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a form or the CLI says about one setting: its help, its bounds and its default."""
+
+    path: str
+    description: str
+    default: Any
+    whole: bool = False  # an integer field (hours of the day, a cap), not any number
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+
+
+def describe(path: str) -> FieldSpec:
+    """The schema's word on a (dotted) field, e.g. `business_hours.start`."""
+    model: type[BaseModel] = BrandSettings
+    *parents, last = path.split(".")
+    for name in parents:
+        annotation = model.model_fields[name].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel), path
+        model = annotation
+    info = model.model_fields[last]
+    bounds: dict[str, Any] = {}
+    for rule in info.metadata:
+        for attr, key in (("ge", "minimum"), ("gt", "minimum"), ("le", "maximum")):
+            if getattr(rule, attr, None) is not None:
+                bounds[key] = float(getattr(rule, attr))
+        if getattr(rule, "max_length", None) is not None:
+            bounds["max_length"] = rule.max_length
+    default = info.get_default(call_default_factory=True)
+    return FieldSpec(path, info.description or "", default, info.annotation is int, **bounds)
+
+
+def fields() -> list[str]:
+    """Every settable path, nested models spelled out (`business_hours.start`)."""
+    found = []
+    for name, info in BrandSettings.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found += [f"{name}.{inner}" for inner in annotation.model_fields]
+        else:
+            found.append(name)
+    return found
 
 
 def stored(settings: BrandSettings) -> dict[str, Any]:

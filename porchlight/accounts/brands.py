@@ -4,16 +4,48 @@ import re
 from typing import Any
 
 from async_lru import alru_cache
+from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 from porchlight.models import Brand, BrandHost
+from porchlight.platform.i18n import N_
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# A DNS name or an IP literal as a Host header carries it (after normalize_host).
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HOST = re.compile(rf"^(\[[0-9a-f:.]+\]|{LABEL}(\.{LABEL})*)$")
 
 
 class BrandError(Exception):
-    pass
+    """A refusal with the field it is about; `message` is marked for translation and filled
+    with `params`, so the console shows it in the admin's language and the CLI in English."""
+
+    def __init__(self, field: str, message: str, **params: str) -> None:
+        self.field, self.message, self.params = field, message, params
+        super().__init__(message % params)
+
+
+def checked_hosts(hosts: list[str]) -> list[str]:
+    """Normalised host names, each a plausible Host header; refused with the one that is not."""
+    wanted = []
+    for raw in hosts:
+        host = normalize_host(raw)
+        if len(host) > 253 or not HOST.match(host):
+            raise BrandError("host", N_("%(host)s is not a host name."), host=raw.strip()[:80])
+        wanted.append(host)
+    return list(dict.fromkeys(wanted))
+
+
+async def _refuse_taken(hosts: list[str]) -> None:
+    taken = await BrandHost.filter(host__in=hosts).values_list("host", flat=True)
+    if taken:
+        raise BrandError(
+            "host",
+            N_("%(host)s already serves a brand."),
+            host=", ".join(map(str, taken)),
+        )
 
 
 def normalize_host(value: str) -> str:
@@ -28,24 +60,69 @@ async def create_brand(
     slug: str, name: str, hosts: list[str], *, theme: str = "default", locale: str = "en"
 ) -> Brand:
     if not SLUG.match(slug):
-        raise BrandError("slug must be lower-case letters, digits and dashes")
-    wanted = [normalize_host(h) for h in hosts]
+        raise BrandError("slug", N_("The slug takes lower-case letters, digits and dashes."))
+    wanted = checked_hosts(hosts)
     async with in_transaction():
         if await Brand.exists(slug=slug):
-            raise BrandError(f"brand {slug} exists already")
-        taken = await BrandHost.filter(host__in=wanted).values_list("host", flat=True)
-        if taken:
-            raise BrandError(f"host already serves another brand: {', '.join(map(str, taken))}")
+            raise BrandError("slug", N_("A brand %(slug)s exists already."), slug=slug)
+        await _refuse_taken(wanted)
         brand = await Brand.create(slug=slug, name=name, theme=theme, default_locale=locale)
         await BrandHost.bulk_create([BrandHost(brand=brand, host=h) for h in wanted])
     forget_brands()  # bulk_create sends no save signal, and a host may be cached as unknown
     return brand
 
 
+async def add_host(brand: Brand, host: str) -> str:
+    """Serve the brand on one more host; a host any brand serves already is refused."""
+    [wanted] = checked_hosts([host])
+    try:
+        async with in_transaction():
+            await _refuse_taken([wanted])
+            await BrandHost.create(brand=brand, host=wanted)
+    except IntegrityError:  # the same host added at the same moment elsewhere
+        raise BrandError("host", N_("%(host)s already serves a brand."), host=wanted) from None
+    return wanted
+
+
+async def remove_host(brand: Brand, host: str) -> str:
+    """Stop serving the brand on a host; its last host stays (the brand must be reachable)."""
+    async with in_transaction():
+        hosts = await BrandHost.filter(brand=brand).select_for_update()
+        found = next((h for h in hosts if h.host == normalize_host(host)), None)
+        if found is None:
+            raise BrandError("host", N_("%(host)s is not a host of this brand."), host=host[:80])
+        if len(hosts) == 1:
+            raise BrandError("host", N_("A brand needs at least one host."))
+        await found.delete()
+    return found.host
+
+
+async def hosts_of(brand: Brand) -> list[str]:
+    return [h.host for h in await BrandHost.filter(brand=brand).order_by("host")]
+
+
 # Every shopper request looks its brand up by host; brands change rarely, so each process keeps
-# them for this long. A change saved in this process clears the cache at once; a change made
-# elsewhere (the CLI, another portal process) shows within this many seconds.
+# them for this long. A change saved in this process clears the cache at once; one saved by the
+# console or the CLI also bumps a counter in Redis that every portal process compares on each
+# shopper request (keep_brands_current), so it shows on the next page view everywhere. Anything
+# else that edits a brand shows within this many seconds.
 BRAND_CACHE_SECONDS = 30
+BRANDS_VERSION_KEY = "porchlight:brands:version"
+_seen_version: list[bytes | None] = [None]
+
+
+async def announce_brand_change(redis: Redis) -> None:
+    """After a brand change commits: every process drops its kept brands before its next page."""
+    forget_brands()
+    await redis.incr(BRANDS_VERSION_KEY)
+
+
+async def keep_brands_current(redis: Redis) -> None:
+    """One GET per shopper request: the kept brands go when another process announced a change."""
+    version = await redis.get(BRANDS_VERSION_KEY)
+    if version != _seen_version[0]:
+        forget_brands()
+        _seen_version[0] = version
 
 
 async def brand_for_host(host_header: str) -> Brand | None:

@@ -3,7 +3,7 @@ on Saturday morning. The calendar is the brand setting `business_hours`."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from porchlight.accounts.brand_settings import settings_of
@@ -16,6 +16,7 @@ class Calendar:
     start: int = 9
     end: int = 17
     days: frozenset[int] = frozenset(range(5))
+    holidays: frozenset[date] = frozenset()
 
     @classmethod
     def of(cls, brand: Brand) -> "Calendar":
@@ -25,6 +26,7 @@ class Calendar:
             start=hours.start,
             end=hours.end,
             days=hours.days,
+            holidays=hours.holidays,
         )
 
     def _windows(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -32,7 +34,7 @@ class Calendar:
         local = moment.astimezone(self.zone)
         for offset in range(370):  # a year ahead at most, even for odd calendars
             day = local.date() + timedelta(days=offset)
-            if day.weekday() not in self.days:
+            if day.weekday() not in self.days or day in self.holidays:
                 continue
             opens = datetime.combine(day, time(self.start), self.zone)
             closes = datetime.combine(day, time(self.end), self.zone)

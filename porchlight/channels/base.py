@@ -26,6 +26,7 @@ class Outgoing:
     sender: str  # email address or phone number / messaging service
     unsubscribe_url: str
     status_callback: str
+    reply_to: str = ""  # the brand's reply-to address for emails; empty: replies go to sender
 
 
 class Channel(Protocol):

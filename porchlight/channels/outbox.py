@@ -22,6 +22,7 @@ class Outbox:
             "brand": message.brand_id,
             "to": message.to,
             "from": message.sender,
+            "reply_to": message.reply_to,
             "subject": message.subject,
             "text": message.text,
             "unsubscribe": message.unsubscribe_url,

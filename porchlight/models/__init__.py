@@ -12,7 +12,7 @@ from porchlight.models.connectors import (
     TrackerRegistration,
 )
 from porchlight.models.contacts import Contact, PageViewDay
-from porchlight.models.delivery_requests import DeliveryRequest
+from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
 from porchlight.models.refunds import Refund
@@ -45,4 +45,5 @@ __all__ = [
     "StoreConnection",
     "TrackerRegistration",
     "TrackingEvent",
+    "WebhookDelivery",
 ]

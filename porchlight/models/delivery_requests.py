@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from porchlight.models.brands import Brand
 from porchlight.models.orders import Shipment
 
 
@@ -25,3 +26,24 @@ class DeliveryRequest(Model):
     class Meta:
         table = "delivery_request"
         indexes = (Index(fields=("shipment_id",)), Index(fields=("status", "created_at")))
+
+
+class WebhookDelivery(Model):
+    """One POST to a brand's retailer webhook (a delivery request, or a test ping from the
+    console): where, how it was answered and how long it took, for the console's log."""
+
+    id = fields.BigIntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="webhook_deliveries", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=32)  # delivery_request | ping
+    reference = fields.CharField(max_length=64, default="")  # e.g. the delivery request's id
+    url = fields.CharField(max_length=2000)
+    status_code = fields.IntField(null=True)  # None: no answer (timeout, refused connection)
+    error = fields.CharField(max_length=255, default="")
+    duration_ms = fields.IntField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_delivery"
+        indexes = (Index(fields=("brand_id", "id")),)

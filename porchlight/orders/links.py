@@ -3,11 +3,17 @@
 from porchlight.models import Brand, BrandHost, Order
 
 
-async def order_url(public_base_url: str, brand: Brand, order: Order) -> str:
+async def brand_base_url(public_base_url: str, brand: Brand) -> str:
+    """The brand's first host with PUBLIC_BASE_URL's scheme and port (the base alone without
+    a host)."""
     scheme, _, rest = public_base_url.partition("://")
     netloc = rest.split("/", 1)[0]
     port = netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
     host = await BrandHost.filter(brand=brand).order_by("id").first()
     if host is None:
-        return f"{public_base_url}/o/{order.access_token}"
-    return f"{scheme}://{host.host}{':' + port if port else ''}/o/{order.access_token}"
+        return public_base_url
+    return f"{scheme}://{host.host}{':' + port if port else ''}"
+
+
+async def order_url(public_base_url: str, brand: Brand, order: Order) -> str:
+    return f"{await brand_base_url(public_base_url, brand)}/o/{order.access_token}"

@@ -19,6 +19,11 @@ SUPPORTED = ("en", "de", "fr", "es", "nl")
 DEFAULT = "en"
 
 
+def N_(message: str) -> str:
+    """Mark for extraction only; translated at render time in the reader's language."""
+    return message
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
     po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
@@ -32,8 +37,8 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buffer)
 
 
-def best_match(accept_language: str) -> str | None:
-    """The supported locale the browser prefers most, honouring q-values."""
+def best_match(accept_language: str, among: tuple[str, ...] = SUPPORTED) -> str | None:
+    """The locale (of `among`: a brand's offered ones) the browser prefers most, by q-value."""
     wanted: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -47,14 +52,14 @@ def best_match(accept_language: str) -> str | None:
             wanted.append((-quality, index, tag.strip()))
     for _, _, tag in sorted(wanted):
         language = tag.replace("_", "-").split("-")[0].lower()
-        if language in SUPPORTED:
+        if language in among:
             return language
     return None
 
 
-def supported(locale: str | None) -> str | None:
+def supported(locale: str | None, among: tuple[str, ...] = SUPPORTED) -> str | None:
     language = (locale or "").replace("_", "-").split("-")[0].lower()
-    return language if language in SUPPORTED else None
+    return language if language in among else None
 
 
 @cache

@@ -28,7 +28,12 @@ close_code = {
     CloseCode.FRAUD_SUSPECTED: N_("Fraud suspected"),
     CloseCode.CUSTOMER_ERROR: N_("Customer error"),
 }
-role = {Role.AGENT: N_("Agent"), Role.LEAD: N_("Lead"), Role.ADMIN: N_("Admin")}
+role = {
+    Role.AGENT: N_("Agent"),
+    Role.LEAD: N_("Lead"),
+    Role.ADMIN: N_("Admin"),
+    Role.OWNER: N_("Owner"),
+}
 state = {
     "open": N_("Open"),
     "closed": N_("Closed"),
@@ -73,4 +78,19 @@ entry = {
         for k, v in step.items()
         if k not in {"refund", "reship", "store_credit", "escalation"}
     },
+}
+# Audit log actions (porchlight.accounts.audit.record); an action missing here shows its code.
+audit = {
+    "brand.create": N_("Brand created"),
+    "brand.update": N_("Brand changed"),
+    "host.add": N_("Host added"),
+    "host.remove": N_("Host removed"),
+    "look.update": N_("Look changed"),
+    "logo.upload": N_("Logo uploaded"),
+    "settings.update": N_("Settings changed"),
+    "api_key.create": N_("API key created"),
+    "api_key.revoke": N_("API key revoked"),
+    "webhook.update": N_("Retailer webhook changed"),
+    "webhook.rotate": N_("Webhook secret rotated"),
+    "webhook.ping": N_("Test ping sent"),
 }

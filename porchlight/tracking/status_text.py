@@ -3,12 +3,7 @@
 
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
-
-
-def N_(message: str) -> str:
-    """Mark for extraction only; translated at render time in the reader's language."""
-    return message
-
+from porchlight.platform.i18n import N_ as N_  # re-exported: where every layer marks words
 
 HEADLINE: dict[S, str] = {
     S.LABEL_CREATED: N_("Label created, waiting for the carrier"),

@@ -25,9 +25,10 @@ CLIENT_LIMIT = Limit("agent-login", attempts=20, window_seconds=15 * 60)
 
 
 def _next(raw: object) -> str:
-    """Only a path inside the workspace: never an open redirect."""
+    """Only a path inside the workspace or the console: never an open redirect."""
     target = str(raw or "")
-    return target if target.startswith("/agent/") and not target.startswith("//") else "/agent/"
+    inside = target.startswith(("/agent/", "/admin/")) or target == "/admin"
+    return target if inside and "//" not in target and "\\" not in target else "/agent/"
 
 
 async def login_page(request: Request) -> Response:

@@ -17,7 +17,7 @@ from porchlight.tracking.status_text import N_
 from portal.state import app_state
 
 SESSION_KEY = "agent_session"
-RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
+RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2, Role.OWNER: 3}
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 
 

@@ -3,14 +3,21 @@
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from porchlight.accounts.brands import brand_for_host
+from porchlight.accounts.brands import brand_for_host, keep_brands_current
 from porchlight.models import Brand, Order, Shipment
 from porchlight.tracking import timeline
 from porchlight.tracking.timeline import Viewed
+from portal.state import app_state
+
+
+async def brand_of_host(request: Request) -> Brand | None:
+    """The brand as last saved, whichever process saved it (a console edit shows at once)."""
+    await keep_brands_current(app_state(request).arq)
+    return await brand_for_host(request.headers.get("host", ""))
 
 
 async def host_brand(request: Request) -> Brand:
-    brand = await brand_for_host(request.headers.get("host", ""))
+    brand = await brand_of_host(request)
     if brand is None:
         raise HTTPException(404)
     return brand

@@ -51,7 +51,10 @@ async def request_delivery_change(request: Request) -> Response:
     _ = translator(request, brand, order.customer.locale)
     kind = str(form.get("kind", ""))
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if kind not in delivery_options(brand, shipment.status, shipment.direction):
+    offered = delivery_options(
+        brand, shipment.status, shipment.direction, shipment.estimated_delivery
+    )
+    if kind not in offered:
         details: dict[str, str] = {}
         error = _("This parcel can no longer be changed.")
     else:

@@ -5,13 +5,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from porchlight.accounts.brands import brand_for_host
 from porchlight.models import Brand
 from porchlight.orders.lookup import find_order
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import render
-from portal.shopper.brand import host_brand
+from portal.shopper.brand import brand_of_host, host_brand
 from portal.state import app_state
 
 PER_ORDER = Limit("lookup-order", attempts=5, window_seconds=15 * 60)
@@ -61,7 +60,7 @@ async def lookup(request: Request) -> Response:
 async def home(request: Request) -> Response:
     """The address a server prints first: on a brand's host its lookup form; on any other (an
     IP or a name no brand has yet) the agents' sign-in, which names no brand either."""
-    brand = await brand_for_host(request.headers.get("host", ""))
+    brand = await brand_of_host(request)
     return RedirectResponse("/track" if brand else "/agent/login", status_code=303)
 
 

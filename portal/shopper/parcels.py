@@ -1,11 +1,14 @@
 """What the order page shows of each parcel, and what the shopper may do with it there."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
+from porchlight.platform.clock import utcnow
 from porchlight.tracking import timeline
 from porchlight.tracking.status_text import NEXT_STEP, headline
 
@@ -48,15 +51,19 @@ class ParcelView:
         return self.parcel.derived.status in TROUBLE
 
 
-def enabled_options(brand: Brand) -> list[str]:
-    return settings_of(brand).delivery_options.enabled()
-
-
-def delivery_options(brand: Brand, status: S, direction: Direction) -> list[str]:
-    """What the shopper may ask to change: nothing on a return, nothing once it is on the van."""
+def delivery_options(
+    brand: Brand, status: S, direction: Direction, estimate: date | None = None
+) -> list[str]:
+    """What the shopper may ask to change: nothing on a return, nothing once it is on the van,
+    nothing past the brand's cut-off before the estimated delivery day."""
     if direction == Direction.RETURN or status not in CHANGEABLE:
         return []
-    return enabled_options(brand)
+    offered = settings_of(brand).delivery_options
+    if estimate is not None and offered.cutoff_hours:
+        day_starts = datetime.combine(estimate, time(0), ZoneInfo(brand.time_zone or "UTC"))
+        if utcnow() > day_starts - timedelta(hours=offered.cutoff_hours):
+            return []
+    return offered.enabled()
 
 
 def problem_kinds(status: S, direction: Direction) -> list[str]:
@@ -83,7 +90,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
                 next_step=NEXT_STEP[status],
                 is_return=direction == Direction.RETURN,
                 requests=[r for r in requests if r.shipment_id == p.shipment.id],  # type: ignore[attr-defined]
-                options=delivery_options(brand, status, direction),
+                options=delivery_options(brand, status, direction, p.derived.estimated_delivery),
                 problems=problem_kinds(status, direction),
             )
         )

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_audit_log')]
+    dependencies = [('models', '0009_console')]
 
     initial = False
 

@@ -651,3 +651,62 @@ def test_any_value_anywhere_in_an_order_maps_or_is_refused_cleanly(part, key, va
     refund = recorded("refund")
     refund["transactions"][0][key if key != "id" else "amount"] = value
     _mapped_or_refused(refund_amount, refund)
+
+
+# The console: Integrations → Shopify
+
+
+async def test_an_admin_connects_the_store_and_an_aggregator_from_the_console(client, settings):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    token = await an_admin(client)
+    page = await client.get("/admin/brands/northwind/integrations/shopify")
+    assert page.status_code == 200
+    assert "https://track.example.com/hooks/shopify/northwind" in page.text
+
+    refused = await client.post(
+        "/admin/brands/northwind/integrations/shopify/store",
+        data={
+            "csrf_token": token,
+            "shop": "evil.example.com",
+            "token": TOKEN,
+            "webhook_secret": "x",
+        },
+    )
+    assert refused.status_code == 400
+    error = HTMLParser(refused.text).css_first("#e-shop")
+    assert error.text() == "Give the store's NAME.myshopify.com domain."
+    assert await StoreConnection.all().count() == 0
+
+    done = await client.post(
+        "/admin/brands/northwind/integrations/shopify/store",
+        data={"csrf_token": token, "shop": SHOP, "token": TOKEN, "webhook_secret": SHOPIFY_SECRET},
+    )
+    assert done.status_code == 303
+    await client.post(
+        "/admin/brands/northwind/integrations/shopify/aggregator",
+        data={
+            "csrf_token": token,
+            "aggregator": "easypost",
+            "api_key": EASYPOST_KEY,
+            "webhook_secret": EASYPOST_SECRET,
+        },
+    )
+    await deliver(client, "orders/create", recorded("order"), "wh-1")
+    page = await client.get(done.headers["location"])
+    html = HTMLParser(page.text)
+    assert html.css_first("p.saved").text() == "Store connected."
+    assert f"Connected: {SHOP}, access token ending in 0123." in page.text
+    for secret in (TOKEN, SHOPIFY_SECRET, EASYPOST_KEY, EASYPOST_SECRET):
+        assert secret not in page.text
+    [delivery] = html.css("table.shopify-deliveries tbody tr")
+    assert "orders/create" in delivery.text()
+    assert "https://track.example.com/hooks/easypost/northwind" in page.text
+    actions = await AuditEntry.all().order_by("id").values_list("action", "actor")
+    assert actions[-2:] == [
+        ("shopify.connect", "admin@northwind.test"),
+        ("easypost.connect", "admin@northwind.test"),
+    ]

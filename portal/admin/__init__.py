@@ -23,6 +23,7 @@ from portal.admin import (
     integrations_page,
     look_page,
     operations_page,
+    shopify_page,
 )
 
 routes = [
@@ -31,5 +32,6 @@ routes = [
     *look_page.routes,
     *operations_page.routes,
     *integrations_page.routes,
+    *shopify_page.routes,
     *audit_page.routes,
 ]

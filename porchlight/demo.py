@@ -1,4 +1,5 @@
-"""Demo data: two brands, orders with parcels in every canonical status, a lead agent, API keys."""
+"""Demo data: two brands, orders with parcels in every canonical status, a lead agent, an owner
+for the console, API keys."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from porchlight.tracking import intake
 
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"
+OWNER_EMAIL = "owner@porchlight.test"  # the console (/admin): every brand, creates brands
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
     await upsert_agent(
         AGENT_EMAIL, DEMO_PASSWORD, "lead", [b.slug for b in BRANDS], name="Demo Lead"
     )
+    await upsert_agent(OWNER_EMAIL, DEMO_PASSWORD, "owner", [], name="Demo Owner")
     lines = []
     for spec in BRANDS:
         split = await Order.get(brand__slug=spec.slug, number=f"{spec.slug[:2].upper()}-2000")
@@ -258,6 +261,7 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
     lines += [
         f"Agent workspace: http://localhost:{port}/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
         f"Weekly KPIs (lead):  http://localhost:{port}/agent/kpis",
+        f"Console (owner):     http://localhost:{port}/admin  {OWNER_EMAIL} / {DEMO_PASSWORD}",
         f"Outbox (messages the demo would send, for the agent): http://localhost:{port}/outbox",
     ]
     return lines

@@ -5,13 +5,19 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from porchlight.accounts.audit import record
-from porchlight.accounts.brands import BrandError, create_brand, hosts_of
+from porchlight.accounts.brands import (
+    BrandError,
+    announce_brand_change,
+    create_brand,
+    hosts_of,
+)
 from porchlight.platform import i18n
 from portal.admin.access import console_page, owner_page
 from portal.admin.pages import admin_render
 from portal.agent.session import agent_of
 from portal.csrf import checked_form
 from portal.rendering import translator
+from portal.state import app_state
 
 
 @console_page
@@ -46,6 +52,7 @@ async def new_brand(request: Request) -> Response:
                 subject=f"brand:{brand.slug}",
                 after={"slug": brand.slug, "name": brand.name, "hosts": await hosts_of(brand)},
             )
+            await announce_brand_change(app_state(request).arq)  # its host may be kept as unknown
             return RedirectResponse(f"/admin/brands/{brand.slug}/brand", 303)
     context = {"form": {"slug": slug, "name": name, "host": host, "locale": locale}}
     return await admin_render(request, "admin/home.html", {**context, "errors": errors}, status=400)

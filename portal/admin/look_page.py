@@ -165,7 +165,8 @@ def _query_values(request: Request) -> dict[str, str]:
 async def preview_page(request: Request) -> Response:
     """The brand's lookup page with the draft look, as a shopper would see it."""
     draft = _draft(request, _query_values(request))
-    return render(request, draft, "track.html", {"form": {}, "error": None}, headers=FRAMED_BY_US)
+    context = {"form": {}, "error": None, "preview": True}  # framed without scripts
+    return render(request, draft, "track.html", context, headers=FRAMED_BY_US)
 
 
 @brand_page

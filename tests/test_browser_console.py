@@ -16,7 +16,7 @@ from tests.test_admin_look import CLEAN_SVG
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
-SECTIONS = ("brand", "look", "operations", "integrations", "audit")
+SECTIONS = ("brand", "look", "operations", "integrations", "integrations/shopify", "audit")
 
 
 async def sign_in(page, base, email, then="/admin/"):
@@ -154,7 +154,8 @@ async def test_every_console_page_reads_well_at_laptop_and_phone_width(live_serv
     for section in SECTIONS:
         await page.goto(f"{live_server}/admin/brands/northwind/{section}")
         await clean(page)
-        await page.screenshot(path=artifact(f"console-{section}-{width}.png"), full_page=True)
+        shot = f"console-{section.replace('/', '-')}-{width}.png"
+        await page.screenshot(path=artifact(shot), full_page=True)
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{section} scrolls sideways at {width}px"
     await context.close()

@@ -129,3 +129,29 @@ async def test_a_new_host_serves_the_tracking_page_at_once(client):
     )
     after = await client.get("/track", headers={"host": "parcels.northwind.test"})
     assert after.status_code == 200 and "Northwind" in after.text
+
+
+def test_messages_carry_the_support_contact_in_the_brands_words():
+    from porchlight.enums import Trigger
+    from porchlight.notifications.messages import render_message, sample_context
+
+    brand = Brand(
+        slug="northwind",
+        name="Northwind",
+        settings={"support": {"email": "help@northwind.test", "url": "https://northwind.test/h"}},
+    )
+    message = render_message(
+        Trigger.DELIVERED, "default", "de", sample_context(brand, "de", "https://t.test/o/x")
+    )
+    assert "Fragen? Wir helfen gern: help@northwind.test https://northwind.test/h" in message.text
+    html = HTMLParser(message.html)
+    assert html.css_first('a[href="mailto:help@northwind.test"]') is not None
+    assert html.css_first('a[href="https://northwind.test/h"]').text() == "Hilfe-Center"
+
+
+async def test_the_tracking_page_shows_the_support_contact(client):
+    brand, _ = await a_brand()
+    brand.settings = {"support": {"phone": "+49 30 1234567"}}
+    await brand.save()
+    page = HTMLParser((await client.get("/track", headers={"host": "track.example.com"})).text)
+    assert page.css_first('.support a[href="tel:+49301234567"]').text() == "+49 30 1234567"

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from porchlight.accounts.agents import upsert_agent
+from porchlight.accounts.audit import record
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.accounts.brands import create_brand
 from porchlight.models import ApiKey, Brand
@@ -144,7 +145,15 @@ async def test_every_console_page_reads_well_at_laptop_and_phone_width(live_serv
         "tagline": "Gear for the long way round",
     }
     await brand.save()
-    await upsert_agent("olga@porchlight.test", PASSWORD, "owner", [], name="Olga Owner")
+    olga = await upsert_agent("olga@porchlight.test", PASSWORD, "owner", [], name="Olga Owner")
+    await record(
+        "settings.update",
+        brand=brand,
+        agent=olga,
+        subject="operations",
+        before={"daily_message_cap": 4, "exception_thresholds": {"stalled_days": 3}},
+        after={"daily_message_cap": 2, "exception_thresholds": {"stalled_days": 5}},
+    )
     context = await browser.new_context(viewport={"width": width, "height": 900})
     page = await context.new_page()
     await checked_for_accessibility(page)
@@ -154,6 +163,9 @@ async def test_every_console_page_reads_well_at_laptop_and_phone_width(live_serv
     for section in SECTIONS:
         await page.goto(f"{live_server}/admin/brands/northwind/{section}")
         await clean(page)
+        if section == "look":  # the previews paint once they are in view
+            await page.locator("#preview iframe.email").scroll_into_view_if_needed()
+            await page.wait_for_timeout(300)
         shot = f"console-{section.replace('/', '-')}-{width}.png"
         await page.screenshot(path=artifact(shot), full_page=True)
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -275,3 +275,20 @@ async def test_a_carrier_moving_only_the_date_past_the_promise_sends_one_delay_m
     delay = Notification.filter(trigger="delay", status="sent")
     assert sorted(await delay.values_list("channel", flat=True)) == ["email", "sms"]
     assert [e.json["subject"] for e in stub.emails][-1].startswith("Your order A-1001")
+
+
+async def test_emails_carry_the_brands_reply_to_and_speak_only_offered_languages(
+    client, providers, arq_redis
+):
+    """The console's Brand page: replies go to the brand's care address, and a customer who
+    chose a language the brand stopped offering gets the brand's default."""
+    stub, settings = providers
+    brand, _, _ = await shopper_order(locale="fr")
+    brand.settings = {"reply_to": "care@northwind.test", "languages": ["en", "de"]}
+    brand.default_locale = "de"
+    await brand.save()
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    [email] = stub.emails
+    assert email.json["reply_to"] == {"email": "care@northwind.test"}
+    assert email.json["subject"] == "Deine Bestellung A-1001 wurde zugestellt"

@@ -14,7 +14,7 @@ from porchlight.platform.db import tortoise_config
 from porchlight.platform.logs import configure
 from portal.app import create_app
 from tests.conftest import METRICS_TOKEN, client_for, start_redis
-from tests.factories import bearer, easypost_event, easypost_headers, journey
+from tests.factories import a_brand, an_order, bearer, easypost_event, easypost_headers, journey
 
 
 async def test_liveness_and_readiness_answer_when_database_and_redis_are_up(client):
@@ -46,6 +46,18 @@ async def test_intake_keeps_events_while_redis_is_down(client_with_own_redis):
     response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert response.status_code == 200
     assert await TrackingEvent.filter(tracking_number="TN-DOWN").count() == 2
+
+
+async def test_the_order_page_is_served_while_redis_is_down(client_with_own_redis):
+    """Each shopper page asks Redis whether a brand changed elsewhere; without Redis it is
+    served all the same, from the brand kept in the process."""
+    client, redis, _ = client_with_own_redis
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN-1")
+    redis.kill()
+    redis.wait()
+    page = await client.get(f"/o/{order.access_token}", headers={"host": "track.example.com"})
+    assert page.status_code == 200 and "A-1001" in page.text
 
 
 async def test_metrics_answer_only_the_bearer_of_the_metrics_token(client):

@@ -1,10 +1,12 @@
 """Brands and the host names that select them."""
 
+import logging
 import re
 from typing import Any
 
 from async_lru import alru_cache
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
@@ -12,6 +14,7 @@ from tortoise.transactions import in_transaction
 from porchlight.models import Brand, BrandHost
 from porchlight.platform.i18n import N_
 
+log = logging.getLogger(__name__)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # A DNS name or an IP literal as a Host header carries it (after normalize_host).
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -112,14 +115,22 @@ _seen_version: list[bytes | None] = [None]
 
 
 async def announce_brand_change(redis: Redis) -> None:
-    """After a brand change commits: every process drops its kept brands before its next page."""
+    """After a brand change commits: every process drops its kept brands before its next page.
+    With Redis away the change is saved all the same and shows within BRAND_CACHE_SECONDS."""
     forget_brands()
-    await redis.incr(BRANDS_VERSION_KEY)
+    try:
+        await redis.incr(BRANDS_VERSION_KEY)
+    except (RedisError, OSError) as exc:
+        log.warning("brand change not announced (%s): shown within %ss", exc, BRAND_CACHE_SECONDS)
 
 
 async def keep_brands_current(redis: Redis) -> None:
-    """One GET per shopper request: the kept brands go when another process announced a change."""
-    version = await redis.get(BRANDS_VERSION_KEY)
+    """One GET per shopper request: the kept brands go when another process announced a change.
+    Without Redis the page is still served, from brands at most BRAND_CACHE_SECONDS old."""
+    try:
+        version = await redis.get(BRANDS_VERSION_KEY)
+    except (RedisError, OSError):
+        return
     if version != _seen_version[0]:
         forget_brands()
         _seen_version[0] = version

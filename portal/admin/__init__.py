@@ -13,7 +13,12 @@ Adding a section (e.g. Messages):
 3. Its routes added to `routes` below. Pages render with `pages.admin_render(request,
    "admin/<key>.html", {...}, section="<key>")` and templates extend "admin/base.html".
 4. Every change goes through `porchlight.accounts.audit.record(...)` with the agent and brand,
-   so the audit page shows it.
+   so the audit page shows it; a change shoppers see calls `announce_brand_change` after it
+   commits, so every portal process shows it on the next page.
+5. Settings forms: `forms.py` turns a form into schema paths (`changed_settings` checks them),
+   words refusals in the admin's language (`refusals`) and reads help and ranges from the
+   schema (`spec_help`, `bounds`); `admin/_forms.html` has the field macros. A made-up order to
+   preview messages with: `porchlight.notifications.messages.sample_context`.
 """
 
 from portal.admin import (

@@ -165,7 +165,7 @@ def _query_values(request: Request) -> dict[str, str]:
 async def preview_page(request: Request) -> Response:
     """The brand's lookup page with the draft look, as a shopper would see it."""
     draft = _draft(request, _query_values(request))
-    context = {"form": {}, "error": None, "preview": True}  # framed without scripts
+    context: dict[str, Any] = {"form": {}, "error": None, "preview": True}  # no scripts
     return render(request, draft, "track.html", context, headers=FRAMED_BY_US)
 
 

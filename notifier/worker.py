@@ -9,7 +9,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from notifier import notifications, retailer_webhooks, tracking
+from notifier import connectors, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
 from porchlight.insight import page_views
@@ -67,6 +67,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 name=DELIVER_NOTIFICATION,
                 max_tries=notifications.MAX_ATTEMPTS + 1,
             ),
+            func(connectors.register_tracker, max_tries=connectors.MAX_TRIES),
+            func(connectors.import_shopify_order, max_tries=connectors.MAX_TRIES),
+            connectors.refund_notice,
         ],
         "cron_jobs": [
             cron(tracking.reconcile, minute=set(range(0, 60, 5)), run_at_startup=True),
@@ -75,6 +78,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
+            cron(connectors.resend_pending_registrations, minute=set(range(6, 60, 10))),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest
             # once, and a digest the provider could not take now goes out an hour later.
             cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),

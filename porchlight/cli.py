@@ -491,3 +491,157 @@ def demo(port: int) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()  # reaped here, or it lingers as a zombie after the demo is gone
+
+
+def _secret_line(prompt: str) -> str:
+    """One line of standard input, or asked without echo on a terminal: secrets never go in
+    arguments, where the shell history and `ps` would keep them."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt(prompt, hide_input=True))
+
+
+def _with_queue(work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Database and job queue open, as the portal has them."""
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    async def run() -> Any:
+        arq = await create_pool(RedisSettings.from_dsn(_settings().redis_url))
+        try:
+            return await work(arq)
+        finally:
+            await arq.aclose()
+
+    return _with_db(run)
+
+
+@main.command("connect-shopify")
+@click.argument("slug")
+@click.option("--shop", required=True, help="the store's NAME.myshopify.com")
+def connect_shopify(slug: str, shop: str) -> None:
+    """Connect the brand's Shopify store. Reads the Admin API access token, then the webhook
+    secret, from standard input (one a line); neither is shown again."""
+    from porchlight.connectors.accounts import ConnectError
+    from porchlight.connectors.accounts import connect_shopify as connect
+    from porchlight.connectors.shopify import TOPICS
+
+    settings = _settings()
+    token, secret = _secret_line("Admin API access token"), _secret_line("Webhook secret")
+
+    async def work() -> Any:
+        return await connect(settings, await _brand(slug), shop, token, secret, actor="cli")
+
+    try:
+        connection = _with_db(work)
+    except ConnectError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from None
+    click.echo(f"connected {connection.shop_domain} to {slug} (token …{connection.token_hint})")
+    click.echo(f"webhook URL: {settings.public_base_url}/hooks/shopify/{slug}")
+    click.echo(f"topics: {', '.join(TOPICS)}")
+
+
+@main.command("connect-aggregator")
+@click.argument("slug")
+@click.argument("aggregator", type=click.Choice(["easypost", "aftership", "shippo"]))
+def connect_aggregator(slug: str, aggregator: str) -> None:
+    """Connect the brand's own aggregator account: new parcels get registered there. Reads the
+    API key, then the webhook secret (Shippo: the URL token), from standard input."""
+    from porchlight.connectors.accounts import ConnectError
+    from porchlight.connectors.accounts import connect_aggregator as connect
+
+    settings = _settings()
+    key, secret = _secret_line("API key"), _secret_line("Webhook secret")
+
+    async def work() -> Any:
+        return await connect(settings, await _brand(slug), aggregator, key, secret, actor="cli")
+
+    try:
+        account = _with_db(work)
+    except ConnectError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from None
+    url = f"{settings.public_base_url}/hooks/{aggregator}/{slug}"
+    click.echo(f"connected {aggregator} to {slug} (key …{account.key_hint})")
+    click.echo(
+        f"webhook URL: {url}" + ("?token=<the webhook secret>" if aggregator == "shippo" else "")
+    )
+
+
+@main.command("shopify-sync")
+@click.argument("slug")
+@click.option(
+    "--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="orders created from (UTC)"
+)
+def shopify_sync(slug: str, since: Any) -> None:
+    """Fetch every order since DATE from the brand's Shopify store (the ones webhooks did not
+    bring). Stopped, it resumes where it was when run again with the same --since."""
+    from datetime import UTC
+
+    import httpx
+
+    from porchlight.connectors import shopify_api
+    from porchlight.connectors.sync import NotConnected, sync_orders
+
+    settings = _settings()
+    _require_redis(settings)
+
+    async def work(arq: Any) -> int:
+        brand = await _brand(slug)
+        async with httpx.AsyncClient() as http:
+            progress = sync_orders(settings, http, arq, brand, since.replace(tzinfo=UTC))
+            first = await anext(progress)
+            if first.resumed:
+                click.echo(f"resuming after {first.done} orders")
+            with click.progressbar(
+                length=first.total, label="syncing orders", show_pos=True
+            ) as bar:
+                bar.update(first.done)
+                done = first.done
+                async for step in progress:
+                    bar.update(step.done - done)
+                    done = step.done
+        return done
+
+    try:
+        done = _with_queue(work)
+    except (NotConnected, shopify_api.ShopifyRefused) as exc:
+        raise click.ClickException(str(exc)) from None
+    except shopify_api.ShopifyUnavailable as exc:
+        raise click.ClickException(f"{exc}; run the same command again to resume") from None
+    click.echo(f"{done} orders synced for {slug}")
+
+
+@main.command("import-orders")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--brand", "slug", required=True, help="the brand the orders belong to")
+def import_orders(csv_file: Any, slug: str) -> None:
+    """Import orders and parcels from CSV (columns in the README), validated as the API does.
+    Bad rows are named by line and skipped; good ones are stored and their parcels registered
+    at the brand's aggregators. Exit status 1 if any row was refused."""
+    from porchlight.connectors.order_csv import RowError, import_order, read_orders
+
+    lines = csv_file.readlines()
+    _require_redis(_settings())
+
+    async def work(arq: Any) -> tuple[int, list[RowError]]:
+        brand = await _brand(slug)
+        stored, errors = 0, []
+        with click.progressbar(
+            read_orders(iter(lines)), length=max(len(lines) - 1, 0), label="importing orders"
+        ) as rows:
+            for line, row in rows:
+                problem = (
+                    row if isinstance(row, RowError) else await import_order(arq, brand, line, row)
+                )
+                if problem:
+                    errors.append(problem)
+                else:
+                    stored += 1
+        return stored, errors
+
+    stored, errors = _with_queue(work)
+    click.echo(f"{stored} rows imported, {len(errors)} rows refused")
+    for problem in errors:
+        click.echo(f"line {problem.line}: {problem.message}", err=True)
+    if errors:
+        sys.exit(1)

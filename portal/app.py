@@ -17,7 +17,7 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox
+from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox, shopify_hooks
 from portal.admin import look_page
 from portal.agent import auth, case_page, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         *ops.routes,
         *hooks.routes,
         *messaging_hooks.routes,
+        *shopify_hooks.routes,
         api,
         openapi_route(api_routes),
         *auth.routes,
@@ -103,7 +104,7 @@ def create_app(settings: Settings) -> Starlette:
                 (api, API_BODY_LIMIT),
                 *(
                     (r, settings.max_webhook_bytes)
-                    for r in [*hooks.routes, *messaging_hooks.routes]
+                    for r in [*hooks.routes, *messaging_hooks.routes, *shopify_hooks.routes]
                 ),
                 *((r, problems.BODY_LIMIT) for r in problems.routes),
                 *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),

@@ -31,7 +31,7 @@ from porchlight.platform.settings import Settings
 from portal.app import create_app
 from portal.state import AppState
 
-pytest_plugins = ["tests.browser_support", "tests.provider_stub"]
+pytest_plugins = ["tests.browser_support", "tests.provider_stub", "tests.connector_stub"]
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "carriers"
 METRICS_TOKEN = "test-metrics-token-for-prometheus"

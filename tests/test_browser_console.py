@@ -17,7 +17,7 @@ from tests.test_admin_look import CLEAN_SVG
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
-SECTIONS = ("brand", "look", "operations", "integrations", "audit")
+SECTIONS = ("brand", "look", "operations", "integrations", "integrations/shopify", "audit")
 
 
 async def sign_in(page, base, email, then="/admin/"):
@@ -166,7 +166,8 @@ async def test_every_console_page_reads_well_at_laptop_and_phone_width(live_serv
         if section == "look":  # the previews paint once they are in view
             await page.locator("#preview iframe.email").scroll_into_view_if_needed()
             await page.wait_for_timeout(300)
-        await page.screenshot(path=artifact(f"console-{section}-{width}.png"), full_page=True)
+        shot = f"console-{section.replace('/', '-')}-{width}.png"
+        await page.screenshot(path=artifact(shot), full_page=True)
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{section} scrolls sideways at {width}px"
     await context.close()

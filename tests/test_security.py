@@ -57,6 +57,13 @@ CHECKED_APART = {
     "/api/v1/contacts": "it can only link the caller's own orders",
     "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
+    # tests/test_connectors.py: signed with the named brand's own secret; another brand's
+    # secret, or a brand with nothing connected, is a 401.
+    "/hooks/shopify/{brand:str}": "the brand's store, verified with its webhook secret",
+    "/hooks/easypost/{brand:str}": "verified with the brand's own account; scans of another "
+    "brand's parcels are ignored",
+    "/hooks/aftership/{brand:str}": "same",
+    "/hooks/shippo/{brand:str}": "same",
     **{
         route.path: "the console: 403 below admin, 404 to another brand's admin "
         "(tests/test_admin_console.py walks every route)"

@@ -55,6 +55,12 @@ class CarrierAdapter(Protocol):
         """True only for a request the aggregator really sent (constant-time comparison)."""
         ...
 
+    def verify_with(
+        self, secret: str | None, headers: Headers, query: QueryParams, body: bytes
+    ) -> bool:
+        """The same check with a given secret (a brand's own account's)."""
+        ...
+
     def parse(self, body: bytes) -> list[NormalizedEvent]:
         """Every scan in the body, or MalformedPayload. Never any other exception."""
         ...

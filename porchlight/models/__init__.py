@@ -4,17 +4,26 @@ from porchlight.models.audit import AuditEntry
 from porchlight.models.auth import Agent, AgentInvite, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
+from porchlight.models.connectors import (
+    AggregatorAccount,
+    ShopifyOrder,
+    ShopifyWebhook,
+    StoreConnection,
+    TrackerRegistration,
+)
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
+from porchlight.models.refunds import Refund
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
     "Agent",
     "AgentInvite",
     "AgentSession",
+    "AggregatorAccount",
     "ApiKey",
     "AppliedEmailEvent",
     "AuditEntry",
@@ -31,8 +40,13 @@ __all__ = [
     "Notification",
     "Order",
     "PageViewDay",
+    "Refund",
     "Shipment",
     "ShipmentItem",
+    "ShopifyOrder",
+    "ShopifyWebhook",
+    "StoreConnection",
+    "TrackerRegistration",
     "TrackingEvent",
     "WebhookDelivery",
 ]

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     easypost_webhook_secret: SecretStr | None = None
     aftership_webhook_secret: SecretStr | None = None
     shippo_webhook_token: SecretStr | None = None
+    # Where the connectors' clients call (tests: a local stub). Shopify's default is the shop's
+    # own https://NAME.myshopify.com.
+    easypost_api_base: str = "https://api.easypost.com"
+    aftership_api_base: str = "https://api.aftership.com"
+    shippo_api_base: str = "https://api.goshippo.com"
+    shopify_api_base: str | None = None
 
     email_backend: Literal["outbox", "sendgrid"] = "outbox"
     sms_backend: Literal["outbox", "twilio"] = "outbox"
@@ -97,9 +103,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("public_base_url")
+    @field_validator(
+        "public_base_url",
+        "easypost_api_base",
+        "aftership_api_base",
+        "shippo_api_base",
+        "shopify_api_base",
+    )
     @classmethod
-    def _absolute_url(cls, value: str) -> str:
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an absolute http(s) URL")
         return value.rstrip("/")

@@ -30,6 +30,7 @@ from portal.admin import (
     messages,
     operations_page,
     people,
+    shopify_page,
 )
 
 routes = [
@@ -40,5 +41,6 @@ routes = [
     *operations_page.routes,
     *integrations_page.routes,
     *people.routes,
+    *shopify_page.routes,
     *audit_page.routes,
 ]

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from notifier.notifications import schedule
 from porchlight.cases import cases
 from porchlight.cases.cases import CaseError
+from porchlight.connectors import registration
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
@@ -103,6 +104,7 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "customer_actions": cases.CUSTOMER_ACTIONS,
         "carrier_steps": cases.CARRIER_STEPS,
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
+        "registrations": await registration.of_shipment(case.shipment),
         "notice_sent": any(n.trigger == NOTICE[ExceptionType(case.type)] for n in sent),
     }
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.connectors.registration import request_registration
 from porchlight.enums import Scope
 from porchlight.models import Brand, Order
 from porchlight.orders.links import order_url
@@ -60,6 +61,9 @@ async def put_order(request: Request, brand: Brand) -> Response:
     except TrackingNumberTaken as exc:
         return error(409, str(exc), fields={"shipments": str(exc)})
     await react_to_registration(app_state(request).arq, changes)
+    await request_registration(
+        app_state(request).arq, brand, [s.tracking_number for s in data.shipments]
+    )
     return respond(await order_document(request, brand, order), 201 if created else 200)
 
 
@@ -91,6 +95,7 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     except TrackingNumberTaken as exc:
         return error(409, str(exc), fields={"tracking_number": str(exc)})
     await react_to_registration(app_state(request).arq, changes)
+    await request_registration(app_state(request).arq, brand, [data.tracking_number])
     return respond(await order_document(request, brand, order), 201)
 
 

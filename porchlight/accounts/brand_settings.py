@@ -90,6 +90,16 @@ class BrandSettings(_Schema):
     group_hold_minutes: float = Field(
         10, ge=0, le=24 * 60, description="Minutes a split order's message waits for siblings."
     )
+    new_date_messages: bool = Field(
+        True,
+        description="Tell the shopper when the carrier's date moves later but keeps the promise.",
+    )
+    estimate_hold_minutes: float = Field(
+        120,
+        ge=0,
+        le=24 * 60,
+        description="Minutes a date message waits: a date that moves back meanwhile sends none.",
+    )
     daily_message_cap: int = Field(
         4, ge=1, le=50, description="Messages per order, channel and day at most."
     )

@@ -7,7 +7,7 @@ from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
-from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
+from porchlight.models.orders import Customer, Order, Refund, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Notification",
     "Order",
     "PageViewDay",
+    "Refund",
     "Shipment",
     "ShipmentItem",
     "TrackingEvent",

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from notifier.notifications import announce_refund
 from porchlight.enums import Scope
 from porchlight.models import Brand, Order
 from porchlight.orders.links import order_url
@@ -15,11 +16,12 @@ from porchlight.orders.orders import (
     react_to_registration,
     upsert_order,
 )
-from porchlight.orders.payload import OrderIn, ShipmentIn
+from porchlight.orders.payload import OrderIn, RefundIn, ReturnIn, ShipmentIn
+from porchlight.orders.refunds import record_refund
 from porchlight.tracking import timeline
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
-from portal.api.schemas import OrderOut, ParcelOut
+from portal.api.schemas import OrderOut, ParcelOut, RefundOut
 from portal.body import error
 from portal.state import app_state
 
@@ -30,6 +32,7 @@ async def order_document(request: Request, brand: Brand, order: Order) -> OrderO
         order_number=order.number,
         placed_at=order.placed_at,
         promised_delivery_date=order.promised_delivery_date,
+        expected_parcels=order.expected_parcels,
         tracking_url=await order_url(app_state(request).settings.public_base_url, brand, order),
         parcels=[ParcelOut.of(p) for p in parcels],
     )
@@ -94,6 +97,84 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     return respond(await order_document(request, brand, order), 201)
 
 
+@requires_api_key(Scope.ORDERS_WRITE)
+async def post_return(request: Request, brand: Brand) -> Response:
+    """
+    summary: Register a return the shopper sends back (where is my return?)
+    description: >-
+      The return label's tracking number and the items in it. The parcel shows on the tracking
+      page as a return with its own steps; the shopper hears "we've got your return" when the
+      carrier delivers it to you. Sending the same tracking number again updates it.
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/ReturnIn'}}}
+    responses:
+      201: {$ref: '#/components/responses/Order'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+      409: {$ref: '#/components/responses/Conflict'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
+    if order is None:
+        return error(404, "no such order")
+    data = await payload(request, ReturnIn)
+    if isinstance(data, Response):
+        return data
+    try:
+        changes = await add_shipment(brand, order, data.as_shipment())
+    except TrackingNumberTaken as exc:
+        return error(409, str(exc), fields={"tracking_number": str(exc)})
+    await react_to_registration(app_state(request).arq, changes)
+    return respond(await order_document(request, brand, order), 201)
+
+
+@requires_api_key(Scope.ORDERS_WRITE)
+async def post_refund(request: Request, brand: Brand) -> Response:
+    """
+    summary: Record a refund; the shopper hears "your refund is on its way"
+    description: >-
+      Idempotent on `external_id` (your refund's id): sending it again answers 200 with the
+      refund as first recorded and sends nothing. The message goes out once per parcel and
+      channel, about the order's newest return (else its first parcel).
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/RefundIn'}}}
+    responses:
+      200: {$ref: '#/components/responses/Refund'}
+      201: {$ref: '#/components/responses/Refund'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    order = await Order.get_or_none(
+        brand=brand, number=request.path_params["number"]
+    ).select_related("brand", "customer")
+    if order is None:
+        return error(404, "no such order")
+    data = await payload(request, RefundIn)
+    if isinstance(data, Response):
+        return data
+    refund, created = await record_refund(
+        order,
+        amount=data.amount,
+        currency=data.currency,
+        method=data.method,
+        source="api",
+        external_id=data.external_id,
+    )
+    if created:
+        state = app_state(request)
+        await announce_refund({"redis": state.arq, "settings": state.settings}, order)
+    return respond(RefundOut.of(order, refund), 201 if created else 200)
+
+
 @requires_api_key(Scope.ORDERS_READ)
 async def get_order(request: Request, brand: Brand) -> Response:
     """
@@ -114,4 +195,6 @@ routes = [
     Route("/orders", put_order, methods=["POST"]),
     Route("/orders/{number:str}", get_order, methods=["GET"]),
     Route("/orders/{number:str}/shipments", post_shipment, methods=["POST"]),
+    Route("/orders/{number:str}/returns", post_return, methods=["POST"]),
+    Route("/orders/{number:str}/refunds", post_refund, methods=["POST"]),
 ]

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
+from porchlight.orders.split import still_to_come_for
 from porchlight.platform import i18n
 from porchlight.tracking.timeline import Viewed
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
@@ -48,6 +49,7 @@ async def page_context(
             **card_extra,
         ),
         "done": done if done in DONE else "",
+        "still_to_come": await still_to_come_for(order),
         "prefs": {
             "email": order.notify_email
             if order.notify_email is not None

@@ -1,0 +1,52 @@
+"""Recording a refund: the one place an agent's case, the API (and store connectors) say "the
+retailer gave money back". The shopper's "your refund is on its way" follows from it; the
+caller schedules it (`notifier.notifications.announce_refund`), as the domain never enqueues."""
+
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+
+from porchlight.enums import Direction
+from porchlight.models import Order, Refund, Shipment
+from porchlight.platform.clock import utcnow
+
+
+async def record_refund(
+    order: Order,
+    *,
+    amount: Decimal,
+    currency: str,
+    source: str,
+    method: str = "",
+    external_id: str | None = None,
+) -> tuple[Refund, bool]:
+    """(refund, created). A refund the store already reported under `external_id` is returned
+    as it was, so a resent call or webhook records nothing twice."""
+    if external_id is not None:
+        known = await Refund.get_or_none(brand_id=order.brand_id, external_id=external_id)  # type: ignore[attr-defined]
+        if known is not None:
+            return known, False
+    try:
+        refund = await Refund.create(
+            brand_id=order.brand_id,  # type: ignore[attr-defined]
+            order=order,
+            amount=amount,
+            currency=currency.upper()[:3],
+            method=method[:32],
+            source=source[:16],
+            external_id=external_id,
+        )
+    except IntegrityError:  # the same refund, recorded by a twin request a moment ago
+        return await Refund.get(brand_id=order.brand_id, external_id=external_id), False  # type: ignore[attr-defined]
+    # The order page's version moves, so a kept page shows "refund issued" at once.
+    await Order.filter(id=order.id).update(updated_at=utcnow())
+    return refund, True
+
+
+async def refund_parcel(order: Order) -> Shipment | None:
+    """The parcel a refund message is about: the newest return, else the order's first parcel
+    (a lost parcel refunded). None for an order with no parcel: there is nothing to track."""
+    latest_return = (
+        await Shipment.filter(order_id=order.id, direction=Direction.RETURN).order_by("-id").first()
+    )
+    return latest_return or await Shipment.filter(order_id=order.id).order_by("id").first()

@@ -8,6 +8,7 @@ from typing import Any
 from arq import Retry
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
@@ -213,9 +214,10 @@ async def looking_into_it(ctx: dict[str, Any]) -> int:
     """Parcels the exception sweep found silent (an open case it opened) get one proactive
     message, without waiting for an agent's "notify". Runs after every sweep; cases closed since
     are not chased."""
+    told = Notification.filter(trigger=Trigger.LOOKING_INTO_IT).values("shipment_id")
     cases = (
         await Case.filter(state=CaseState.OPEN, source=CaseSource.RULE, type__in=SILENT)
-        .exclude(shipment__notifications__trigger=Trigger.LOOKING_INTO_IT)
+        .exclude(shipment_id__in=Subquery(told))
         .select_related("shipment__order__brand", "shipment__order__customer")
         .order_by("opened_at")
         .limit(500)

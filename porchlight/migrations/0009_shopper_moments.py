@@ -7,6 +7,18 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+class DescriptionOnly(ops.AlterField):
+    """Two new triggers change only the column's description (it stays VARCHAR(32)). Kept in the
+    migration state, but never run: tortoise's SQLite alter_field rebuilds the table and drops
+    its unique (shipment, trigger, channel), the at-most-once guarantee."""
+
+    async def database_forward(self, *args, **kwargs) -> None:
+        return None
+
+    async def database_backward(self, *args, **kwargs) -> None:
+        return None
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0008_audit_log')]
 
@@ -29,7 +41,7 @@ class Migration(migrations.Migration):
             options={'table': 'refund', 'app': 'models', 'unique_together': (('brand', 'external_id'),), 'indexes': [Index(fields=['order_id'])], 'pk_attr': 'id', 'table_description': 'Money the retailer gave back, from an agent\'s case or the API: what "your refund is on'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        DescriptionOnly(
             model_name='Notification',
             name='trigger',
             field=fields.CharEnumField(description='SHIPPED: shipped\nFIRST_SCAN: first_scan\nOUT_FOR_DELIVERY: out_for_delivery\nDELIVERED: delivered\nAVAILABLE_FOR_PICKUP: available_for_pickup\nFAILED_ATTEMPT: failed_attempt\nDELAY: delay\nNEW_DATE: new_date\nLOOKING_INTO_IT: looking_into_it\nEXCEPTION: exception\nRETURNING_TO_SENDER: returning_to_sender\nRETURN_RECEIVED: return_received\nREFUND_ISSUED: refund_issued\nSPLIT_PROGRESS: split_progress', enum_type=Trigger, max_length=32),

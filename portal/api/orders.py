@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from notifier.notifications import announce_refund
-from porchlight.enums import Scope
-from porchlight.models import Brand, Order
+from porchlight.enums import Direction, Scope
+from porchlight.models import Brand, Order, Shipment
 from porchlight.orders.links import order_url
 from porchlight.orders.orders import (
     TrackingNumberTaken,
@@ -124,8 +124,14 @@ async def post_return(request: Request, brand: Brand) -> Response:
     data = await payload(request, ReturnIn)
     if isinstance(data, Response):
         return data
+    parcel = data.as_shipment()  # normalised as any parcel's number is
+    if await Shipment.exists(
+        brand=brand, tracking_number=parcel.tracking_number, direction=Direction.OUTBOUND
+    ):
+        taken = f"tracking number {parcel.tracking_number} is an outbound parcel"
+        return error(409, taken, fields={"tracking_number": taken})
     try:
-        changes = await add_shipment(brand, order, data.as_shipment())
+        changes = await add_shipment(brand, order, parcel)
     except TrackingNumberTaken as exc:
         return error(409, str(exc), fields={"tracking_number": str(exc)})
     await react_to_registration(app_state(request).arq, changes)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from notifier.exception_sweep import exception_sweep
 from notifier.tracking import reconcile
 from porchlight.accounts.brand_settings import stored, validate_settings
-from porchlight.models import Brand, Notification, Order, Shipment
+from porchlight.models import Notification, Order, Shipment
 from tests.factories import (
     deliver_scans,
     easypost_event,
@@ -35,9 +35,14 @@ async def dated(client, settings, arq_redis, *estimates: str) -> None:
         dated.updates += 1  # type: ignore[attr-defined]
         updated = datetime(2026, 11, 30, 8, tzinfo=UTC) + timedelta(minutes=dated.updates)  # type: ignore[attr-defined]
         body = easypost_event(
-            "TN1", scans, est_delivery=estimate, updated_at=updated.isoformat().replace("+00:00", "Z")
+            "TN1",
+            scans,
+            est_delivery=estimate,
+            updated_at=updated.isoformat().replace("+00:00", "Z"),
         )
-        response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
+        response = await client.post(
+            "/hooks/easypost", content=body, headers=easypost_headers(body)
+        )
         assert response.status_code == 200
         await run_worker(settings, arq_redis)
         await reconcile({"redis": arq_redis, "settings": settings})
@@ -69,7 +74,7 @@ async def test_with_no_promise_a_later_date_is_a_delay_sent_once(client, provide
 
 
 async def test_with_no_promise_an_earlier_date_says_nothing(client, providers, arq_redis):
-    stub, settings = providers
+    _, settings = providers
     _, _, order = await shopper_order()
     await Order.filter(id=order.id).update(promised_delivery_date=None)
     await dated(client, settings, arq_redis, "2026-12-06", "2026-12-03")
@@ -167,16 +172,24 @@ async def test_a_parcel_moving_normally_hears_nothing_from_the_sweep(client, pro
     assert not await Notification.filter(trigger="looking_into_it").exists()
 
 
-async def test_the_agents_notify_on_a_stalled_case_is_the_same_message(client, providers):
-    """The sweep has told the shopper: the case page's "notify customer" refuses a second."""
-    from porchlight.cases.cases import open_or_join
-    from porchlight.enums import CaseSource, ExceptionType
-    from portal.agent.case_page import NOTICE
+async def test_after_the_sweeps_message_an_agents_notify_sends_no_second_one(
+    client, providers, arq_redis
+):
+    from porchlight.models import Case
+    from tests.test_agent_workspace import an_agent, signed_in_token
 
-    assert NOTICE[ExceptionType.STALLED_IN_TRANSIT] == "looking_into_it"
-    assert NOTICE[ExceptionType.NO_FIRST_SCAN] == "looking_into_it"
+    stub, settings = providers
     _, _, order = await shopper_order()
-    shipment = await Shipment.get(order_id=order.id)
-    case, _ = await open_or_join(shipment, ExceptionType.STALLED_IN_TRANSIT, CaseSource.RULE)
-    assert case.type == "stalled_in_transit"
-    assert (await Brand.all().count()) == 1
+    await Shipment.filter(order_id=order.id).update(
+        shipped_at=datetime.now(UTC) - timedelta(days=2), status="label_created"
+    )
+    await exception_sweep({"redis": arq_redis, "settings": settings})
+    await run_worker(settings, arq_redis)
+    await an_agent()
+    token = await signed_in_token(client, "agent@northwind.test")
+    case = await Case.get(type="no_first_scan")
+    refused = await client.post(f"/agent/cases/{case.id}/notify", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert "already had this message" in refused.text
+    await run_worker(settings, arq_redis)
+    assert len([e for e in stub.emails if "looking into" in e.json["subject"]]) == 1

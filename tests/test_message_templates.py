@@ -9,9 +9,9 @@ from markupsafe import escape
 
 from porchlight.enums import Trigger
 from porchlight.models import Brand, Customer, Order, Refund
-from porchlight.orders.split import StillToCome
 from porchlight.notifications.messages import render_message
 from porchlight.notifications.sms import segments
+from porchlight.orders.split import StillToCome
 from porchlight.platform.i18n import SUPPORTED
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.templating import THEMES_DIR

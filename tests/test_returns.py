@@ -31,9 +31,7 @@ async def return_card(client, order):
 
 async def a_registered_return(client, locale="en"):
     _, key, order = await shopper_order(locale=locale)
-    response = await client.post(
-        "/api/v1/orders/A-1001/returns", json=RETURN, headers=bearer(key)
-    )
+    response = await client.post("/api/v1/orders/A-1001/returns", json=RETURN, headers=bearer(key))
     assert response.status_code == 201, response.text
     return key, order, response
 
@@ -138,13 +136,17 @@ async def test_bad_returns_and_refunds_are_4xx_naming_the_field(client):
         ("refunds", {**REFUND, "amount": "-1"}, "amount"),
         ("refunds", {**REFUND, "currency": "euro"}, "currency"),
     ]:
-        response = await client.post(f"/api/v1/orders/A-1001/{path}", json=body, headers=bearer(key))
+        response = await client.post(
+            f"/api/v1/orders/A-1001/{path}", json=body, headers=bearer(key)
+        )
         assert response.status_code == 422, (path, body)
         assert field in response.json()["fields"]
     missing = await client.post("/api/v1/orders/NOPE/refunds", json=REFUND, headers=bearer(key))
     assert missing.status_code == 404
     taken = await client.post(
-        "/api/v1/orders/A-1001/returns", json={**RETURN, "tracking_number": "TN1"}, headers=bearer(key)
+        "/api/v1/orders/A-1001/returns",
+        json={**RETURN, "tracking_number": "TN1"},
+        headers=bearer(key),
     )
     assert taken.status_code == 409  # the order's own outbound parcel never turns into a return
     assert "outbound parcel" in taken.json()["error"]

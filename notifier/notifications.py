@@ -152,15 +152,11 @@ async def plan(ctx: dict[str, Any], changes: list[Change]) -> None:
                 )
                 continue
             if trigger in triggers.DATE_TRIGGERS:
-                # Held, so a date that goes back and forth sends one message or none.
-                await schedule(
-                    ctx,
-                    change.shipment,
-                    order,
-                    trigger,
-                    hold=estimate_hold(order.brand),
-                    about=change.before.estimated_delivery,
-                )
+                # A date that moved is held, so back and forth sends one message or none; a
+                # first date already late has nothing to go back to.
+                since = change.before.estimated_delivery
+                hold = estimate_hold(order.brand) if since else timedelta(0)
+                await schedule(ctx, change.shipment, order, trigger, hold=hold, about=since)
                 continue
             await schedule(ctx, change.shipment, order, trigger)
 
@@ -197,13 +193,18 @@ async def shipped_after_grace(ctx: dict[str, Any]) -> int:
     return sent
 
 
-async def announce_refund(ctx: dict[str, Any], order: Order) -> None:
-    """ "Your refund is on its way", after `porchlight.orders.refunds.record_refund`: about the
-    order's newest return (else its first parcel), at most once per parcel and channel like
-    every message. `order` comes with its brand and customer."""
-    shipment = await refund_parcel(order)
-    if shipment is not None:
-        await schedule(ctx, shipment, order, Trigger.REFUND_ISSUED)
+async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
+    """ "Your refund is on its way" (the job `porchlight.orders.refunds.announce` enqueues):
+    about the order's newest return, else its first parcel; at most once per parcel and
+    channel like every message."""
+    refund = await Refund.get_or_none(id=refund_id).select_related(
+        "order__brand", "order__customer"
+    )
+    shipment = await refund_parcel(refund.order) if refund else None
+    if refund is None or shipment is None:
+        return "no parcel"
+    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    return "scheduled"
 
 
 # The sweep's silent parcels the shopper hears about on their own: "we're looking into it".

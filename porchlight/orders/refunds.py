@@ -1,14 +1,20 @@
 """Recording a refund: the one place an agent's case, the API (and store connectors) say "the
-retailer gave money back". The shopper's "your refund is on its way" follows from it; the
-caller schedules it (`notifier.notifications.announce_refund`), as the domain never enqueues."""
+retailer gave money back", then `announce` it: the worker tells the shopper "your refund is on
+its way" (notifier.notifications.announce_refund)."""
 
+import logging
 from decimal import Decimal
 
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 
 from porchlight.enums import Direction
 from porchlight.models import Order, Refund, Shipment
 from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import ANNOUNCE_REFUND
+
+log = logging.getLogger(__name__)
 
 
 async def record_refund(
@@ -41,6 +47,15 @@ async def record_refund(
     # The order page's version moves, so a kept page shows "refund issued" at once.
     await Order.filter(id=order.id).update(updated_at=utcnow())
     return refund, True
+
+
+async def announce(arq: ArqRedis, refund: Refund) -> None:
+    """The worker's job for the shopper's message, once per refund (its id is the job's). The
+    message itself is at most once per parcel and channel, whoever asks for it."""
+    try:
+        await arq.enqueue_job(ANNOUNCE_REFUND, refund.id, _job_id=f"refund:{refund.id}")
+    except (RedisError, OSError) as exc:
+        log.warning("refund %s recorded, its message not enqueued: %s", refund.id, exc)
 
 
 async def refund_parcel(order: Order) -> Shipment | None:

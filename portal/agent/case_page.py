@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from notifier.notifications import announce_refund, schedule
+from notifier.notifications import schedule
 from porchlight.cases import cases
 from porchlight.cases.cases import CaseError
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
+from porchlight.orders.refunds import announce
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import timeline
 from porchlight.tracking.status_text import HEADLINE, N_
@@ -141,9 +142,7 @@ async def _customer(request: Request, case: Case, form: FormData, by: Agent) -> 
         note=str(form.get("note", "")),
     )
     if refund is not None:
-        order = await Order.get(id=refund.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
-        ctx = {"redis": app_state(request).arq, "settings": app_state(request).settings}
-        await announce_refund(ctx, order)
+        await announce(app_state(request).arq, refund)
 
 
 CONTACT_CHANNELS = ("phone", "email", "chat", "social")

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from notifier.notifications import announce_refund
 from porchlight.enums import Direction, Scope
 from porchlight.models import Brand, Order, Shipment
 from porchlight.orders.links import order_url
@@ -17,7 +16,7 @@ from porchlight.orders.orders import (
     upsert_order,
 )
 from porchlight.orders.payload import OrderIn, RefundIn, ReturnIn, ShipmentIn
-from porchlight.orders.refunds import record_refund
+from porchlight.orders.refunds import announce, record_refund
 from porchlight.tracking import timeline
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
@@ -159,9 +158,7 @@ async def post_refund(request: Request, brand: Brand) -> Response:
       413: {$ref: '#/components/responses/TooLarge'}
       422: {$ref: '#/components/responses/Invalid'}
     """
-    order = await Order.get_or_none(
-        brand=brand, number=request.path_params["number"]
-    ).select_related("brand", "customer")
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
     if order is None:
         return error(404, "no such order")
     data = await payload(request, RefundIn)
@@ -176,8 +173,7 @@ async def post_refund(request: Request, brand: Brand) -> Response:
         external_id=data.external_id,
     )
     if created:
-        state = app_state(request)
-        await announce_refund({"redis": state.arq, "settings": state.settings}, order)
+        await announce(app_state(request).arq, refund)
     return respond(RefundOut.of(order, refund), 201 if created else 200)
 
 

@@ -280,7 +280,9 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     )
     await announce(arq, refund)
     # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
-    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+    await Customer.filter(brand=brand).update(
+        quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True
+    )
     # The real path: stored like a webhook's events, derived and notified by the worker.
     await intake.store(events)
     await intake.enqueue_follow_up(arq, events)

@@ -154,7 +154,9 @@ async def reachable_orders(brand: Brand, prefix: str, count: int) -> None:
                 "notifications": {"email": True, "sms": True},
             },
         )
-    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+    await Customer.filter(brand=brand).update(
+        quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True
+    )
 
 
 async def scans(tracking_number: str, *statuses: str, start: datetime = T0) -> None:

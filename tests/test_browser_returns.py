@@ -24,7 +24,9 @@ pytestmark = pytest.mark.browser
 async def test_a_refunded_return_and_whats_still_to_come_on_a_phone(settings, phone_page):
     # A portal of its own: the session's live server may still hold another test's brand for
     # 127.0.0.1 in its 30-second host cache.
-    brand = await create_brand("northwind", "Northwind Outfitters", ["127.0.0.1"], theme="northwind")
+    brand = await create_brand(
+        "northwind", "Northwind Outfitters", ["127.0.0.1"], theme="northwind"
+    )
     order = await an_order(
         brand,
         "NW-1001",

@@ -145,7 +145,7 @@ async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(s
     parcels = [f"RR{n}" for n in range(8)]
     for n, tracking in enumerate(parcels):
         await an_order(brand, f"R-{n}", tracking, customer={"email": f"r{n}@example.com"})
-    await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0)
+    await Customer.all().update(quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True)
     waves = [["pre_transit", "in_transit"], ["pre_transit", "in_transit", "out_for_delivery"]]
     waves.append([*waves[1], "delivered"])
     try:

@@ -52,6 +52,11 @@ class Migration(migrations.Migration):
             field=fields.DateField(null=True),
         ),
         ops.AddField(
+            model_name='Customer',
+            name='quiet_hours_chosen',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
             model_name='Order',
             name='expected_parcels',
             field=fields.SmallIntField(null=True),

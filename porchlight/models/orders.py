@@ -34,8 +34,11 @@ class Customer(Model):
     phone_code_hash = fields.CharField(max_length=64, null=True)  # HMAC-SHA256, hex
     phone_code_expires_at = fields.DatetimeField(null=True)
     phone_code_tries = fields.SmallIntField(default=0)
+    # The shopper's own quiet hours, once they chose them on the order page
+    # (`quiet_hours_chosen`); until then the brand's `quiet_hours` apply.
     quiet_hours_start = fields.SmallIntField(default=21)
     quiet_hours_end = fields.SmallIntField(default=8)
+    quiet_hours_chosen = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -77,11 +77,19 @@ def customer_zone(customer: Customer, brand: Brand) -> ZoneInfo:
     return ZoneInfo(customer.time_zone or brand.time_zone or "UTC")
 
 
+def quiet_hours(customer: Customer, brand: Brand) -> tuple[int, int]:
+    """(start, end) hours: the shopper's own once chosen, else the brand's default."""
+    if customer.quiet_hours_chosen:
+        return customer.quiet_hours_start, customer.quiet_hours_end
+    chosen = settings_of(brand).quiet_hours
+    return chosen.start, chosen.end
+
+
 def quiet_until(moment: datetime, customer: Customer, brand: Brand) -> datetime | None:
     """When quiet hours end if `moment` falls inside them (local time), else None."""
     zone = customer_zone(customer, brand)
     local = moment.astimezone(zone)
-    start, end = customer.quiet_hours_start, customer.quiet_hours_end
+    start, end = quiet_hours(customer, brand)
     hour = local.hour
     inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
     if not inside:

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
+from porchlight.notifications.policy import quiet_hours
 from porchlight.orders.split import still_to_come_for
 from porchlight.platform import i18n
 from porchlight.tracking.timeline import Viewed
@@ -62,6 +63,8 @@ async def page_context(
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
+            "quiet": quiet_hours(customer, brand),
+            "zone": time_zone(brand, order),
         },
     }
 

@@ -54,7 +54,7 @@ async def test_the_brands_quiet_hours_hold_messages_until_the_shopper_picks_thei
 
 
 async def test_saving_the_hours_as_shown_keeps_following_the_brand(client):
-    brand, _, order = await shopper_order()
+    _, _, order = await shopper_order()
     form, html = await form_of(client, order)
     quiet = {"quiet_start": selected(html, "quiet_start"), "quiet_end": selected(html, "quiet_end")}
     assert quiet == {"quiet_start": "21", "quiet_end": "8"}  # the default brand's

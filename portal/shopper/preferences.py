@@ -41,8 +41,8 @@ async def save_preferences(request: Request) -> Response:
     email, sms = form.get("email") == "1", form.get("sms") == "1"
     typed = str(form.get("phone", "")).strip()[:32]
     locale = i18n.supported(str(form.get("locale", ""))) or customer.locale
-    quiet, refused = _quiet_hours(form.get("quiet_start"), form.get("quiet_end"))
-    phone, error = None, _(refused) if refused else ""
+    quiet, wrong_hours = _quiet_hours(form.get("quiet_start"), form.get("quiet_end"))
+    phone, error = None, _(wrong_hours) if wrong_hours else ""
     if error:
         pass  # one error at a time, the first field's
     elif typed:

@@ -12,6 +12,7 @@ from tests.factories import (
     deliver_scans,
     easypost_event,
     easypost_headers,
+    email_text,
     journey,
     shopper_order,
 )
@@ -19,10 +20,6 @@ from tests.test_notifications import minutes_pass
 from tests.worker_run import run_worker
 
 HELD = 121  # minutes: the brand's default estimate_hold_minutes is 120
-
-
-def text_of(email) -> str:
-    return next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")
 
 
 async def dated(client, settings, arq_redis, *estimates: str) -> None:
@@ -52,6 +49,13 @@ async def dated(client, settings, arq_redis, *estimates: str) -> None:
 dated.updates = 0  # type: ignore[attr-defined]
 
 
+async def never_scanned(order) -> None:
+    """The order's parcel left two days ago and the carrier has not scanned it since."""
+    await Shipment.filter(order_id=order.id).update(
+        shipped_at=datetime.now(UTC) - timedelta(days=2), status="label_created"
+    )
+
+
 async def sent(trigger: str) -> list[str]:
     rows = Notification.filter(trigger=trigger, status="sent")
     return sorted(await rows.values_list("channel", flat=True))
@@ -66,8 +70,8 @@ async def test_with_no_promise_a_later_date_is_a_delay_sent_once(client, provide
     await minutes_pass(HELD, settings, arq_redis)
     assert await sent("delay") == ["email", "sms"]
     [email] = [e for e in stub.emails if "delayed" in e.json["subject"]]
-    assert "later than before" in text_of(email)
-    assert "It was expected on Friday, December 4, 2026." in text_of(email)
+    assert "later than before" in email_text(email)
+    assert "It was expected on Friday, December 4, 2026." in email_text(email)
     await dated(client, settings, arq_redis, "2026-12-06", "2026-12-08")  # replay, then later
     await minutes_pass(HELD, settings, arq_redis)
     assert len([e for e in stub.emails if "delayed" in e.json["subject"]]) == 1
@@ -93,7 +97,7 @@ async def test_a_date_slipping_inside_the_promise_is_a_new_date_in_the_shoppers_
     assert not await Notification.filter(trigger="delay").exists()
     [email] = [e for e in stub.emails if "Liefertermin" in e.json["subject"]]
     assert email.json["subject"] == "Neuer Liefertermin für Bestellung A-1001"
-    assert "Dienstag, 1. Dezember 2026" in text_of(email)
+    assert "Dienstag, 1. Dezember 2026" in email_text(email)
 
 
 async def test_a_brand_can_turn_new_date_messages_off(client, providers, arq_redis):
@@ -147,9 +151,7 @@ async def test_the_sweep_tells_the_shopper_of_a_parcel_never_scanned_once(
 ):
     stub, settings = providers
     _, _, order = await shopper_order()
-    await Shipment.filter(order_id=order.id).update(
-        shipped_at=datetime.now(UTC) - timedelta(days=2), status="label_created"
-    )
+    await never_scanned(order)
     ctx = {"redis": arq_redis, "settings": settings}
     for _ in range(2):  # the next sweep finds the same silence: no second message
         await exception_sweep(ctx)
@@ -180,9 +182,7 @@ async def test_after_the_sweeps_message_an_agents_notify_sends_no_second_one(
 
     stub, settings = providers
     _, _, order = await shopper_order()
-    await Shipment.filter(order_id=order.id).update(
-        shipped_at=datetime.now(UTC) - timedelta(days=2), status="label_created"
-    )
+    await never_scanned(order)
     await exception_sweep({"redis": arq_redis, "settings": settings})
     await run_worker(settings, arq_redis)
     await an_agent()

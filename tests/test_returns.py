@@ -5,7 +5,7 @@ each, from the API and from an agent's refund."""
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from porchlight.models import Customer, Notification, Refund
-from tests.factories import a_brand, bearer, daytime_zone, deliver_scans, shopper_order
+from tests.factories import a_brand, bearer, daytime_zone, deliver_scans, email_text, shopper_order
 from tests.test_agent_workspace import a_case, an_agent, signed_in_token
 from tests.worker_run import run_worker
 
@@ -15,10 +15,6 @@ RETURN = {
     "items": [{"sku": "MUG-01", "name": "Mug", "quantity": 1}],
 }
 REFUND = {"amount": "19.90", "currency": "eur", "method": "original_payment", "external_id": "r-1"}
-
-
-def text_of(email) -> str:
-    return next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")
 
 
 async def return_card(client, order):
@@ -66,7 +62,7 @@ async def test_a_return_goes_from_label_to_refund_on_the_page_and_in_two_message
     await run_worker(settings, arq_redis)
     refund_email = stub.emails[-1]
     assert refund_email.json["subject"] == "Your refund for order A-1001 has been issued"
-    assert "We have refunded €19.90." in text_of(refund_email)
+    assert "We have refunded €19.90." in email_text(refund_email)
     card, done, current = await return_card(client, order)
     assert current == "Refund issued" and len(done) == 5
     assert card.css_first("h2.status").text(strip=True) == "Refund issued"
@@ -91,7 +87,7 @@ async def test_the_refund_message_speaks_the_customers_language(client, provider
     await run_worker(settings, arq_redis)
     [email] = stub.emails
     assert email.json["subject"] == "Le remboursement de votre commande A-1001 a été effectué"
-    assert "Nous vous avons remboursé 19,90\xa0€." in text_of(email)
+    assert "Nous vous avons remboursé 19,90\xa0€." in email_text(email)
 
 
 async def test_an_agents_refund_tells_the_shopper_once(client, providers, arq_redis):
@@ -110,7 +106,7 @@ async def test_an_agents_refund_tells_the_shopper_once(client, providers, arq_re
     await run_worker(settings, arq_redis)
     refunds = [e for e in stub.emails if "refund" in e.json["subject"]]
     assert len(refunds) == 1
-    assert "We have refunded €24.50." in text_of(refunds[0])
+    assert "We have refunded €24.50." in email_text(refunds[0])
     assert await Refund.filter(source="agent").count() == 2
 
 

@@ -4,7 +4,7 @@ and the page and the message list the order lines no parcel carries yet."""
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from porchlight.models import Notification, Order
-from tests.factories import a_brand, bearer, deliver_scans, order_payload, shopper_order
+from tests.factories import a_brand, bearer, deliver_scans, email_text, order_payload, shopper_order
 from tests.test_notifications import minutes_pass
 from tests.worker_run import run_worker
 
@@ -12,10 +12,6 @@ LINES = [
     {"sku": "MUG-01", "name": "Mug", "quantity": 4},  # two in each registered parcel
     {"sku": "PLATE-01", "name": "Plate", "quantity": 1},  # not shipped yet
 ]
-
-
-def text_of(email) -> str:
-    return next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")
 
 
 async def test_parcels_shipping_together_send_one_split_message_naming_whats_still_to_come(
@@ -30,7 +26,7 @@ async def test_parcels_shipping_together_send_one_split_message_naming_whats_sti
     await minutes_pass(11, settings, arq_redis)  # the group hold
     [email] = stub.emails
     assert email.json["subject"] == "2 of 3 parcels of order A-1001 have shipped"
-    text = text_of(email)
+    text = email_text(email)
     assert "TN1" in text and "TN2" in text and f"/o/{order.access_token}" in text
     assert "Parcel 1 of 3" in text and "Parcel 2 of 3" in text
     assert "1 more parcel is still to come." in text
@@ -53,7 +49,7 @@ async def test_a_single_parcel_of_an_order_of_two_is_one_of_two_in_german(
     await run_worker(settings, arq_redis)
     [email] = stub.emails
     assert email.json["subject"] == "1 von 2 Paketen der Bestellung A-1001 sind verschickt"
-    assert "1 weiteres Paket folgt noch." in text_of(email)
+    assert "1 weiteres Paket folgt noch." in email_text(email)
 
 
 async def test_an_order_sent_whole_says_nothing_is_still_to_come(client, providers, arq_redis):
@@ -64,7 +60,7 @@ async def test_an_order_sent_whole_says_nothing_is_still_to_come(client, provide
     await run_worker(settings, arq_redis)
     [email] = stub.emails
     assert email.json["subject"] == "Your order A-1001 has shipped"
-    assert "still to come" not in text_of(email) and "Still to ship" not in text_of(email)
+    assert "still to come" not in email_text(email) and "Still to ship" not in email_text(email)
 
 
 async def test_the_retailer_announces_parcels_and_lines_and_the_page_shows_them(client):

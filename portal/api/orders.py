@@ -88,6 +88,11 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     data = await payload(request, ShipmentIn)
     if isinstance(data, Response):
         return data
+    return await _parcel_added(request, brand, order, data)
+
+
+async def _parcel_added(request: Request, brand: Brand, order: Order, data: ShipmentIn) -> Response:
+    """A parcel (or a return) stored, reacted to, and the order answered (201)."""
     try:
         changes = await add_shipment(brand, order, data)
     except TrackingNumberTaken as exc:
@@ -129,12 +134,7 @@ async def post_return(request: Request, brand: Brand) -> Response:
     ):
         taken = f"tracking number {parcel.tracking_number} is an outbound parcel"
         return error(409, taken, fields={"tracking_number": taken})
-    try:
-        changes = await add_shipment(brand, order, parcel)
-    except TrackingNumberTaken as exc:
-        return error(409, str(exc), fields={"tracking_number": str(exc)})
-    await react_to_registration(app_state(request).arq, changes)
-    return respond(await order_document(request, brand, order), 201)
+    return await _parcel_added(request, brand, order, parcel)
 
 
 @requires_api_key(Scope.ORDERS_WRITE)

@@ -41,5 +41,8 @@ def still_to_come(order: Order, shipments: list[Shipment]) -> StillToCome:
 
 
 async def still_to_come_for(order: Order) -> StillToCome:
+    """No query for an order that announced nothing (most): nothing can be missing."""
+    if not (order.expected_parcels or order.items):
+        return StillToCome()
     shipments = await Shipment.filter(order_id=order.id).prefetch_related("items")
     return still_to_come(order, list(shipments))

@@ -128,6 +128,7 @@ async def seed(count: int, tag: str) -> tuple[int, int, int]:
                     sms_opt_in=True,
                     quiet_hours_start=0,  # start == end: no quiet hours, nothing deferred
                     quiet_hours_end=0,
+                    quiet_hours_chosen=True,
                 )
                 for i in idx
             ]

@@ -81,24 +81,3 @@ async def import_shopify_order(ctx: dict[str, Any], brand_id: int, order_id: int
         return await shopify.apply_order(ctx["redis"], brand, order)
     except MalformedPayload as exc:
         return f"skipped: {exc}"
-
-
-async def refund_notice(ctx: dict[str, Any], refund_id: int) -> int:
-    """The "refund issued" message, about the order's first outbound parcel (messages hang on
-    a parcel; at most one per parcel and channel however many refunds follow)."""
-    refund = await Refund.get_or_none(id=refund_id)
-    if refund is None:
-        return 0
-    order = await Order.get(id=refund.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
-    parcel = (
-        await order.shipments.filter(direction=Direction.OUTBOUND)
-        .order_by("created_at", "id")
-        .first()
-    )
-    if parcel is None:
-        log.info(
-            "refund %s: order %s has no parcel to send the notice about", refund.id, order.number
-        )
-        return 0
-    await schedule(ctx, parcel, order, Trigger.REFUND_ISSUED)
-    return 1

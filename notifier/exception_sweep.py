@@ -4,6 +4,7 @@ runs the same thing once from the command line)."""
 import logging
 from typing import Any
 
+from notifier.notifications import looking_into_it
 from porchlight.cases.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -11,6 +12,8 @@ log = logging.getLogger(__name__)
 
 async def exception_sweep(ctx: dict[str, Any]) -> str:
     report = await sweep()
-    summary = "; ".join(report.lines())
+    # Also the silent parcels `porchlight sweep` found from the command line since the last run.
+    told = await looking_into_it(ctx)
+    summary = "; ".join([*report.lines(), f"looking into it: {told}"])
     log.info("exception sweep: %s", summary)
     return summary

@@ -2,17 +2,27 @@
 the database keeps unique) and deliver (quiet hours, supersession, caps, grouping, provider)."""
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from arq import Retry
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
-from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
-from porchlight.models import EmailSuppression, Notification, Order, Shipment
+from porchlight.enums import (
+    CaseSource,
+    CaseState,
+    Channel,
+    Direction,
+    ExceptionType,
+    NotificationStatus,
+    ShipmentStatus,
+    Trigger,
+)
+from porchlight.models import Case, EmailSuppression, Notification, Order, Refund, Shipment
 from porchlight.notifications import triggers
 from porchlight.notifications.messages import render_message
 from porchlight.notifications.policy import (
@@ -20,6 +30,7 @@ from porchlight.notifications.policy import (
     brand_channels,
     customer_allows,
     daily_cap,
+    estimate_hold,
     group_hold,
     quiet_until,
     shipped_grace,
@@ -27,6 +38,8 @@ from porchlight.notifications.policy import (
 from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
+from porchlight.orders.refunds import refund_parcel
+from porchlight.orders.split import still_to_come
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import DELIVER_NOTIFICATION
 from porchlight.platform.settings import Settings
@@ -38,6 +51,9 @@ log = logging.getLogger(__name__)
 S = NotificationStatus
 MAX_ATTEMPTS = 5
 GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
+# A date message whose date moved back before it was due: nothing was sent, so the row may be
+# used again when the date moves once more (the one skip that does not close the slot).
+DATE_MOVED_BACK = "date_moved_back"
 
 
 async def enqueue(redis: Any, notification: Notification) -> None:
@@ -64,9 +80,11 @@ async def schedule(
     *,
     skip_reason: str = "",
     hold: timedelta = timedelta(0),
+    about: date | None = None,
 ) -> None:
     """One row per channel, pending or skipped with its reason. The unique (shipment, trigger,
-    channel) makes a second attempt at the same message a no-op, whoever makes it."""
+    channel) makes a second attempt at the same message a no-op, whoever makes it; `about`:
+    the date a date message starts from."""
     brand, customer = order.brand, order.customer
     suppressed = await EmailSuppression.exists(email=customer.email)
     for channel in (Channel.EMAIL, Channel.SMS):
@@ -87,11 +105,36 @@ async def schedule(
                 status=S.PENDING if decision.send else S.SKIPPED,
                 skip_reason=decision.reason,
                 due_at=utcnow() + hold,
+                about_date=about,
             )
         except IntegrityError:
+            if decision.send and trigger in triggers.DATE_TRIGGERS:
+                await _reopen(ctx, shipment, trigger, channel, hold, about)
             continue
         if decision.send:
             await enqueue(ctx["redis"], row)
+
+
+async def _reopen(
+    ctx: dict[str, Any],
+    shipment: Shipment,
+    trigger: Trigger,
+    channel: Channel,
+    hold: timedelta,
+    about: date | None,
+) -> None:
+    """A date message dropped because the date came back (never sent) waits again for the
+    date's new move. One UPDATE on the skipped row: a row sent or sending is never touched."""
+    reopened = await Notification.filter(
+        shipment_id=shipment.id,
+        trigger=trigger,
+        channel=channel,
+        status=S.SKIPPED,
+        skip_reason=DATE_MOVED_BACK,
+    ).update(status=S.PENDING, skip_reason="", due_at=utcnow() + hold, about_date=about)
+    if reopened:
+        row = await Notification.get(shipment_id=shipment.id, trigger=trigger, channel=channel)
+        await enqueue(ctx["redis"], row)
 
 
 async def plan(ctx: dict[str, Any], changes: list[Change]) -> None:
@@ -108,6 +151,13 @@ async def plan(ctx: dict[str, Any], changes: list[Change]) -> None:
                 await schedule(
                     ctx, change.shipment, order, trigger, skip_reason="merged_into_shipped"
                 )
+                continue
+            if trigger in triggers.DATE_TRIGGERS:
+                # A date that moved is held, so back and forth sends one message or none; a
+                # first date already late has nothing to go back to.
+                since = change.before.estimated_delivery
+                hold = estimate_hold(order.brand) if since else timedelta(0)
+                await schedule(ctx, change.shipment, order, trigger, hold=hold, about=since)
                 continue
             await schedule(ctx, change.shipment, order, trigger)
 
@@ -144,6 +194,41 @@ async def shipped_after_grace(ctx: dict[str, Any]) -> int:
     return sent
 
 
+async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
+    """ "Your refund is on its way" (the job `porchlight.orders.refunds.announce` enqueues):
+    about the order's newest return, else its first parcel; at most once per parcel and
+    channel like every message."""
+    refund = await Refund.get_or_none(id=refund_id).select_related(
+        "order__brand", "order__customer"
+    )
+    shipment = await refund_parcel(refund.order) if refund else None
+    if refund is None or shipment is None:
+        return "no parcel"
+    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    return "scheduled"
+
+
+# The sweep's silent parcels the shopper hears about on their own: "we're looking into it".
+SILENT = [ExceptionType.NO_FIRST_SCAN, ExceptionType.STALLED_IN_TRANSIT]
+
+
+async def looking_into_it(ctx: dict[str, Any]) -> int:
+    """Parcels the exception sweep found silent (an open case it opened) get one proactive
+    message, without waiting for an agent's "notify". Runs after every sweep; cases closed since
+    are not chased."""
+    told = Notification.filter(trigger=Trigger.LOOKING_INTO_IT).values("shipment_id")
+    cases = (
+        await Case.filter(state=CaseState.OPEN, source=CaseSource.RULE, type__in=SILENT)
+        .exclude(shipment_id__in=Subquery(told))
+        .select_related("shipment__order__brand", "shipment__order__customer")
+        .order_by("opened_at")
+        .limit(500)
+    )
+    for case in cases:
+        await schedule(ctx, case.shipment, case.shipment.order, Trigger.LOOKING_INTO_IT)
+    return len(cases)
+
+
 async def send_due(ctx: dict[str, Any]) -> int:
     """Pending rows whose job was lost (Redis restarted empty) are enqueued again."""
     stale = await Notification.filter(
@@ -173,8 +258,13 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         return "not due"  # an older job for a row since deferred: its own job will come
     shipment, order, customer = row.shipment, row.shipment.order, row.customer
     brand = order.brand
-    if triggers.superseded(Trigger(row.trigger), ShipmentStatus(shipment.status)):
+    trigger = Trigger(row.trigger)
+    if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
+    if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
+        trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
+    ):
+        return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:
@@ -277,10 +367,16 @@ async def _render(
     parcels = await timeline.parcels(order)
     in_message = {n.shipment_id for n in group}  # type: ignore[attr-defined]
     outbound = [p for p in parcels if p.shipment.direction == Direction.OUTBOUND]
+    total = timeline.parcel_total(order, len(outbound))
     trigger = Trigger(row.trigger)
-    if trigger == Trigger.SHIPPED and len(outbound) > 1 and len(in_message) < len(outbound):
+    if trigger == Trigger.SHIPPED and total > 1 and len(in_message) < total:
         trigger = Trigger.SPLIT_PROGRESS  # "2 of 3 parcels shipped"
     shipped = sum(1 for p in outbound if p.shipment.first_scan_at or p.shipment.id in in_message)
+    refund = (
+        await Refund.filter(order_id=order.id).order_by("-id").first()
+        if trigger == Trigger.REFUND_ISSUED
+        else None
+    )
     link = await order_url(settings.public_base_url, brand, order)
     base = link.rsplit("/o/", 1)[0]
     unsubscribe = (
@@ -299,7 +395,10 @@ async def _render(
         "accent": chosen.accent,
         "support": chosen.support,
         "shipped_count": shipped,
-        "parcel_count": len(outbound),
+        "parcel_count": total,
+        "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
+        "previous_date": row.about_date,  # a date message: the date before the move
+        "refund": refund,
         "parcels": [
             {
                 "position": p.position,

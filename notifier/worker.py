@@ -14,7 +14,7 @@ from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
 from porchlight.insight import page_views
 from porchlight.platform.db import database
-from porchlight.platform.jobs import DELIVER_NOTIFICATION
+from porchlight.platform.jobs import ANNOUNCE_REFUND, DELIVER_NOTIFICATION
 from porchlight.platform.logs import correlation_id
 from porchlight.platform.redis_version import require_supported_redis
 from porchlight.platform.settings import Settings
@@ -55,6 +55,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "functions": [
             tracking.refresh_tracking,
             tracking.react_to_registration,
+            func(notifications.announce_refund, name=ANNOUNCE_REFUND),
             # No result kept: a request that waited for its brand's webhook is enqueued again
             # under the same job id once the webhook is set.
             func(
@@ -69,7 +70,6 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             ),
             func(connectors.register_tracker, max_tries=connectors.MAX_TRIES),
             func(connectors.import_shopify_order, max_tries=connectors.MAX_TRIES),
-            connectors.refund_notice,
         ],
         "cron_jobs": [
             cron(tracking.reconcile, minute=set(range(0, 60, 5)), run_at_startup=True),

@@ -3,6 +3,7 @@ for the console, API keys."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from arq.connections import ArqRedis
 
@@ -16,8 +17,9 @@ from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import ApiKey, Brand, Customer, Order
 from porchlight.orders.orders import upsert_order
 from porchlight.orders.payload import OrderIn
+from porchlight.orders.refunds import announce, record_refund
 from porchlight.platform.clock import utcnow
-from porchlight.tracking import intake
+from porchlight.tracking import derive, intake
 
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"
@@ -122,12 +124,16 @@ def _order(
     shipments: list[dict[str, object]],
     now: datetime,
     flags: list[str] | None = None,
+    promised: bool = True,
+    **extra: object,
 ) -> OrderIn:
     return OrderIn.model_validate(
         {
             "order_number": number,
             "placed_at": (now - timedelta(days=4)).isoformat(),
-            "promised_delivery_date": (now + timedelta(days=1)).date().isoformat(),
+            "promised_delivery_date": (now + timedelta(days=1)).date().isoformat()
+            if promised
+            else None,
             "value": {"amount": "129.00", "currency": "EUR" if spec.country == "DE" else "GBP"},
             "customer": {
                 "email": f"{number.lower()}@example.com",
@@ -145,6 +151,7 @@ def _order(
             },
             "flags": flags or [],
             "shipments": shipments,
+            **extra,
         }
     )
 
@@ -166,6 +173,31 @@ def _shipment(
     }
 
 
+async def _dates_moving(
+    brand: Brand, spec: DemoBrand, code: str, now: datetime, start: datetime
+) -> list[NormalizedEvent]:
+    """Two parcels whose carrier moves the date after a first one was derived: later but within
+    the promise (a "new date"), and later on an order with no promise (a delay). Returns the
+    move, for the worker to derive and announce."""
+    today = now.date()
+    moves = [
+        (f"{code}-3001", True, today, today + timedelta(days=1)),
+        (f"{code}-3002", False, today + timedelta(days=1), today + timedelta(days=3)),
+    ]
+    later: list[NormalizedEvent] = []
+    for number, promised, first, then in moves:
+        tracking = f"{code}DATE{number[-1]}"
+        await upsert_order(
+            brand, _order(spec, number, [_shipment(tracking, now)], now, promised=promised)
+        )
+        steps = [S.LABEL_CREATED, S.IN_TRANSIT]
+        await intake.store(_events(tracking, steps, start, spec, first))
+        await derive.refresh_tracking_number(tracking)
+        moved = _events(tracking, [*steps, S.IN_TRANSIT], start, spec, then)[-1:]
+        later += moved
+    return later
+
+
 def demo_api_key(slug: str) -> str:
     """Fixed, published keys: for the local demo only, never for a real brand."""
     return f"pl_demo_{slug}_key_do_not_use_in_production"
@@ -175,7 +207,8 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     brand = await create_brand(
         spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
     )
-    brand.settings = {"delivery_options": spec.delivery_options}
+    # The demo shows date messages at once: a real brand holds them (estimate_hold_minutes).
+    brand.settings = {"delivery_options": spec.delivery_options, "estimate_hold_minutes": 0}
     brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"
     await brand.save()
     key = demo_api_key(spec.slug)
@@ -211,6 +244,17 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
             ],
             now,
             ["first_time_buyer"],
+            # A fourth parcel with the napkins is still to come: the page and messages say so.
+            expected_parcels=4,
+            items=[
+                {"sku": sku, "name": name, "quantity": 2}
+                for sku, name in (
+                    ("MUG-01", "Stoneware mug"),  # the parcels' items are all called so
+                    ("PLATE-02", "Stoneware mug"),
+                    ("BOWL-03", "Stoneware mug"),
+                    ("NAPKIN-04", "Linen napkins"),
+                )
+            ],
         ),
     )
     on_time = _due(S.DELIVERED, now)
@@ -229,6 +273,14 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
                 external_id=f"demo-{code}-{n}",
             ),
         )
+    events += await _dates_moving(brand, spec, code, now, start)
+    # The returned parcel's money went back: "your refund is on its way".
+    returned_at = 1001 + [final for final, _ in JOURNEYS].index(S.RETURNED)
+    returned = await Order.get(brand=brand, number=f"{code}-{returned_at}")
+    refund, _ = await record_refund(
+        returned, amount=Decimal("129.00"), currency="EUR", source="demo", method="card"
+    )
+    await announce(arq, refund)
     # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
     await Customer.filter(brand=brand).update(
         quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True

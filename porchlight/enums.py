@@ -73,7 +73,9 @@ class Trigger(StrEnum):
     DELIVERED = "delivered"
     AVAILABLE_FOR_PICKUP = "available_for_pickup"
     FAILED_ATTEMPT = "failed_attempt"
-    DELAY = "delay"
+    DELAY = "delay"  # later than promised, or (no promise) a day or more later than said
+    NEW_DATE = "new_date"  # a later date that still keeps the promise
+    LOOKING_INTO_IT = "looking_into_it"  # the sweep found the parcel silent: we are on it
     EXCEPTION = "exception"
     RETURNING_TO_SENDER = "returning_to_sender"
     RETURN_RECEIVED = "return_received"

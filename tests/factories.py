@@ -211,3 +211,8 @@ async def deliver_scans(client, tracking, *statuses, start=None, estimate="2026-
     )
     response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert response.status_code == 200
+
+
+def email_text(email) -> str:
+    """The plain-text part of an email the provider stub received."""
+    return next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")

@@ -74,6 +74,8 @@ async def test_the_api_document_states_each_operations_scope(client):
     assert stated == {
         "POST /orders": ([{"apiKey": ["orders:write"]}], True),
         "POST /orders/{number}/shipments": ([{"apiKey": ["orders:write"]}], True),
+        "POST /orders/{number}/returns": ([{"apiKey": ["orders:write"]}], True),
+        "POST /orders/{number}/refunds": ([{"apiKey": ["orders:write"]}], True),
         "GET /orders/{number}": ([{"apiKey": ["orders:read"]}], True),
         "GET /track": ([{"apiKey": ["track"]}], True),
         "POST /contacts": ([{"apiKey": ["contacts:write"]}], True),

@@ -259,8 +259,8 @@ async def test_a_refund_records_once_and_sends_one_refund_notice(
     again = await deliver(client, "refunds/create", recorded("refund"), "wh-3")  # resent anew
     assert again.json()["outcome"] == "order 1001: refund already known"
     [refund] = await Refund.all()
-    assert (refund.external_id, refund.amount, refund.currency) == ("509562969", 209, "USD")
-    assert refund.note == "it broke during shipping"
+    assert (refund.external_id, refund.amount, refund.currency) == ("shopify:509562969", 209, "USD")
+    assert refund.source == "shopify"
     await run_worker(provider_settings, arq_redis)
     refunds = [e for e in stub.emails if "refund" in e.json["subject"]]
     assert [e.json["subject"] for e in refunds] == ["Your refund for order 1001 has been issued"]

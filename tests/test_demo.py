@@ -4,9 +4,11 @@ with every message browsable in the outbox by the demo's agent."""
 import json
 from pathlib import Path
 
+from notifier.exception_sweep import exception_sweep
 from porchlight.demo import AGENT_EMAIL, BRANDS, DEMO_PASSWORD, JOURNEYS, seed
 from porchlight.models import Contact, Notification, Order, Shipment
 from tests.test_agent_workspace import sign_in
+from tests.test_notifications import minutes_pass
 from tests.worker_run import run_worker
 
 
@@ -27,6 +29,25 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     assert statuses >= {final.value for final, _ in JOURNEYS}
     # One parcel per brand runs later than promised, and its shopper hears so.
     assert await Notification.filter(trigger="delay", status="sent").exists()
+    # Every kind of moment a shopper hears of is in the outbox once the sweep has run and the
+    # split order's parcels have waited for each other.
+    await exception_sweep({"redis": arq_redis, "settings": settings})
+    await run_worker(settings, arq_redis)  # (sent before minutes_pass queues them a second job)
+    await minutes_pass(11, settings, arq_redis)
+    kinds = set(await Notification.filter(status="sent").values_list("trigger", flat=True))
+    assert kinds >= {
+        "delay",
+        "new_date",
+        "looking_into_it",
+        "return_received",
+        "refund_issued",
+    }, kinds
+    delayed = await Notification.filter(
+        trigger="delay", status="sent", shipment__order__promised_delivery_date__isnull=True
+    ).count()
+    assert delayed == 2 * len(BRANDS), "email and SMS of the parcel with no promise"
+    texts = [json.loads(p.read_text()).get("text", "") for p in outbox_files(settings.outbox_dir)]
+    assert any("of 4 parcels of order NO-2000" in t and "Linen napkins" in t for t in texts)
     late = await Shipment.filter(status="in_transit", estimated_delivery__isnull=False).count()
     assert late >= len(BRANDS)
     sent = await Notification.filter(status="sent").count()

@@ -2,14 +2,16 @@
 a retailer or shopper typed."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from markupsafe import escape
 
 from porchlight.enums import Trigger
-from porchlight.models import Brand, Customer, Order
+from porchlight.models import Brand, Customer, Order, Refund
 from porchlight.notifications.messages import render_message
 from porchlight.notifications.sms import segments
+from porchlight.orders.split import StillToCome
 from porchlight.platform.i18n import SUPPORTED
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.templating import THEMES_DIR
@@ -40,6 +42,10 @@ def context(locale: str, brand_name: str = "Northwind Outfitters") -> dict:
         "shipped_count": 2,
         "parcel_count": 3,
         "parcels": [parcel, {**parcel, "position": 2}],
+        # What the newer messages add: a split order's rest, a date's start, a refund.
+        "still_to_come": StillToCome(1, [{"sku": "PL", "name": "Plate & <b>", "quantity": 2}]),
+        "previous_date": date(2026, 12, 2),
+        "refund": Refund(amount=Decimal("19.90"), currency="EUR"),
     }
 
 
@@ -76,6 +82,13 @@ def test_a_brand_name_with_markup_is_escaped_in_html_and_left_alone_in_text():
     assert "Tom &amp; Jerry &lt;script&gt;" in message.html
     assert message.sms.startswith('Tom & Jerry <script>alert("x")</script>: your order')
     assert "Tom & Jerry" in message.text
+
+
+def test_a_retailers_item_name_is_escaped_in_the_html_of_whats_still_to_come():
+    message = render_message(Trigger.SPLIT_PROGRESS, "default", "en", context("en"))
+    assert "Still to ship: 2 × Plate &amp; &lt;b&gt;." in message.html
+    assert "Still to ship: 2 × Plate & <b>." in message.text
+    assert "1 more parcel is still to come." in message.text
 
 
 def test_an_sms_swaps_accents_gsm_lacks_so_it_is_not_sent_as_ucs2():

@@ -272,6 +272,8 @@ async def test_a_carrier_moving_only_the_date_past_the_promise_sends_one_delay_m
     for _ in range(2):  # the same scans, now due on the 9th; then a replay of that
         await deliver_scans(client, "TN1", "pre_transit", "in_transit", estimate="2026-12-09")
     await run_worker(settings, arq_redis)
+    assert not await Notification.filter(trigger="delay", status="sent").exists()  # held
+    await minutes_pass(130, settings, arq_redis)
     delay = Notification.filter(trigger="delay", status="sent")
     assert sorted(await delay.values_list("channel", flat=True)) == ["email", "sms"]
     assert [e.json["subject"] for e in stub.emails][-1].startswith("Your order A-1001")

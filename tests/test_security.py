@@ -117,6 +117,16 @@ CROSS_BRAND = {
         json={"carrier": "dhl", "tracking_number": "X1"},
         headers=bearer(w["a_key"]),
     ),
+    "/api/v1/orders/{number:str}/returns": lambda c, w: c.post(
+        "/api/v1/orders/F-1/returns",
+        json={"carrier": "dhl", "tracking_number": "R1"},
+        headers=bearer(w["a_key"]),
+    ),
+    "/api/v1/orders/{number:str}/refunds": lambda c, w: c.post(
+        "/api/v1/orders/F-1/refunds",
+        json={"amount": "5.00", "currency": "EUR", "external_id": "x"},
+        headers=bearer(w["a_key"]),
+    ),
     "/api/v1/track": lambda c, w: c.get(
         "/api/v1/track?order_number=F-1&email=ana@example.com", headers=bearer(w["a_key"])
     ),

@@ -71,6 +71,8 @@ async def test_the_openapi_document_describes_every_api_route(client):
         "/orders",
         "/orders/{number}",
         "/orders/{number}/shipments",
+        "/orders/{number}/returns",
+        "/orders/{number}/refunds",
         "/track",
         "/contacts",
     }

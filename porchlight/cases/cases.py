@@ -13,7 +13,8 @@ from tortoise.transactions import in_transaction
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.business_hours import Calendar
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
-from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Shipment
+from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Refund, Shipment
+from porchlight.orders.refunds import record_refund
 from porchlight.platform.clock import utcnow
 from porchlight.tracking.status_text import N_
 
@@ -174,8 +175,9 @@ async def request_evidence(case: Case, what: str, by: Agent) -> None:
 
 async def customer_resolution(
     case: Case, action: str, by: Agent, *, amount: str = "", currency: str = "", note: str = ""
-) -> None:
-    """Refund, reship, store credit or escalation: the customer's track, never the case."""
+) -> Refund | None:
+    """Refund, reship, store credit or escalation: the customer's track, never the case. A
+    refund is also recorded on the order (the refund the shopper is told about)."""
     _open(case)
     if action not in CUSTOMER_ACTIONS:
         raise CaseError(N_("Choose refund, reship, store credit or escalation."))
@@ -185,6 +187,17 @@ async def customer_resolution(
     state = "resolved" if action in CUSTOMER_DONE else "in_progress"
     await _add_step(case, "customer_resolution", step, by, state=state)
     await _audit(case, f"customer:{action}", by, note.strip()[:1000], **step)
+    if action != "refund":
+        return None
+    order = await Order.get(shipments__id=case.shipment_id)  # type: ignore[attr-defined]
+    refund, _ = await record_refund(
+        order,
+        amount=Decimal(step["amount"]),
+        currency=step["currency"] or order.value_currency or "",
+        source="agent",
+        method="case",
+    )
+    return refund
 
 
 async def carrier_recovery(

@@ -30,7 +30,7 @@ from porchlight.orders.orders import (
     upsert_order,
 )
 from porchlight.orders.payload import OrderIn, ShipmentIn, to_e164
-from porchlight.orders.refunds import notify_refund, record_refund
+from porchlight.orders.refunds import announce, record_refund
 from porchlight.platform.jobs import IMPORT_SHOPIFY_ORDER
 
 log = logging.getLogger(__name__)
@@ -217,16 +217,15 @@ def refund_amount(refund: JsonObject) -> tuple[Decimal | None, str | None]:
 
 async def _refund(arq: ArqRedis, order: Order, refund: JsonObject, *, notify: bool) -> bool:
     amount, currency = refund_amount(refund)
+    refund_id = shopify_id(refund.get("id"), "refund.id")
+    text(refund.get("note"), "refund.note")  # a malformed note is refused like any field
+    if amount is None or currency is None:
+        return False  # a refund that returned no money (restock only): nothing to tell
     recorded, new = await record_refund(
-        order,
-        source="shopify",
-        external_id=str(shopify_id(refund.get("id"), "refund.id")),
-        amount=amount,
-        currency=currency,
-        note=text(refund.get("note"), "refund.note")[:255],
+        order, amount=amount, currency=currency, source="shopify", external_id=f"shopify:{refund_id}"
     )
     if new and notify:
-        await notify_refund(arq, recorded)
+        await announce(arq, recorded)
     return new
 
 

@@ -26,21 +26,6 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='Refund',
-            fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='refunds', on_delete=OnDelete.CASCADE)),
-                ('source', fields.CharField(max_length=16)),
-                ('external_id', fields.CharField(max_length=64)),
-                ('amount', fields.DecimalField(null=True, max_digits=12, decimal_places=2)),
-                ('currency', fields.CharField(null=True, max_length=3)),
-                ('note', fields.CharField(default='', max_length=255)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-            ],
-            options={'table': 'refund', 'app': 'models', 'unique_together': (('order', 'source', 'external_id'),), 'pk_attr': 'id'},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
             name='ShopifyOrder',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

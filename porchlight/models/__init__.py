@@ -15,8 +15,7 @@ from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
-from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
-from porchlight.models.refunds import Refund
+from porchlight.models.orders import Customer, Order, Refund, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [

@@ -34,6 +34,9 @@ class Notification(Model):
     attempts = fields.IntField(default=0)
     # Set when this parcel's message went out inside another's (one email for the order).
     grouped_into_id = fields.IntField(null=True)
+    # A date message's starting point: the estimate before the move it is about. When it is
+    # due, a date back where it started (Tue -> Thu -> Tue) sends nothing.
+    about_date = fields.DateField(null=True)
     due_at = fields.DatetimeField(null=True)
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

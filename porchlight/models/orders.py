@@ -67,10 +67,15 @@ class Order(Model):
     # Per-order channel choice; None follows the customer's choice for all orders.
     notify_email = fields.BooleanField(null=True)
     notify_sms = fields.BooleanField(null=True)
+    # What is still to come in a split order: the parcels the retailer expects to send, and
+    # the order's lines ([{"sku", "name", "quantity"}]) to set against the parcels' items.
+    expected_parcels = fields.SmallIntField(null=True)
+    items: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     shipments: fields.ReverseRelation["Shipment"]
+    refunds: fields.ReverseRelation["Refund"]
 
     class Meta:
         table = "order"
@@ -140,3 +145,27 @@ class ShipmentItem(Model):
     class Meta:
         table = "shipment_item"
         indexes = (Index(fields=("shipment_id",)),)
+
+
+class Refund(Model):
+    """Money the retailer gave back, from an agent's case or the API: what "your refund is on
+    its way" is about. `external_id` (the store's own refund id) makes a resent call a no-op."""
+
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="refunds", on_delete=fields.CASCADE
+    )
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="refunds", on_delete=fields.CASCADE
+    )
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    currency = fields.CharField(max_length=3)
+    method = fields.CharField(max_length=32, default="")
+    source = fields.CharField(max_length=16)  # api, agent, or a connector's name
+    external_id = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "refund"
+        unique_together = (("brand", "external_id"),)
+        indexes = (Index(fields=("order_id",)),)

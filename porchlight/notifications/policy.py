@@ -20,6 +20,8 @@ DEFAULT_CHANNELS: dict[T, set[Channel]] = {
     T.AVAILABLE_FOR_PICKUP: {Channel.EMAIL, Channel.SMS},
     T.FAILED_ATTEMPT: {Channel.EMAIL, Channel.SMS},
     T.DELAY: {Channel.EMAIL, Channel.SMS},
+    T.NEW_DATE: {Channel.EMAIL},
+    T.LOOKING_INTO_IT: {Channel.EMAIL, Channel.SMS},
     T.EXCEPTION: {Channel.EMAIL, Channel.SMS},
     T.RETURNING_TO_SENDER: {Channel.EMAIL},
     T.RETURN_RECEIVED: {Channel.EMAIL},
@@ -45,6 +47,10 @@ def shipped_grace(brand: Brand) -> timedelta:
 
 def group_hold(brand: Brand) -> timedelta:
     return timedelta(minutes=settings_of(brand).group_hold_minutes)
+
+
+def estimate_hold(brand: Brand) -> timedelta:
+    return timedelta(minutes=settings_of(brand).estimate_hold_minutes)
 
 
 def daily_cap(brand: Brand) -> int:

@@ -4,6 +4,9 @@ Triggers come from the derived state (before → after), never from a raw event,
 or out-of-order webhook, which derives nothing new, can never cause a second or a backwards
 message."""
 
+from datetime import date
+
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.enums import Trigger as T
@@ -26,6 +29,8 @@ STAGE: dict[T, int] = {
     T.FIRST_SCAN: 2,
     T.SPLIT_PROGRESS: 2,
     T.DELAY: 2,
+    T.NEW_DATE: 2,
+    T.LOOKING_INTO_IT: 2,
     T.EXCEPTION: 2,
     T.OUT_FOR_DELIVERY: 3,
     T.AVAILABLE_FOR_PICKUP: 3,
@@ -60,16 +65,62 @@ def fired(change: Change, order: Order) -> list[T]:
         triggers.append(T.FIRST_SCAN)
     if after.status != before.status and after.status in ON_STATUS:
         triggers.append(ON_STATUS[after.status])
-    promised = order.promised_delivery_date
-    if promised and after.estimated_delivery and after.status != S.DELIVERED:
-        was_late = before.estimated_delivery is not None and before.estimated_delivery > promised
-        if after.estimated_delivery > promised and not was_late:
-            triggers.append(T.DELAY)
+    if after.estimated_delivery != before.estimated_delivery and after.status != S.DELIVERED:
+        moved = date_moved(
+            before.estimated_delivery,
+            after.estimated_delivery,
+            order.promised_delivery_date,
+            new_date_messages=settings_of(order.brand).new_date_messages,
+        )
+        if moved:
+            triggers.append(moved)
     return triggers
+
+
+# Messages about the carrier's date: held a while, and dropped when the date moves back.
+DATE_TRIGGERS = {T.DELAY, T.NEW_DATE}
+
+
+def date_moved(
+    before: date | None, after: date | None, promised: date | None, *, new_date_messages: bool
+) -> T | None:
+    """The message a move of the carrier's date calls for. Past the promise it is a delay (once:
+    a date already late moving further says nothing new); inside it, a later date is a "new
+    date" the brand may turn off; with no promise, any later date than the carrier said is a
+    delay (dates are days: later is a day or more)."""
+    if after is None:
+        return None
+    if promised is None:
+        return T.DELAY if before is not None and after > before else None
+    if after > promised:
+        return T.DELAY if before is None or before <= promised else None
+    if new_date_messages and before is not None and after > before:
+        return T.NEW_DATE
+    return None
+
+
+def date_still_moved(
+    trigger: T, since: date | None, now: date | None, promised: date | None
+) -> bool:
+    """Whether a held date message still has something to say when it is due: `since` is the
+    date before the move, `now` the carrier's date at that moment (Tue -> Thu -> Tue: no)."""
+    if now is None:
+        return False
+    if trigger == T.DELAY and promised is not None:
+        return now > promised
+    later = since is None or now > since
+    return later and (trigger == T.DELAY or promised is None or now <= promised)
 
 
 def superseded(trigger: T, status: S) -> bool:
     """True when the parcel has moved past the moment this message was about."""
-    if trigger in (T.SHIPPED, T.FIRST_SCAN, T.SPLIT_PROGRESS, T.DELAY):
+    if trigger in (
+        T.SHIPPED,
+        T.FIRST_SCAN,
+        T.SPLIT_PROGRESS,
+        T.DELAY,
+        T.NEW_DATE,
+        T.LOOKING_INTO_IT,
+    ):
         return STATUS_STAGE[status] >= 5 or status == S.OUT_FOR_DELIVERY
     return STATUS_STAGE[status] > STAGE[trigger]

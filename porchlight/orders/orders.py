@@ -49,6 +49,8 @@ async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[
             "value_amount": data.value.amount if data.value else None,
             "value_currency": data.value.currency if data.value else None,
             "flags": sorted(set(data.flags)),
+            "expected_parcels": data.expected_parcels,
+            "items": [item.model_dump() for item in data.items],
         }
         order = await Order.get_or_none(brand=brand, number=data.order_number)
         created = order is None

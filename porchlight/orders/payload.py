@@ -161,6 +161,10 @@ class OrderIn(Strict):
         default_factory=list
     )
     shipments: list[ShipmentIn] = Field(default_factory=list, max_length=100)
+    # A split order: how many parcels the retailer will send in all, and the order's lines,
+    # so the page and messages can say what is still to come.
+    expected_parcels: int | None = Field(default=None, ge=1, le=100)
+    items: list[ItemIn] = Field(default_factory=list, max_length=500)
 
     @field_validator("shipments")
     @classmethod
@@ -169,6 +173,41 @@ class OrderIn(Strict):
         if len(numbers) != len(set(numbers)):
             raise ValueError("each tracking_number may appear once")
         return value
+
+
+class ReturnIn(Strict):
+    """A return the shopper sends back: its label's tracking number and what is in it."""
+
+    carrier: str = Field(min_length=1, max_length=64)
+    tracking_number: str = Field(min_length=1, max_length=64)
+    service: str = Field(default="", max_length=64)
+    label_created_at: AwareDatetime | None = None
+    items: list[ItemIn] = Field(default_factory=list, max_length=500)
+
+    def as_shipment(self) -> ShipmentIn:
+        return ShipmentIn(
+            carrier=self.carrier,
+            tracking_number=self.tracking_number,
+            service=self.service,
+            direction=Direction.RETURN,
+            shipped_at=self.label_created_at,
+            items=self.items,
+        )
+
+
+class RefundIn(Strict):
+    """A refund the retailer issued; `external_id` (the store's refund id) makes a resend a
+    no-op."""
+
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
+    method: str = Field(default="", max_length=32)
+    external_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
 
 
 def to_e164(value: str) -> str:

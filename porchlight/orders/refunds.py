@@ -1,8 +1,6 @@
-"""Recording a refund the retailer issued, once per (order, source, the source's own id), so a
-resent webhook or a double click never notifies the shopper twice.
-
-The one shared path: Shopify's refunds/create calls it today; agent refunds and the API are
-meant to call it too. Whoever records a new refund enqueues the refund notice."""
+"""Recording a refund: the one place an agent's case, the API (and store connectors) say "the
+retailer gave money back", then `announce` it: the worker tells the shopper "your refund is on
+its way" (notifier.notifications.announce_refund)."""
 
 import logging
 from decimal import Decimal
@@ -11,8 +9,10 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 
-from porchlight.models import Order, Refund
-from porchlight.platform.jobs import REFUND_NOTICE
+from porchlight.enums import Direction
+from porchlight.models import Order, Refund, Shipment
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import ANNOUNCE_REFUND
 
 log = logging.getLogger(__name__)
 
@@ -20,33 +20,48 @@ log = logging.getLogger(__name__)
 async def record_refund(
     order: Order,
     *,
+    amount: Decimal,
+    currency: str,
     source: str,
-    external_id: str,
-    amount: Decimal | None = None,
-    currency: str | None = None,
-    note: str = "",
+    method: str = "",
+    external_id: str | None = None,
 ) -> tuple[Refund, bool]:
-    """(the refund, whether it is new)."""
-    existing = await Refund.get_or_none(order=order, source=source, external_id=external_id)
-    if existing is not None:
-        return existing, False
+    """(refund, created). A refund the store already reported under `external_id` is returned
+    as it was, so a resent call or webhook records nothing twice."""
+    if external_id is not None:
+        known = await Refund.get_or_none(brand_id=order.brand_id, external_id=external_id)  # type: ignore[attr-defined]
+        if known is not None:
+            return known, False
     try:
         refund = await Refund.create(
+            brand_id=order.brand_id,  # type: ignore[attr-defined]
             order=order,
-            source=source,
-            external_id=external_id[:64],
             amount=amount,
-            currency=currency,
-            note=note[:255],
+            currency=currency.upper()[:3],
+            method=method[:32],
+            source=source[:16],
+            external_id=external_id,
         )
-    except IntegrityError:  # the same refund recorded at this very moment by a twin delivery
-        return await Refund.get(order=order, source=source, external_id=external_id), False
+    except IntegrityError:  # the same refund, recorded by a twin request a moment ago
+        return await Refund.get(brand_id=order.brand_id, external_id=external_id), False  # type: ignore[attr-defined]
+    # The order page's version moves, so a kept page shows "refund issued" at once.
+    await Order.filter(id=order.id).update(updated_at=utcnow())
     return refund, True
 
 
-async def notify_refund(arq: ArqRedis, refund: Refund) -> None:
-    """The worker sends the "refund issued" message (at most once per parcel and channel)."""
+async def announce(arq: ArqRedis, refund: Refund) -> None:
+    """The worker's job for the shopper's message, once per refund (its id is the job's). The
+    message itself is at most once per parcel and channel, whoever asks for it."""
     try:
-        await arq.enqueue_job(REFUND_NOTICE, refund.id, _job_id=f"refund:{refund.id}")
+        await arq.enqueue_job(ANNOUNCE_REFUND, refund.id, _job_id=f"refund:{refund.id}")
     except (RedisError, OSError) as exc:
-        log.warning("refund notice for refund %s not enqueued: %s", refund.id, exc)
+        log.warning("refund %s recorded, its message not enqueued: %s", refund.id, exc)
+
+
+async def refund_parcel(order: Order) -> Shipment | None:
+    """The parcel a refund message is about: the newest return, else the order's first parcel
+    (a lost parcel refunded). None for an order with no parcel: there is nothing to track."""
+    latest_return = (
+        await Shipment.filter(order_id=order.id, direction=Direction.RETURN).order_by("-id").first()
+    )
+    return latest_return or await Shipment.filter(order_id=order.id).order_by("id").first()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from porchlight.enums import Direction
 from porchlight.models import Customer, Order, Shipment, TrackingEvent
 from porchlight.platform.sql import Sql
 from porchlight.tracking import derive
@@ -15,7 +16,7 @@ class Parcel:
     events: list[TrackingEvent]  # oldest first, one per scan even when two aggregators report it
     derived: derive.Derived
     position: int  # 1-based among the order's parcels of the same direction
-    of: int
+    of: int  # outbound: the retailer's announced count when higher (`parcel_total`)
 
 
 def _distinct(events: list[TrackingEvent]) -> list[TrackingEvent]:
@@ -27,6 +28,11 @@ def _distinct(events: list[TrackingEvent]) -> list[TrackingEvent]:
             seen.add(key)
             kept.append(event)
     return kept
+
+
+def parcel_total(order: Order, registered: int) -> int:
+    """The M of "N of M parcels": the retailer's `expected_parcels` when it is higher."""
+    return max(registered, order.expected_parcels or 0)
 
 
 async def parcels(order: Order) -> list[Parcel]:
@@ -48,7 +54,9 @@ async def parcels(order: Order) -> list[Parcel]:
                 events=own,
                 derived=derive.derive(own, estimates.get(shipment.tracking_number)),
                 position=same_direction.index(shipment) + 1,
-                of=len(same_direction),
+                of=parcel_total(order, len(same_direction))
+                if shipment.direction == Direction.OUTBOUND
+                else len(same_direction),
             )
         )
     return result

@@ -21,6 +21,7 @@ from porchlight.connectors import registration
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
+from porchlight.orders.refunds import announce
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import timeline
 from porchlight.tracking.status_text import HEADLINE, N_
@@ -32,8 +33,8 @@ from portal.state import app_state
 
 # What "notify customer" sends for each exception: the notifier's own templates.
 NOTICE: dict[ExceptionType, Trigger] = {
-    ExceptionType.NO_FIRST_SCAN: Trigger.DELAY,
-    ExceptionType.STALLED_IN_TRANSIT: Trigger.DELAY,
+    ExceptionType.NO_FIRST_SCAN: Trigger.LOOKING_INTO_IT,
+    ExceptionType.STALLED_IN_TRANSIT: Trigger.LOOKING_INTO_IT,
     ExceptionType.DELAY: Trigger.DELAY,
     ExceptionType.FAILED_ATTEMPT: Trigger.FAILED_ATTEMPT,
     ExceptionType.DELIVERED_NOT_RECEIVED: Trigger.EXCEPTION,
@@ -132,6 +133,20 @@ async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> No
     await CaseEntry.create(case=case, kind="customer_notified", body=trigger.value, author=by)
 
 
+async def _customer(request: Request, case: Case, form: FormData, by: Agent) -> None:
+    """The customer's track; a refund also tells the shopper their money is on its way."""
+    refund = await cases.customer_resolution(
+        case,
+        str(form.get("action", "")),
+        by,
+        amount=str(form.get("amount", "")),
+        currency=str(form.get("currency", "")),
+        note=str(form.get("note", "")),
+    )
+    if refund is not None:
+        await announce(app_state(request).arq, refund)
+
+
 CONTACT_CHANNELS = ("phone", "email", "chat", "social")
 
 
@@ -153,14 +168,7 @@ Action = Callable[[Request, Case, FormData, Agent], Awaitable[None]]
 ACTIONS: dict[str, Action] = {
     "note": lambda r, c, f, by: cases.add_note(c, str(f.get("text", "")), by),
     "evidence": lambda r, c, f, by: cases.request_evidence(c, str(f.get("what", "")), by),
-    "customer": lambda r, c, f, by: cases.customer_resolution(
-        c,
-        str(f.get("action", "")),
-        by,
-        amount=str(f.get("amount", "")),
-        currency=str(f.get("currency", "")),
-        note=str(f.get("note", "")),
-    ),
+    "customer": _customer,
     "carrier": lambda r, c, f, by: cases.carrier_recovery(
         c,
         str(f.get("step", "")),

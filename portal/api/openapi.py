@@ -11,10 +11,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
 from porchlight.insight.contacts import ContactIn
-from porchlight.orders.payload import OrderIn, ShipmentIn
+from porchlight.orders.payload import OrderIn, RefundIn, ReturnIn, ShipmentIn
 from portal.api.auth import REQUIRED_SCOPE
 from portal.api.contacts import ContactOut
-from portal.api.schemas import ErrorOut, OrderOut, TrackOut
+from portal.api.schemas import ErrorOut, OrderOut, RefundOut, TrackOut
 
 
 def _answer(description: str, model: str = "ErrorOut") -> dict[str, Any]:
@@ -27,6 +27,9 @@ def _components() -> dict[str, Any]:
         [
             (OrderIn, "validation"),
             (ShipmentIn, "validation"),
+            (ReturnIn, "validation"),
+            (RefundIn, "validation"),
+            (RefundOut, "serialization"),
             (ContactIn, "validation"),
             (ContactOut, "serialization"),
             (OrderOut, "serialization"),
@@ -41,6 +44,7 @@ def _components() -> dict[str, Any]:
         "responses": {
             "Order": _answer("The order as stored", "OrderOut"),
             "Contact": _answer("The contact as stored", "ContactOut"),
+            "Refund": _answer("The refund as recorded", "RefundOut"),
             "Track": _answer("A short status", "TrackOut"),
             "BadRequest": _answer("The body or URL cannot be read (not JSON, a NUL character)"),
             "Unauthorized": _answer("Missing or invalid API key"),

@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight.connectors.registration import request_registration
-from porchlight.enums import Scope
-from porchlight.models import Brand, Order
+from porchlight.enums import Direction, Scope
+from porchlight.models import Brand, Order, Shipment
 from porchlight.orders.links import order_url
 from porchlight.orders.orders import (
     TrackingNumberTaken,
@@ -16,11 +16,12 @@ from porchlight.orders.orders import (
     react_to_registration,
     upsert_order,
 )
-from porchlight.orders.payload import OrderIn, ShipmentIn
+from porchlight.orders.payload import OrderIn, RefundIn, ReturnIn, ShipmentIn
+from porchlight.orders.refunds import announce, record_refund
 from porchlight.tracking import timeline
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
-from portal.api.schemas import OrderOut, ParcelOut
+from portal.api.schemas import OrderOut, ParcelOut, RefundOut
 from portal.body import error
 from portal.state import app_state
 
@@ -31,6 +32,7 @@ async def order_document(request: Request, brand: Brand, order: Order) -> OrderO
         order_number=order.number,
         placed_at=order.placed_at,
         promised_delivery_date=order.promised_delivery_date,
+        expected_parcels=order.expected_parcels,
         tracking_url=await order_url(app_state(request).settings.public_base_url, brand, order),
         parcels=[ParcelOut.of(p) for p in parcels],
     )
@@ -90,6 +92,11 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     data = await payload(request, ShipmentIn)
     if isinstance(data, Response):
         return data
+    return await _parcel_added(request, brand, order, data)
+
+
+async def _parcel_added(request: Request, brand: Brand, order: Order, data: ShipmentIn) -> Response:
+    """A parcel (or a return) stored, reacted to, and the order answered (201)."""
     try:
         changes = await add_shipment(brand, order, data)
     except TrackingNumberTaken as exc:
@@ -97,6 +104,82 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
     await react_to_registration(app_state(request).arq, changes)
     await request_registration(app_state(request).arq, brand, [data.tracking_number])
     return respond(await order_document(request, brand, order), 201)
+
+
+@requires_api_key(Scope.ORDERS_WRITE)
+async def post_return(request: Request, brand: Brand) -> Response:
+    """
+    summary: Register a return the shopper sends back (where is my return?)
+    description: >-
+      The return label's tracking number and the items in it. The parcel shows on the tracking
+      page as a return with its own steps; the shopper hears "we've got your return" when the
+      carrier delivers it to you. Sending the same tracking number again updates it.
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/ReturnIn'}}}
+    responses:
+      201: {$ref: '#/components/responses/Order'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+      409: {$ref: '#/components/responses/Conflict'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
+    if order is None:
+        return error(404, "no such order")
+    data = await payload(request, ReturnIn)
+    if isinstance(data, Response):
+        return data
+    parcel = data.as_shipment()  # normalised as any parcel's number is
+    if await Shipment.exists(
+        brand=brand, tracking_number=parcel.tracking_number, direction=Direction.OUTBOUND
+    ):
+        taken = f"tracking number {parcel.tracking_number} is an outbound parcel"
+        return error(409, taken, fields={"tracking_number": taken})
+    return await _parcel_added(request, brand, order, parcel)
+
+
+@requires_api_key(Scope.ORDERS_WRITE)
+async def post_refund(request: Request, brand: Brand) -> Response:
+    """
+    summary: Record a refund; the shopper hears "your refund is on its way"
+    description: >-
+      Idempotent on `external_id` (your refund's id): sending it again answers 200 with the
+      refund as first recorded and sends nothing. The message goes out once per parcel and
+      channel, about the order's newest return (else its first parcel).
+    parameters: [{name: number, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: '#/components/schemas/RefundIn'}}}
+    responses:
+      200: {$ref: '#/components/responses/Refund'}
+      201: {$ref: '#/components/responses/Refund'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      401: {$ref: '#/components/responses/Unauthorized'}
+      404: {$ref: '#/components/responses/NotFound'}
+      413: {$ref: '#/components/responses/TooLarge'}
+      422: {$ref: '#/components/responses/Invalid'}
+    """
+    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
+    if order is None:
+        return error(404, "no such order")
+    data = await payload(request, RefundIn)
+    if isinstance(data, Response):
+        return data
+    refund, created = await record_refund(
+        order,
+        amount=data.amount,
+        currency=data.currency,
+        method=data.method,
+        source="api",
+        external_id=data.external_id,
+    )
+    if created:
+        await announce(app_state(request).arq, refund)
+    return respond(RefundOut.of(order, refund), 201 if created else 200)
 
 
 @requires_api_key(Scope.ORDERS_READ)
@@ -119,4 +202,6 @@ routes = [
     Route("/orders", put_order, methods=["POST"]),
     Route("/orders/{number:str}", get_order, methods=["GET"]),
     Route("/orders/{number:str}/shipments", post_shipment, methods=["POST"]),
+    Route("/orders/{number:str}/returns", post_return, methods=["POST"]),
+    Route("/orders/{number:str}/refunds", post_refund, methods=["POST"]),
 ]

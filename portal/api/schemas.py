@@ -2,10 +2,12 @@
 and the real payloads cannot drift apart."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 
 from porchlight.enums import Direction, EventSource, Scope, ShipmentStatus
+from porchlight.models import Order, Refund
 from porchlight.tracking.timeline import Parcel
 
 
@@ -68,8 +70,29 @@ class OrderOut(BaseModel):
     order_number: str
     placed_at: datetime | None
     promised_delivery_date: date | None
+    expected_parcels: int | None
     tracking_url: str
     parcels: list[ParcelOut]
+
+
+class RefundOut(BaseModel):
+    order_number: str
+    amount: Decimal
+    currency: str
+    method: str
+    external_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, order: Order, refund: Refund) -> "RefundOut":
+        return cls(
+            order_number=order.number,
+            amount=refund.amount,
+            currency=refund.currency,
+            method=refund.method,
+            external_id=refund.external_id,
+            created_at=refund.created_at,
+        )
 
 
 class ParcelStatusOut(BaseModel):

@@ -10,6 +10,8 @@ from starlette.routing import Route
 from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
+from porchlight.notifications.policy import quiet_hours
+from porchlight.orders.split import still_to_come_for
 from porchlight.platform import i18n
 from porchlight.tracking.timeline import Viewed
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
@@ -48,6 +50,7 @@ async def page_context(
             **card_extra,
         ),
         "done": done if done in DONE else "",
+        "still_to_come": await still_to_come_for(order),
         "prefs": {
             "email": order.notify_email
             if order.notify_email is not None
@@ -60,6 +63,8 @@ async def page_context(
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
+            "quiet": quiet_hours(customer, brand),
+            "zone": time_zone(brand, order),
         },
     }
 

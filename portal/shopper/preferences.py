@@ -11,9 +11,11 @@ from tortoise.transactions import in_transaction
 from porchlight.channels import PermanentSendError, TransientSendError
 from porchlight.models import Brand, Customer, Order
 from porchlight.notifications import phones
+from porchlight.notifications.policy import quiet_hours
 from porchlight.orders.payload import to_e164
 from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
+from porchlight.tracking.status_text import N_
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import request_locale, translator
@@ -39,8 +41,11 @@ async def save_preferences(request: Request) -> Response:
     email, sms = form.get("email") == "1", form.get("sms") == "1"
     typed = str(form.get("phone", "")).strip()[:32]
     locale = i18n.supported(str(form.get("locale", ""))) or customer.locale
-    phone, error = None, ""
-    if typed:
+    quiet, wrong_hours = _quiet_hours(form.get("quiet_start"), form.get("quiet_end"))
+    phone, error = None, _(wrong_hours) if wrong_hours else ""
+    if error:
+        pass  # one error at a time, the first field's
+    elif typed:
         try:
             phone = to_e164(typed)
         except ValueError:
@@ -64,6 +69,10 @@ async def save_preferences(request: Request) -> Response:
         done = "code_sent" if customer.pending_phone else "preferences"
     async with in_transaction():
         customer.locale = locale
+        # Hours the shopper changed become theirs; left as shown, the brand's keep applying.
+        if quiet is not None and quiet != quiet_hours(customer, brand):
+            customer.quiet_hours_start, customer.quiet_hours_end = quiet
+            customer.quiet_hours_chosen = True
         if form.get("scope") == "all":
             now = utcnow()
             customer.email_opt_in, customer.sms_opt_in = email, sms
@@ -81,11 +90,27 @@ async def save_preferences(request: Request) -> Response:
                 "sms_opt_in",
                 "email_unsubscribed_at",
                 "sms_unsubscribed_at",
+                "quiet_hours_start",
+                "quiet_hours_end",
+                "quiet_hours_chosen",
             ]
         )
         await order.save(update_fields=["notify_email", "notify_sms", "updated_at"])
     anchor = "confirm-phone" if done == "code_sent" else "preferences"
     return RedirectResponse(f"/o/{order.access_token}?done={done}#{anchor}", 303)
+
+
+def _quiet_hours(start: object, end: object) -> tuple[tuple[int, int] | None, str]:
+    """The form's quiet hours (None when the form had none), or the error to show."""
+    if start is None and end is None:
+        return None, ""
+    hours = []
+    for value in (start, end):
+        text = str(value or "")
+        if not text.isdigit() or not 0 <= int(text) <= 23:
+            return None, N_("Choose quiet hours from the lists.")
+        hours.append(int(text))
+    return (hours[0], hours[1]), ""
 
 
 async def confirm_phone(request: Request) -> Response:

@@ -21,6 +21,7 @@ from porchlight.notifications.policy import (
     customer_allows,
     daily_cap,
     group_hold,
+    paused,
     quiet_until,
     shipped_grace,
 )
@@ -71,6 +72,8 @@ async def schedule(
     for channel in (Channel.EMAIL, Channel.SMS):
         if skip_reason:
             decision = Decision(False, skip_reason)
+        elif paused(order):
+            decision = Decision(False, "paused")
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -174,6 +177,8 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     brand = order.brand
     if triggers.superseded(Trigger(row.trigger), ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
+    if paused(order):
+        return await _finish(row, S.SKIPPED, reason="paused")
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:

@@ -18,7 +18,7 @@ from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
 from portal import hooks, messaging_hooks, ops, outbox
-from portal.agent import auth, case_page, kpi_page, queue
+from portal.agent import auth, case_page, desk, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.api.payload import API_BODY_LIMIT
@@ -71,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         *auth.routes,
         *queue.routes,
         *case_page.routes,
+        *desk.routes,
         *kpi_page.routes,
         *lookup.routes,
         *order_page.routes,

@@ -102,6 +102,16 @@ class BrandSettings(_Schema):
     high_value_amount: Decimal = Field(
         Decimal("200"), ge=0, description="Order value from which a case is flagged high value."
     )
+    repeat_issue_threshold: int = Field(
+        3,
+        ge=2,
+        le=1000,
+        description="Cases on one lane (carrier, origin node, destination area) within "
+        "repeat_issue_days from which a new case there is flagged as a repeat issue.",
+    )
+    repeat_issue_days: float = Field(
+        7, ge=1, le=90, description="Days of cases counted for a repeat lane issue."
+    )
     activation_hours: Hours = Field(
         24, description="Hours from shipping to first scan that count as on time (KPIs)."
     )

@@ -27,6 +27,9 @@ class Case(Model):
         "models.Agent", related_name="cases", null=True, on_delete=fields.SET_NULL
     )
     priority_flags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    # The flags as one number the queue sorts and filters on in SQL, on SQLite and PostgreSQL
+    # alike (porchlight.cases.triage.rank): one bit per flag, the weightiest flag the highest.
+    priority_rank = fields.SmallIntField(default=0, db_default=0)
     sla_due_at = fields.DatetimeField(null=True)  # first response due
     resolution_due_at = fields.DatetimeField(null=True)
     # The deadline that matters now (first response, then resolution): what the queue sorts on.

@@ -41,6 +41,9 @@ class Customer(Model):
     class Meta:
         table = "customer"
         unique_together = (("brand", "email"),)
+        # Agent search: a phone typed in any format is normalised to E.164 and looked up here.
+        # (Name, email and number fragments use trigram indexes on PostgreSQL: migration 0009.)
+        indexes = (Index(fields=("phone",)),)
 
 
 class Order(Model):
@@ -64,6 +67,9 @@ class Order(Model):
     # Per-order channel choice; None follows the customer's choice for all orders.
     notify_email = fields.BooleanField(null=True)
     notify_sms = fields.BooleanField(null=True)
+    # An agent paused every message about this order (the shopper asked, or a case is delicate):
+    # the notifier records each message it would have sent as skipped, "paused".
+    notifications_paused_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -17,7 +17,8 @@ flag = {
     PriorityFlag.HIGH_VALUE: N_("High value"),
     PriorityFlag.FIRST_TIME_BUYER: N_("First-time buyer"),
     PriorityFlag.VIP: N_("VIP"),
-    PriorityFlag.REPEAT_ISSUE: N_("Repeat lane or carrier issue"),
+    PriorityFlag.SUBSCRIPTION: N_("Subscription"),
+    PriorityFlag.REPEAT_ISSUE: N_("Repeat lane issue"),
 }
 close_code = {
     CloseCode.CARRIER_DELAY: N_("Carrier delay"),
@@ -63,6 +64,14 @@ entry = {
     "customer_notified": N_("Customer notified"),
     "contact_logged": N_("Contact logged"),
     "closed": N_("Closed"),
+    # Actions on an order's page (audit log actions)
+    "order.case_open": N_("Case opened from the order"),
+    "order.case_join": N_("Joined an open case from the order"),
+    "order.contact": N_("Contact logged"),
+    "order.link_resent": N_("Tracking link sent again"),
+    "order.link_replaced": N_("New tracking link issued"),
+    "order.notifications_paused": N_("Notifications paused"),
+    "order.notifications_resumed": N_("Notifications resumed"),
     **{
         f"customer:{k}": v
         for k, v in step.items()
@@ -73,4 +82,24 @@ entry = {
         for k, v in step.items()
         if k not in {"refund", "reship", "store_credit", "escalation"}
     },
+}
+# Why a message was not sent (Notification.skip_reason), for the order view.
+skip_reason = {
+    "opted_out": N_("the customer opted out"),
+    "email_suppressed": N_("the address bounced or reported spam"),
+    "sms_stopped": N_("the number replied STOP"),
+    "no_phone": N_("no mobile number"),
+    "policy_off": N_("the brand does not send this on this channel"),
+    "superseded": N_("overtaken by a later status"),
+    "daily_cap": N_("the daily message cap was reached"),
+    "merged_into_shipped": N_("said in the shipped message"),
+    "paused": N_("an agent paused this order's notifications"),
+}
+# What an agent search matched on (porchlight.desk.search).
+search_field = {
+    "order_number": N_("order number"),
+    "tracking_number": N_("tracking number"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "name": N_("name"),
 }

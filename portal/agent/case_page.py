@@ -17,6 +17,7 @@ from starlette.routing import Route
 from notifier.notifications import schedule
 from porchlight.cases import cases
 from porchlight.cases.cases import CaseError
+from porchlight.desk.actions import CONTACT_CHANNELS
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
@@ -53,7 +54,7 @@ class Moment:
     data: dict[str, Any] | None = None
 
 
-def _place(location: dict[str, Any]) -> str:
+def place(location: dict[str, Any]) -> str:
     return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
 
 
@@ -67,7 +68,7 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
     )
     moments = [
-        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), _place(e.location))
+        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), place(e.location))
         for e in parcel.events
     ]
     moments += [
@@ -128,9 +129,6 @@ async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> No
     ctx = {"redis": app_state(request).arq, "settings": app_state(request).settings}
     await schedule(ctx, case.shipment, order, trigger)
     await CaseEntry.create(case=case, kind="customer_notified", body=trigger.value, author=by)
-
-
-CONTACT_CHANNELS = ("phone", "email", "chat", "social")
 
 
 async def _log_contact(request: Request, case: Case, form: FormData, by: Agent) -> None:

@@ -119,6 +119,11 @@ CROSS_BRAND = {
         f"/agent/cases/{w['case'].id}/close",
         data={"close_code": "damage", "csrf_token": w["csrf"]},
     ),
+    "/agent/search": lambda c, w: c.get("/agent/search?q=F-1"),
+    "/agent/orders/{order_id:int}": lambda c, w: c.get(f"/agent/orders/{w['order'].id}"),
+    "/agent/orders/{order_id:int}/{action:str}": lambda c, w: c.post(
+        f"/agent/orders/{w['order'].id}/new-link", data={"csrf_token": w["csrf"]}
+    ),
     "/agent/kpis": lambda c, w: c.get("/agent/kpis?brand=fjord"),
     "/agent/kpis.csv": lambda c, w: c.get("/agent/kpis.csv?brand=fjord"),
     "/track": lambda c, w: c.post(

@@ -6,6 +6,8 @@ sorts on `rank`, one bit per flag in PriorityFlag's order, so SQL can sort and f
 
 from datetime import timedelta
 
+from tortoise.expressions import Q
+
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Brand, Case, Order, Shipment
@@ -20,15 +22,15 @@ def rank(flags: list[str]) -> int:
 
 
 async def first_time_buyer(order: Order) -> bool:
-    """No earlier order from the same customer with this brand (by placed date when known)."""
-    earlier = Order.filter(brand_id=order.brand_id, customer_id=order.customer_id).exclude(  # type: ignore[attr-defined]
-        id=order.id
-    )
+    """No earlier order from the same customer with this brand: placed before it, or
+    registered before it and not placed after it."""
+    registered_before = Q(id__lt=order.id)
     if order.placed_at is not None:
-        earlier = earlier.filter(placed_at__lt=order.placed_at)
-    else:
-        earlier = earlier.filter(id__lt=order.id)
-    return not await earlier.exists()
+        registered_before &= Q(placed_at__lte=order.placed_at) | Q(placed_at=None)
+    earlier = Q(placed_at__lt=order.placed_at) | registered_before if order.placed_at else registered_before
+    return not await Order.filter(
+        earlier, brand_id=order.brand_id, customer_id=order.customer_id  # type: ignore[attr-defined]
+    ).exists()
 
 
 async def repeat_lane(brand: Brand, shipment: Shipment) -> bool:

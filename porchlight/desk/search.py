@@ -147,11 +147,8 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
             )
         )
     ranked: dict[int, tuple[str, bool]] = {}
-    for queries, is_exact in ((exact, True), (partial, False)):
-        for row in await _union(sql, queries, limit):
-            ranked.setdefault(int(row["id"]), (str(row["via"]), is_exact))
-        if len(ranked) >= limit:
-            break
+    for row in await _union(sql, [*exact, *partial], limit):
+        ranked.setdefault(int(row["id"]), (str(row["via"]), int(row["k"]) < len(exact)))
     chosen = list(ranked)[:limit]
     orders = {
         o.id: o
@@ -160,11 +157,13 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
     return [Hit(orders[i], *ranked[i]) for i in chosen if i in orders]
 
 
-async def _union(sql: Sql, queries: list[tuple[str, list[object]]], limit: int) -> list[dict[str, object]]:
-    """One round trip: each query capped at `limit` rows, in the order given."""
+async def _union(
+    sql: Sql, queries: list[tuple[str, list[object]]], limit: int
+) -> list[dict[str, object]]:
+    """One round trip: each query capped at `limit` rows, in the order given (exact ones first)."""
     body = " UNION ALL ".join(
         f"SELECT * FROM (SELECT id, via, {n} AS k FROM ({q}) AS q{n} LIMIT {limit}) AS u{n}"
         for n, (q, _) in enumerate(queries)
     )
     params = [p for _, ps in queries for p in ps]
-    return await sql.rows(f"SELECT id, via FROM ({body}) AS hits ORDER BY k", params)
+    return await sql.rows(f"SELECT id, via, k FROM ({body}) AS hits ORDER BY k", params)

@@ -1,8 +1,6 @@
 """Search and the agent's order view: finding any order the way a caller describes it, and the
 actions taken from there (each audited), through the real app, SDKs and stub providers."""
 
-from contextlib import asynccontextmanager
-
 import pytest
 from asgi_lifespan import LifespanManager
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
@@ -30,7 +28,11 @@ async def ana_and_ben(brand: Brand) -> tuple[Order, Order]:
         brand,
         "A-1002",
         "JD0146000012345",
-        customer={"email": "ben.becker@example.org", "phone": "+447911123456", "name": "Ben Becker"},
+        customer={
+            "email": "ben.becker@example.org",
+            "phone": "+447911123456",
+            "name": "Ben Becker",
+        },
         flags=[],
     )
     return ana, ben
@@ -131,9 +133,7 @@ async def test_another_brands_order_is_a_404(desk):
     fjord = await berlin_brand("fjord", host="track.fjord.test")
     theirs = await an_order(fjord, "F-1", "FTN1")
     assert (await client.get(f"/agent/orders/{theirs.id}")).status_code == 404
-    response = await client.post(
-        f"/agent/orders/{theirs.id}/new-link", data={"csrf_token": token}
-    )
+    response = await client.post(f"/agent/orders/{theirs.id}/new-link", data={"csrf_token": token})
     assert response.status_code == 404
     assert (await Order.get(id=theirs.id)).access_token == theirs.access_token
 
@@ -193,7 +193,9 @@ async def test_paused_orders_get_nothing_from_the_notifier_until_resumed(desk, a
     assert paused.notifications_paused_at is not None
     shipment = await Shipment.get(order=paused)
     await schedule({"redis": arq_redis}, shipment, paused, Trigger.DELAY)
-    rows = await Notification.filter(trigger="delay").values_list("channel", "status", "skip_reason")
+    rows = await Notification.filter(trigger="delay").values_list(
+        "channel", "status", "skip_reason"
+    )
     assert sorted(rows) == [("email", "skipped", "paused"), ("sms", "skipped", "paused")]
     await client.post(f"/agent/orders/{ana.id}/pause", data={"paused": "0", "csrf_token": token})
     resumed = await Order.get(id=ana.id).select_related("brand", "customer")
@@ -232,13 +234,19 @@ async def test_a_contact_and_a_case_logged_from_the_order(desk):
     assert (contact.channel, contact.reason) == ("phone", "wismo")
     response = await client.post(
         f"/agent/orders/{ana.id}/case",
-        data={"type": "damage_reported", "tracking_number": "7712000001", "note": "Crushed",
-              "csrf_token": token},
+        data={
+            "type": "damage_reported",
+            "tracking_number": "7712000001",
+            "note": "Crushed",
+            "csrf_token": token,
+        },
     )
     case = await Case.get(shipment__order_id=ana.id)
     assert response.headers["location"] == f"/agent/cases/{case.id}"
     assert (case.type, case.source) == ("damage_reported", "agent")
-    assert [a.action for a in await AuditEntry.filter(subject=f"order:{ana.id}").order_by("id")] == [
+    assert [
+        a.action for a in await AuditEntry.filter(subject=f"order:{ana.id}").order_by("id")
+    ] == [
         "order.contact",
         "order.case_open",
     ]

@@ -3,8 +3,8 @@ leading 0), opens the order, resends the link and opens a damage case from there
 a VIP's overdue case above an older plain one. Every page passes axe-core (WCAG 2.1 AA)."""
 
 from datetime import timedelta
-from pathlib import Path
 
+import anyio
 import pytest
 
 from porchlight.accounts.agents import upsert_agent
@@ -81,7 +81,7 @@ async def test_an_agent_finds_a_callers_order_by_phone_and_acts_on_it(
     assert await page.locator("[role=status]").inner_text() == "Tracking link sent."
     await clean(page)
     await page.screenshot(path=artifact("desk-order.png"), full_page=True)
-    sent = list(Path(settings.outbox_dir).glob(f"link-{caller.id}-*-email.json"))
+    sent = [p async for p in anyio.Path(settings.outbox_dir).glob(f"link-{caller.id}-*-email.json")]
     assert sent, "the resent link is in the outbox"
     assert (await AuditEntry.get(action="order.link_resent")).actor == "sam@northwind.test"
 

@@ -112,7 +112,7 @@ async def test_stalled_thresholds_are_per_carrier():
     assert (await sweep()).lines() == ["nothing new"]
 
 
-async def test_a_label_never_scanned_is_found_and_a_delivered_scan_resolves_it_as_a_warehouse_miss():
+async def test_a_label_never_scanned_is_found_and_delivery_closes_it_as_a_warehouse_miss():
     brand, _ = await a_brand()
     await an_order(brand, "A-1001", "TN1")
     await Shipment.filter(tracking_number="TN1").update(

@@ -39,7 +39,11 @@ def queue_numbers(html: str) -> list[str]:
 
 def test_flags_weigh_in_the_order_the_issue_gives():
     assert [f.value for f in PriorityFlag] == [
-        "vip", "high_value", "first_time_buyer", "subscription", "repeat_issue"
+        "vip",
+        "high_value",
+        "first_time_buyer",
+        "subscription",
+        "repeat_issue",
     ]
     assert rank(["vip"]) > rank(["high_value", "first_time_buyer", "subscription", "repeat_issue"])
     assert rank(["subscription", "vip"]) == BIT[PriorityFlag.VIP] + BIT[PriorityFlag.SUBSCRIPTION]
@@ -73,7 +77,9 @@ async def test_each_flag_is_a_filter(client):
 async def test_subscription_from_the_api_is_kept_on_the_case(client):
     _, key = await a_brand()
     response = await client.post(
-        "/api/v1/orders", json=order_payload("A-1", "TN1", flags=["subscription"]), headers=bearer(key)
+        "/api/v1/orders",
+        json=order_payload("A-1", "TN1", flags=["subscription"]),
+        headers=bearer(key),
     )
     assert response.status_code == 201
     case, _ = await cases.open_or_join(
@@ -126,7 +132,9 @@ async def delivered_after(brand, number, type_, first_scan_hours: float | None) 
     shipped = utcnow() - timedelta(days=4)
     await Shipment.filter(id=case.shipment_id).update(  # type: ignore[attr-defined]
         shipped_at=shipped,
-        first_scan_at=None if first_scan_hours is None else shipped + timedelta(hours=first_scan_hours),
+        first_scan_at=None
+        if first_scan_hours is None
+        else shipped + timedelta(hours=first_scan_hours),
     )
     await cases.resolve_on_delivery(await Shipment.get(id=case.shipment_id))  # type: ignore[attr-defined]
     return await Case.get(id=case.id)

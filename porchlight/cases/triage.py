@@ -27,9 +27,15 @@ async def first_time_buyer(order: Order) -> bool:
     registered_before = Q(id__lt=order.id)
     if order.placed_at is not None:
         registered_before &= Q(placed_at__lte=order.placed_at) | Q(placed_at=None)
-    earlier = Q(placed_at__lt=order.placed_at) | registered_before if order.placed_at else registered_before
+    earlier = (
+        Q(placed_at__lt=order.placed_at) | registered_before
+        if order.placed_at
+        else registered_before
+    )
     return not await Order.filter(
-        earlier, brand_id=order.brand_id, customer_id=order.customer_id  # type: ignore[attr-defined]
+        earlier,
+        brand_id=order.brand_id,  # type: ignore[attr-defined]
+        customer_id=order.customer_id,  # type: ignore[attr-defined]
     ).exists()
 
 
@@ -49,13 +55,16 @@ async def repeat_lane(brand: Brand, shipment: Shipment) -> bool:
 
 async def priority_flags(brand: Brand, order: Order, shipment: Shipment) -> list[str]:
     flags = {f for f in order.flags if f in BIT}
-    if order.value_amount is not None and order.value_amount >= settings_of(brand).high_value_amount:
+    if (
+        order.value_amount is not None
+        and order.value_amount >= settings_of(brand).high_value_amount
+    ):
         flags.add(PriorityFlag.HIGH_VALUE)
     if PriorityFlag.FIRST_TIME_BUYER not in flags and await first_time_buyer(order):
         flags.add(PriorityFlag.FIRST_TIME_BUYER)
     if await repeat_lane(brand, shipment):
         flags.add(PriorityFlag.REPEAT_ISSUE)
-    return sorted(flags, key=list(PriorityFlag).index)
+    return sorted(flags, key=lambda f: -BIT[PriorityFlag(f)])
 
 
 def implied_close_code(brand: Brand, case: Case, shipment: Shipment) -> CloseCode:

@@ -7,6 +7,7 @@ Fragment queries take the first matches they find rather than sorting every matc
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from babel.core import get_global
@@ -30,8 +31,7 @@ class Hit:
 def regions(brands: list[Brand]) -> list[str]:
     """Where a number typed without its country code is probably from: the brands' time zones'
     countries, then their languages' likeliest ones (de → DE)."""
-    zones: dict[str, str] = get_global("zone_territories")
-    likely: dict[str, str] = get_global("likely_subtags")
+    zones, likely = get_global("zone_territories"), get_global("likely_subtags")
     found = [zones.get(b.time_zone, "") for b in brands]
     for brand in brands:
         language = brand.default_locale.replace("-", "_").split("_")
@@ -40,7 +40,7 @@ def regions(brands: list[Brand]) -> list[str]:
 
 
 def phone_candidates(text: str, brands: list[Brand]) -> list[str]:
-    """E.164 forms `text` may stand for: as dialled internationally, else in the brands' countries."""
+    """E.164 forms `text` may stand for: dialled internationally, else in the brands' countries."""
     if not PHONE_LIKE.fullmatch(text) or sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return []
     international = text.startswith(("+", "00"))
@@ -81,7 +81,7 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
     phones = phone_candidates(text, brands)
     exact = [
         (
-            f'SELECT o.id, \'order_number\' AS via FROM "order" o '
+            f"SELECT o.id, 'order_number' AS via FROM \"order\" o "
             f"WHERE o.brand_id IN ({within}) AND o.number IN (?, ?)",
             [*ids, text, text.upper()],
         ),
@@ -91,12 +91,12 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
             [*ids, compact],
         ),
         (
-            f'SELECT o.id, \'email\' AS via FROM customer c JOIN "order" o ON o.customer_id = c.id '
+            f"SELECT o.id, 'email' AS via FROM customer c JOIN \"order\" o ON o.customer_id = c.id "
             f"WHERE c.brand_id IN ({within}) AND c.email = ?",
             [*ids, text.lower()],
         ),
         (
-            f'SELECT o.id, \'name\' AS via FROM customer c JOIN "order" o ON o.customer_id = c.id '
+            f"SELECT o.id, 'name' AS via FROM customer c JOIN \"order\" o ON o.customer_id = c.id "
             f"WHERE c.brand_id IN ({within}) AND lower(c.name) = ?",
             [*ids, text.lower()],
         ),
@@ -151,15 +151,14 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
         ranked.setdefault(int(row["id"]), (str(row["via"]), int(row["k"]) < len(exact)))
     chosen = list(ranked)[:limit]
     orders = {
-        o.id: o
-        for o in await Order.filter(id__in=chosen).select_related("customer", "brand")
+        o.id: o for o in await Order.filter(id__in=chosen).select_related("customer", "brand")
     }
     return [Hit(orders[i], *ranked[i]) for i in chosen if i in orders]
 
 
 async def _union(
     sql: Sql, queries: list[tuple[str, list[object]]], limit: int
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """One round trip: each query capped at `limit` rows, in the order given (exact ones first)."""
     body = " UNION ALL ".join(
         f"SELECT * FROM (SELECT id, via, {n} AS k FROM ({q}) AS q{n} LIMIT {limit}) AS u{n}"

@@ -68,9 +68,9 @@ class QueueFilters:
             query = query.filter(shipment__fulfilment_node=self.node)
         if self.flag:
             bit = triage.BIT[PriorityFlag(self.flag)]
-            query = query.annotate(
-                flagged=ex.RawSQL(f'"case"."priority_rank" & {bit}')
-            ).filter(flagged__gt=0)
+            query = query.annotate(flagged=ex.RawSQL(f'"case"."priority_rank" & {bit}')).filter(
+                flagged__gt=0
+            )
         return query
 
 

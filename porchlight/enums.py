@@ -42,6 +42,7 @@ class CaseSource(StrEnum):
     CARRIER = "carrier"
     SHOPPER = "shopper"
     AGENT = "agent"
+    HELPDESK = "helpdesk"  # a ticket about the order (POST /api/v1/contacts)
 
 
 class CloseCode(StrEnum):

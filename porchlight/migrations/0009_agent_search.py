@@ -4,6 +4,7 @@ for exact names on both, a per-order notification pause, and the queue's priorit
 in for existing cases from their flags."""
 
 from porchlight.cases.triage import rank
+from porchlight.enums import CaseSource
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
@@ -63,6 +64,11 @@ class Migration(migrations.Migration):
             model_name='Order',
             name='notifications_paused_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AlterField(
+            model_name='Case',
+            name='source',
+            field=fields.CharEnumField(description='RULE: rule\nCARRIER: carrier\nSHOPPER: shopper\nAGENT: agent\nHELPDESK: helpdesk', enum_type=CaseSource, max_length=16),
         ),
         ops.RunPython(search_indexes, reverse_code=drop_search_indexes),
         ops.RunPython(rank_open_cases, reverse_code=lambda apps, schema_editor: None),

@@ -58,6 +58,7 @@ entry = {
     "signal:carrier": N_("Carrier signal"),
     "signal:shopper": N_("Reported by the shopper"),
     "signal:agent": N_("Opened by an agent"),
+    "signal:helpdesk": N_("Help desk contact"),
     "assigned": N_("Assigned"),
     "note": N_("Note"),
     "evidence_requested": N_("Evidence requested"),

@@ -99,6 +99,13 @@ class BrandSettings(_Schema):
         description="Business hours to first action per exception type, replacing the default.",
     )
     business_hours: BusinessHours = BusinessHours()
+    sla_warning_minutes: float = Field(
+        30,
+        ge=0,
+        le=24 * 60,
+        description="Minutes before a case's first-response SLA breaks that its owner is "
+        "emailed (0: no warning). A broken SLA is emailed to the brand's leads.",
+    )
     high_value_amount: Decimal = Field(
         Decimal("200"), ge=0, description="Order value from which a case is flagged high value."
     )

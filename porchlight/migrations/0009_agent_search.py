@@ -1,7 +1,7 @@
 """Agent search and triage: the phone index, trigram indexes for fragments of names, emails,
 phones, order and tracking numbers on PostgreSQL (pg_trgm; SQLite scans), an index on lower(name)
-for exact names on both, a per-order notification pause, and the queue's priority rank, filled
-in for existing cases from their flags."""
+for exact names on both, a per-order notification pause, the queue's priority rank (filled in
+for existing open cases from their flags), the SLA alert marks, and the help desk case source."""
 
 from porchlight.cases.triage import rank
 from porchlight.enums import CaseSource
@@ -55,6 +55,16 @@ class Migration(migrations.Migration):
             model_name='Case',
             name='priority_rank',
             field=fields.SmallIntField(default=0, db_default=0),
+        ),
+        ops.AddField(
+            model_name='Case',
+            name='sla_breach_alerted_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='Case',
+            name='sla_warned_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
         ops.AddIndex(
             model_name='Customer',

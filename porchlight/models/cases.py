@@ -35,6 +35,10 @@ class Case(Model):
     # The deadline that matters now (first response, then resolution): what the queue sorts on.
     next_due_at = fields.DatetimeField(null=True)
     first_action_at = fields.DatetimeField(null=True)
+    # When the owner was warned that the first-response SLA is about to break, and when the
+    # brand's leads were told it broke (porchlight.cases.sla_alerts): each once per case.
+    sla_warned_at = fields.DatetimeField(null=True)
+    sla_breach_alerted_at = fields.DatetimeField(null=True)
     customer_resolution: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     carrier_recovery: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     close_code = fields.CharEnumField(CloseCode, max_length=32, null=True)

@@ -146,7 +146,7 @@ async def test_resending_the_link_by_email_and_sms_is_sent_and_audited(desk):
         )
         assert response.status_code == 303, response.text
     [email], [sms] = stub.emails, stub.sms
-    assert email.json["subject"] == "Your tracking link for order A-1001"
+    assert email.json["subject"] == "Dein Tracking-Link für Bestellung A-1001"  # Ana reads German
     text = next(c["value"] for c in email.json["content"] if c["type"] == "text/plain")
     assert f"/o/{ana.access_token}" in text
     assert sms.form["To"] == "+4915112345678" and f"/o/{ana.access_token}" in sms.form["Body"]

@@ -41,6 +41,7 @@ NOT_BRAND_SCOPED = {
     "/api/openapi.json": "the API's description",
     "/agent/login": "the sign-in form",
     "/agent/logout": "ends the caller's own session",
+    "/agent/availability": "the caller's own availability for new cases",
     "/hooks/easypost": "carrier events, verified by signature, attach by tracking number",
     "/hooks/aftership": "same",
     "/hooks/shippo": "same",

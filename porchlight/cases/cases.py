@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import settings_of
+from porchlight.cases.assignment import auto_assign
 from porchlight.cases.business_hours import Calendar
 from porchlight.cases.triage import implied_close_code, priority_flags, rank
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType
@@ -105,11 +106,12 @@ async def open_or_join(
                 open_key=open_key(shipment, type_),
             )
             await CaseEntry.create(case=case, **entry)
-            return case, True
     except IntegrityError:
         case = await Case.get(open_key=open_key(shipment, type_), state=CaseState.OPEN)
         await CaseEntry.create(case=case, **entry)
         return case, False
+    await auto_assign(case)
+    return case, True
 
 
 async def _audit(case: Case, kind: str, by: Agent | None, body: str = "", **data: Any) -> None:

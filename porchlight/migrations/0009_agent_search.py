@@ -1,7 +1,8 @@
 """Agent search and triage: the phone index, trigram indexes for fragments of names, emails,
 phones, order and tracking numbers on PostgreSQL (pg_trgm; SQLite scans), an index on lower(name)
 for exact names on both, a per-order notification pause, the queue's priority rank (filled in
-for existing open cases from their flags), the SLA alert marks, and the help desk case source."""
+for existing open cases from their flags), the SLA alert marks, the help desk case source, and agents' availability for round-robin
+assignment."""
 
 from porchlight.cases.triage import rank
 from porchlight.enums import CaseSource
@@ -51,6 +52,16 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.AddField(
+            model_name='Agent',
+            name='available',
+            field=fields.BooleanField(default=False, db_default=False),
+        ),
+        ops.AddField(
+            model_name='Agent',
+            name='last_assigned_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
         ops.AddField(
             model_name='Case',
             name='priority_rank',

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from porchlight.accounts.audit import record
 from porchlight.cases.cases import CaseError
 from porchlight.channels import PermanentSendError, TransientSendError
 from porchlight.desk import actions
@@ -194,7 +195,29 @@ async def order_action(request: Request) -> Response:
     return RedirectResponse(target or f"/agent/orders/{order.id}?done={name}", 303)
 
 
+@requires_agent()
+async def availability(request: Request) -> Response:
+    """An agent says whether they take new cases now (round-robin, porchlight.cases.assignment)."""
+    form = await checked_form(request)
+    me = agent_of(request)
+    wanted = form.get("available") == "1"
+    if wanted != me.available:
+        await record(
+            "agent.availability",
+            brand=None,
+            agent=me,
+            subject=f"agent:{me.id}",
+            before={"available": me.available},
+            after={"available": wanted},
+        )
+        me.available = wanted
+        await me.save(update_fields=["available"])
+    back = str(form.get("back", ""))
+    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+
+
 routes = [
+    Route("/agent/availability", availability, methods=["POST"]),
     Route("/agent/search", search_page, methods=["GET"]),
     Route("/agent/orders/{order_id:int}", order_page, methods=["GET"]),
     Route("/agent/orders/{order_id:int}/{action:str}", order_action, methods=["POST"]),

@@ -134,9 +134,11 @@ async def assign(request: Request) -> Response:
     form = await checked_form(request)
     target = str(form.get("agent_id", ""))
     owner: Agent | None = me
-    if target and target != str(me.id):
-        if me.role == Role.AGENT:
-            raise HTTPException(403, N_("Only a lead can assign a case to someone else."))
+    someone_else = bool(target) and target != str(me.id)
+    # Taking a colleague's case (a lead's "take over") is a lead's call, like giving one away.
+    if me.role == Role.AGENT and (someone_else or case.owner_id not in (None, me.id)):  # type: ignore[attr-defined]
+        raise HTTPException(403, N_("Only a lead can assign a case to someone else."))
+    if someone_else:
         owner = await Agent.get_or_none(
             id=int(target) if target.isdigit() else 0,
             active=True,

@@ -65,15 +65,17 @@ async def test_a_national_number_from_a_country_no_brand_is_in_still_finds_the_c
     assert (hit.order.number, hit.via, hit.exact) == ("A-1001", "phone", False)
 
 
-async def test_exact_matches_come_before_fragments():
+async def test_an_exact_match_is_the_answer_and_fragments_come_when_nothing_is_exact():
     brand = await berlin_brand()
-    await an_order(brand, "A-100", "TN-A")
-    await an_order(brand, "A-1000", "TN-B")
-    await an_order(brand, "XA-100", "TN-C")
-    hits = await search("A-100", [brand])
-    assert hits[0].order.number == "A-100" and hits[0].exact
-    assert sorted(numbers(hits[1:])) == ["A-1000", "XA-100"]
-    assert not any(h.exact for h in hits[1:])
+    await an_order(brand, "A-100", "TN-A", customer={"email": "ann.berg@example.com"})
+    await an_order(brand, "A-1000", "TN-B", customer={"email": "ann.bergmann@example.com"})
+    await an_order(brand, "XA-100", "TN-C", customer={"email": "xa@example.com"})
+    [hit] = await search("A-100", [brand])
+    assert (hit.order.number, hit.exact) == ("A-100", True)
+    hits = await search("-100", [brand])
+    assert sorted(numbers(hits)) == ["A-100", "A-1000", "XA-100"]
+    assert not any(h.exact for h in hits)
+    assert sorted(numbers(await search("Ann.Berg", [brand]))) == ["A-100", "A-1000"]  # prefix
 
 
 async def test_search_sees_only_the_brands_given_and_treats_wildcards_as_text():

@@ -1,9 +1,10 @@
 """Find an order by what a caller says: order number, tracking number, email, phone (typed in
 any format), or name, across the brands an agent may see; exact matches first.
 
-Every lookup is an index probe: exact values on b-tree indexes, fragments (three characters or
-more) on trigram indexes on PostgreSQL (migration 0009; SQLite scans, which suits its size).
-Fragment queries take the first matches they find rather than sorting every match."""
+Every lookup is an index probe: exact values and email prefixes on b-tree indexes, fragments of
+names, phones, order and tracking numbers (three characters or more) on trigram indexes on
+PostgreSQL (migration 0009; SQLite scans, which suits its size). Fragments are looked for only
+when nothing matched exactly, and take the first matches they find rather than sorting all."""
 
 import re
 from dataclasses import dataclass
@@ -124,11 +125,11 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
                 f"WHERE s.brand_id IN ({within}) AND s.tracking_number LIKE ? ESCAPE '\\'",
                 [*ids, f"%{_escaped(compact)}%"],
             ),
-            (
+            (  # addresses are typed from their start: a prefix, on a b-tree
                 f"SELECT o.id, 'email' AS via FROM customer c JOIN \"order\" o "
                 f"ON o.customer_id = c.id "
-                f"WHERE c.brand_id IN ({within}) AND c.email {like} ? ESCAPE '\\'",
-                [*ids, pattern],
+                f"WHERE c.brand_id IN ({within}) AND c.email LIKE ? ESCAPE '\\'",
+                [*ids, f"{_escaped(text.lower())}%"],
             ),
             (
                 f"SELECT o.id, 'name' AS via FROM customer c JOIN \"order\" o "
@@ -147,8 +148,13 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
             )
         )
     ranked: dict[int, tuple[str, bool]] = {}
-    for row in await _union(sql, [*exact, *partial], limit):
-        ranked.setdefault(int(row["id"]), (str(row["via"]), int(row["k"]) < len(exact)))
+    # What the caller named exactly is the answer; fragments only when nothing matched exactly
+    # (a fragment search on a whole number or address costs the most and adds only noise).
+    for queries, is_exact in ((exact, True), (partial, False)):
+        if ranked or not queries:
+            break
+        for row in await _union(sql, queries, limit):
+            ranked.setdefault(int(row["id"]), (str(row["via"]), is_exact))
     chosen = list(ranked)[:limit]
     orders = {
         o.id: o for o in await Order.filter(id__in=chosen).select_related("customer", "brand")
@@ -159,10 +165,10 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
 async def _union(
     sql: Sql, queries: list[tuple[str, list[object]]], limit: int
 ) -> list[dict[str, Any]]:
-    """One round trip: each query capped at `limit` rows, in the order given (exact ones first)."""
+    """One round trip: each query capped at `limit` rows, in the order given."""
     body = " UNION ALL ".join(
         f"SELECT * FROM (SELECT id, via, {n} AS k FROM ({q}) AS q{n} LIMIT {limit}) AS u{n}"
         for n, (q, _) in enumerate(queries)
     )
     params = [p for _, ps in queries for p in ps]
-    return await sql.rows(f"SELECT id, via, k FROM ({body}) AS hits ORDER BY k", params)
+    return await sql.rows(f"SELECT id, via FROM ({body}) AS hits ORDER BY k", params)

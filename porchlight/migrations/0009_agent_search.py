@@ -1,5 +1,6 @@
-"""Agent search and triage: the phone index, trigram indexes for fragments of names, emails,
-phones, order and tracking numbers on PostgreSQL (pg_trgm; SQLite scans), an index on lower(name)
+"""Agent search and triage: the phone index, trigram indexes for fragments of names, phones,
+order and tracking numbers and a prefix index on emails on PostgreSQL (pg_trgm; SQLite scans),
+an index on lower(name)
 for exact names on both, a per-order notification pause, the queue's priority rank (filled in
 for existing open cases from their flags), the SLA alert marks, the help desk case source, and agents' availability for round-robin
 assignment."""
@@ -13,7 +14,6 @@ from tortoise.indexes import Index
 
 TRIGRAMS = {
     "customer_name_trgm": ("customer", "name"),
-    "customer_email_trgm": ("customer", "email"),
     "customer_phone_trgm": ("customer", "phone"),
     "order_number_trgm": ('"order"', "number"),
     "shipment_tracking_number_trgm": ("shipment", "tracking_number"),
@@ -32,10 +32,14 @@ async def search_indexes(apps, schema_editor) -> None:
         await client.execute_script(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)"
         )
+    # Email prefixes (LIKE 'ana.sch%') whatever the database's collation.
+    await client.execute_script(
+        "CREATE INDEX IF NOT EXISTS customer_email_prefix ON customer (email text_pattern_ops)"
+    )
 
 
 async def drop_search_indexes(apps, schema_editor) -> None:
-    for name in ["customer_name_lower", *TRIGRAMS]:
+    for name in ["customer_name_lower", "customer_email_prefix", *TRIGRAMS]:
         await schema_editor.client.execute_script(f"DROP INDEX IF EXISTS {name}")
 
 

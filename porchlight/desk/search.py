@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 from babel.core import get_global
+from tortoise.transactions import in_transaction
 
 from porchlight.models import Brand, Order
 from porchlight.platform.sql import Sql
@@ -150,16 +151,27 @@ async def search(text: str, brands: list[Brand], limit: int = LIMIT) -> list[Hit
     ranked: dict[int, tuple[str, bool]] = {}
     # What the caller named exactly is the answer; fragments only when nothing matched exactly
     # (a fragment search on a whole number or address costs the most and adds only noise).
-    for queries, is_exact in ((exact, True), (partial, False)):
-        if ranked or not queries:
-            break
-        for row in await _union(sql, queries, limit):
-            ranked.setdefault(int(row["id"]), (str(row["via"]), is_exact))
+    for row in await _union(sql, exact, limit):
+        ranked.setdefault(int(row["id"]), (str(row["via"]), True))
+    if not ranked and partial:
+        for row in await _fragments(partial, limit):
+            ranked.setdefault(int(row["id"]), (str(row["via"]), False))
     chosen = list(ranked)[:limit]
     orders = {
         o.id: o for o in await Order.filter(id__in=chosen).select_related("customer", "brand")
     }
     return [Hit(orders[i], *ranked[i]) for i in chosen if i in orders]
+
+
+async def _fragments(queries: list[tuple[str, list[object]]], limit: int) -> list[dict[str, Any]]:
+    """Fragment patterns are planned with their values: a plan made once for any pattern (what
+    PostgreSQL switches a prepared statement to after five runs) cannot use a prefix index and
+    misjudges the trigram ones; measured at 1M customers, 300-600 ms instead of 1-10 ms."""
+    async with in_transaction():
+        sql = Sql()
+        if not sql.sqlite:
+            await sql.conn.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
+        return await _union(sql, queries, limit)
 
 
 async def _union(

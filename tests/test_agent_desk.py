@@ -256,6 +256,11 @@ async def test_a_contact_and_a_case_logged_from_the_order(desk):
         f"/agent/orders/{ana.id}/case", data={"type": "lost", "csrf_token": token}
     )
     assert refused.status_code == 422
+    elsewhere = await client.post(
+        f"/agent/orders/{ana.id}/case",
+        data={"type": "delay", "tracking_number": "NOT-HERS", "csrf_token": token},
+    )
+    assert elsewhere.status_code == 422 and await Case.filter(type="delay").count() == 0
 
 
 async def test_actions_need_the_forms_csrf_token(desk):

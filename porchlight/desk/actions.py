@@ -28,8 +28,9 @@ def subject_of(order: Order) -> str:
 async def open_case(order: Order, tracking_number: str, type_: str, note: str, by: Agent) -> Case:
     """A case on one of the order's parcels (the only one, or the one named)."""
     parcels = await Shipment.filter(order_id=order.id).order_by("id")
-    chosen = [p for p in parcels if p.tracking_number == tracking_number] or parcels[:1]
-    if type_ not in set(ExceptionType) or not chosen or (tracking_number and len(chosen) != 1):
+    wanted = tracking_number.replace(" ", "").upper()
+    chosen = [p for p in parcels if p.tracking_number == wanted] if wanted else parcels[:1]
+    if type_ not in set(ExceptionType) or not chosen:
         raise CaseError(N_("Choose a parcel of this order and an exception type."))
     case, opened = await open_or_join(
         chosen[0], ExceptionType(type_), CaseSource.AGENT, note.strip()[:2000], author=by

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from notifier.notifications import looking_into_it
+from porchlight.cases.sla_alerts import send_sla_alerts
 from porchlight.cases.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -17,3 +18,9 @@ async def exception_sweep(ctx: dict[str, Any]) -> str:
     summary = "; ".join([*report.lines(), f"looking into it: {told}"])
     log.info("exception sweep: %s", summary)
     return summary
+
+
+async def sla_alerts(ctx: dict[str, Any]) -> str:
+    """Every minute: owners warned before their SLA breaks, leads told when it broke."""
+    warned, broken = await send_sla_alerts(ctx["settings"])
+    return f"{warned} owners warned, {broken} breaches reported"

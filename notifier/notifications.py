@@ -32,6 +32,7 @@ from porchlight.notifications.policy import (
     daily_cap,
     estimate_hold,
     group_hold,
+    paused,
     quiet_until,
     shipped_grace,
 )
@@ -90,6 +91,8 @@ async def schedule(
     for channel in (Channel.EMAIL, Channel.SMS):
         if skip_reason:
             decision = Decision(False, skip_reason)
+        elif paused(order):
+            decision = Decision(False, "paused")
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -265,6 +268,8 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
+    if paused(order):
+        return await _finish(row, S.SKIPPED, reason="paused")
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:

@@ -11,7 +11,7 @@ from arq.worker import Worker
 
 from notifier import connectors, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
-from notifier.exception_sweep import exception_sweep
+from notifier.exception_sweep import exception_sweep, sla_alerts
 from porchlight.insight import page_views
 from porchlight.platform.db import database
 from porchlight.platform.jobs import ANNOUNCE_REFUND, DELIVER_NOTIFICATION
@@ -77,6 +77,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.shipped_after_grace, minute=set(range(4, 60, 10))),
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
+            cron(sla_alerts, minute=set(range(60)), unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
             cron(connectors.resend_pending_registrations, minute=set(range(6, 60, 10))),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest

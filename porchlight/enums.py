@@ -42,6 +42,7 @@ class CaseSource(StrEnum):
     CARRIER = "carrier"
     SHOPPER = "shopper"
     AGENT = "agent"
+    HELPDESK = "helpdesk"  # a ticket about the order (POST /api/v1/contacts)
 
 
 class CloseCode(StrEnum):
@@ -55,9 +56,12 @@ class CloseCode(StrEnum):
 
 
 class PriorityFlag(StrEnum):
+    """Declared weightiest first: the queue ranks cases in this order (after overdue)."""
+
+    VIP = "vip"
     HIGH_VALUE = "high_value"
     FIRST_TIME_BUYER = "first_time_buyer"
-    VIP = "vip"
+    SUBSCRIPTION = "subscription"
     REPEAT_ISSUE = "repeat_issue"
 
 

@@ -19,7 +19,7 @@ from porchlight.platform.redis_version import UnsupportedRedis, require_supporte
 from porchlight.platform.settings import Settings
 from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox, shopify_hooks
 from portal.admin import look_page
-from portal.agent import auth, case_page, kpi_page, queue, welcome
+from portal.agent import auth, case_page, desk, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.api.payload import API_BODY_LIMIT
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
         *welcome.routes,
         *queue.routes,
         *case_page.routes,
+        *desk.routes,
         *kpi_page.routes,
         *admin.routes,
         *lookup.routes,

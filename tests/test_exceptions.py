@@ -57,7 +57,7 @@ async def test_a_failed_delivery_attempt_opens_a_case_and_a_second_one_joins_it(
     [case] = await Case.all()
     assert (case.type, case.state, case.source) == ("failed_attempt", "open", "carrier")
     assert case.sla_due_at is not None and case.resolution_due_at > case.sla_due_at
-    assert case.priority_flags == ["vip"]
+    assert case.priority_flags == ["vip", "first_time_buyer"]  # her first order with the brand
 
     await carrier_says(client, "TN1", scan("out_for_delivery", 5), attempt(4, "Gate locked"))
     await run_worker(settings, arq_redis)
@@ -112,7 +112,7 @@ async def test_stalled_thresholds_are_per_carrier():
     assert (await sweep()).lines() == ["nothing new"]
 
 
-async def test_a_label_never_scanned_is_found_and_a_delivered_scan_resolves_it():
+async def test_a_label_never_scanned_is_found_and_delivery_closes_it_as_a_warehouse_miss():
     brand, _ = await a_brand()
     await an_order(brand, "A-1001", "TN1")
     await Shipment.filter(tracking_number="TN1").update(
@@ -123,7 +123,7 @@ async def test_a_label_never_scanned_is_found_and_a_delivered_scan_resolves_it()
     shipment = await Shipment.get(tracking_number="TN1")
     assert await cases.resolve_on_delivery(shipment) == 1
     case = await Case.get(type="no_first_scan")
-    assert (case.state, case.close_code) == ("closed", "carrier_delay")
+    assert (case.state, case.close_code) == ("closed", "warehouse_miss")  # a late hand-over
     closing = await CaseEntry.get(case=case, kind="closed")
     assert "delivered" in closing.body and closing.author_id is None
 

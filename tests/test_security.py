@@ -43,6 +43,7 @@ NOT_BRAND_SCOPED = {
     "/agent/login": "the sign-in form",
     "/agent/logout": "ends the caller's own session",
     "/agent/welcome/{token:str}": "an invitation: its one-time token is the credential",
+    "/agent/availability": "the caller's own availability for new cases",
     "/hooks/easypost": "carrier events, verified by signature, attach by tracking number",
     "/hooks/aftership": "same",
     "/hooks/shippo": "same",
@@ -144,6 +145,11 @@ CROSS_BRAND = {
     "/agent/cases/{case_id:int}/{action:str}": lambda c, w: c.post(
         f"/agent/cases/{w['case'].id}/close",
         data={"close_code": "damage", "csrf_token": w["csrf"]},
+    ),
+    "/agent/search": lambda c, w: c.get("/agent/search?q=F-1"),
+    "/agent/orders/{order_id:int}": lambda c, w: c.get(f"/agent/orders/{w['order'].id}"),
+    "/agent/orders/{order_id:int}/{action:str}": lambda c, w: c.post(
+        f"/agent/orders/{w['order'].id}/new-link", data={"csrf_token": w["csrf"]}
     ),
     "/agent/kpis": lambda c, w: c.get("/agent/kpis?brand=fjord"),
     "/agent/kpis.csv": lambda c, w: c.get("/agent/kpis.csv?brand=fjord"),

@@ -180,8 +180,25 @@ class BrandSettings(_Schema):
         description=N_("Business hours to first action per exception type, replacing the default."),
     )
     business_hours: BusinessHours = BusinessHours()
+    sla_warning_minutes: float = Field(
+        30,
+        ge=0,
+        le=24 * 60,
+        description="Minutes before a case's first-response SLA breaks that its owner is "
+        "emailed (0: no warning). A broken SLA is emailed to the brand's leads.",
+    )
     high_value_amount: Decimal = Field(
         Decimal("200"), ge=0, description=N_("Order value from which a case is flagged high value.")
+    )
+    repeat_issue_threshold: int = Field(
+        3,
+        ge=2,
+        le=1000,
+        description="Cases on one lane (carrier, origin node, destination area) within "
+        "repeat_issue_days from which a new case there is flagged as a repeat issue.",
+    )
+    repeat_issue_days: float = Field(
+        7, ge=1, le=90, description="Days of cases counted for a repeat lane issue."
     )
     activation_hours: Hours = Field(
         24, description=N_("Hours from shipping to first scan that count as on time (KPIs).")

@@ -11,7 +11,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import settings_of
+from porchlight.cases.assignment import auto_assign
 from porchlight.cases.business_hours import Calendar
+from porchlight.cases.triage import implied_close_code, priority_flags, rank
 from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Refund, Shipment
 from porchlight.orders.refunds import record_refund
@@ -40,8 +42,6 @@ FIRST_ACTION_SLA: dict[E, Sla] = {
     E.DELAY: Sla(hours=8),
 }
 RESOLUTION_BUSINESS_HOURS = 40  # a working week to close
-REPEAT_WINDOW = timedelta(days=7)
-REPEAT_THRESHOLD = 3  # cases on one lane or carrier within the window
 
 CUSTOMER_ACTIONS = ("refund", "reship", "store_credit", "escalation")
 CARRIER_STEPS = ("investigation", "claim_filed", "follow_up", "payout_received", "claim_denied")
@@ -69,21 +69,6 @@ def due_times(brand: Brand, type_: E, opened: datetime) -> tuple[datetime, datet
     else:
         first = calendar.add(opened, timedelta(hours=sla.hours))
     return first, calendar.add(opened, timedelta(hours=RESOLUTION_BUSINESS_HOURS))
-
-
-async def priority_flags(brand: Brand, order: Order, shipment: Shipment) -> list[str]:
-    flags = {f for f in order.flags if f in {p.value for p in PriorityFlag}}
-    threshold = settings_of(brand).high_value_amount
-    if order.value_amount is not None and order.value_amount >= threshold:
-        flags.add(PriorityFlag.HIGH_VALUE)
-    since = utcnow() - REPEAT_WINDOW
-    recent = Case.filter(brand_id=brand.id, opened_at__gte=since)
-    if (
-        shipment.lane
-        and await recent.filter(shipment__lane=shipment.lane).count() >= REPEAT_THRESHOLD
-    ) or (await recent.filter(shipment__carrier=shipment.carrier).count() >= REPEAT_THRESHOLD):
-        flags.add(PriorityFlag.REPEAT_ISSUE)
-    return sorted(flags)
 
 
 async def open_or_join(
@@ -115,17 +100,19 @@ async def open_or_join(
                 type=type_,
                 source=source,
                 priority_flags=flags,
+                priority_rank=rank(flags),
                 sla_due_at=first_due,
                 resolution_due_at=resolution_due,
                 next_due_at=first_due,
                 open_key=open_key(shipment, type_),
             )
             await CaseEntry.create(case=case, **entry)
-            return case, True
     except IntegrityError:
         case = await Case.get(open_key=open_key(shipment, type_), state=CaseState.OPEN)
         await CaseEntry.create(case=case, **entry)
         return case, False
+    await auto_assign(case)
+    return case, True
 
 
 async def _audit(case: Case, kind: str, by: Agent | None, body: str = "", **data: Any) -> None:
@@ -251,16 +238,17 @@ async def close(case: Case, code: str, by: Agent | None, note: str = "") -> None
 
 
 async def resolve_on_delivery(shipment: Shipment) -> int:
-    """A delivered scan ends the waiting cases: delay, stalled and no first scan."""
+    """A delivered scan ends the waiting cases: delay, stalled and no first scan, each with the
+    close code its cause implies (a late hand-over is the warehouse's, not the carrier's)."""
     waiting = await Case.filter(
         shipment_id=shipment.id,
         state=CaseState.OPEN,
         type__in=[E.DELAY, E.STALLED_IN_TRANSIT, E.NO_FIRST_SCAN],
-    )
+    ).select_related("brand")
     for case in waiting:
         await close(
             case,
-            CloseCode.CARRIER_DELAY,
+            implied_close_code(case.brand, case, shipment),
             None,
             "Resolved automatically: the carrier scanned the parcel as delivered.",
         )

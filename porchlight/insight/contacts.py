@@ -10,12 +10,19 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 from tortoise.exceptions import IntegrityError
 
-from porchlight.enums import ContactReason
+from porchlight.enums import ContactReason, ExceptionType
 from porchlight.models import Agent, Brand, Case, Contact, Order
 from porchlight.orders.payload import AwareDatetime, Strict
 from porchlight.platform.clock import utcnow
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+
+
+class OpenCase(Strict):
+    """The help desk asks for a case on the order (porchlight.desk.helpdesk)."""
+
+    type: ExceptionType
+    tracking_number: str | None = Field(default=None, max_length=64)
 
 
 class ContactIn(Strict):
@@ -26,6 +33,7 @@ class ContactIn(Strict):
     order_number: str | None = Field(default=None, max_length=64)
     occurred_at: AwareDatetime | None = None
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    open_case: OpenCase | None = None
 
 
 async def record_contact(

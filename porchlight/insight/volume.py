@@ -42,6 +42,9 @@ NODES = ["WH-BER-1", "WH-HAM-2", "3PL-RTM", "3PL-LEJ"]
 LANES = ["DE-DE", "DE-AT", "DE-NL", "DE-FR", "NL-BE"]
 CARRIERS = ["dhl", "dpd", "ups", "gls"]
 SKUS = [f"SKU-{i:03d}" for i in range(200)]
+# Names and German mobile numbers, so agent search is measured on realistic customers.
+FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas"]
+LAST_NAMES = ["Schmidt", "Meyer", "Weber", "Wagner", "Becker", "Hoffmann", "Koch", "Richter"]
 JOURNEY = [
     ShipmentStatus.LABEL_CREATED,
     *[ShipmentStatus.IN_TRANSIT] * (EVENTS_PER_SHIPMENT - 3),
@@ -82,7 +85,15 @@ async def _analyze() -> None:
 async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: datetime) -> None:
     numbers = [f"V-{i:08d}" for i in range(start, start + size)]
     await Customer.bulk_create(
-        [Customer(brand=brand, email=f"c{i}@volume.invalid") for i in range(start, start + size)],
+        [
+            Customer(
+                brand=brand,
+                email=f"c{i}@volume.invalid",
+                name=f"{FIRST_NAMES[i % 10]} {LAST_NAMES[i // 10 % 8]} {i}",
+                phone=f"+49151{i:08d}",
+            )
+            for i in range(start, start + size)
+        ],
         ignore_conflicts=True,  # a run stopped mid-batch left some: resume over them
     )
     customers = dict(

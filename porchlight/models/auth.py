@@ -17,6 +17,10 @@ class Agent(Model):
         "models.Brand", related_name="agents", through="agent_brand"
     )
     active = fields.BooleanField(default=True)
+    # Takes new cases of their brands in turn (porchlight.cases.assignment) while on; the last
+    # such case's time decides whose turn it is.
+    available = fields.BooleanField(default=False, db_default=False)
+    last_assigned_at = fields.DatetimeField(null=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

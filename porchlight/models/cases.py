@@ -27,11 +27,18 @@ class Case(Model):
         "models.Agent", related_name="cases", null=True, on_delete=fields.SET_NULL
     )
     priority_flags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    # The flags as one number the queue sorts and filters on in SQL, on SQLite and PostgreSQL
+    # alike (porchlight.cases.triage.rank): one bit per flag, the weightiest flag the highest.
+    priority_rank = fields.SmallIntField(default=0, db_default=0)
     sla_due_at = fields.DatetimeField(null=True)  # first response due
     resolution_due_at = fields.DatetimeField(null=True)
     # The deadline that matters now (first response, then resolution): what the queue sorts on.
     next_due_at = fields.DatetimeField(null=True)
     first_action_at = fields.DatetimeField(null=True)
+    # When the owner was warned that the first-response SLA is about to break, and when the
+    # brand's leads were told it broke (porchlight.cases.sla_alerts): each once per case.
+    sla_warned_at = fields.DatetimeField(null=True)
+    sla_breach_alerted_at = fields.DatetimeField(null=True)
     customer_resolution: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     carrier_recovery: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     close_code = fields.CharEnumField(CloseCode, max_length=32, null=True)

@@ -44,6 +44,9 @@ class Customer(Model):
     class Meta:
         table = "customer"
         unique_together = (("brand", "email"),)
+        # Agent search: a phone typed in any format is normalised to E.164 and looked up here.
+        # (Name, email and number fragments use trigram indexes on PostgreSQL: migration 0009.)
+        indexes = (Index(fields=("phone",)),)
 
 
 class Order(Model):
@@ -71,6 +74,9 @@ class Order(Model):
     # the order's lines ([{"sku", "name", "quantity"}]) to set against the parcels' items.
     expected_parcels = fields.SmallIntField(null=True)
     items: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    # An agent paused every message about this order (the shopper asked, or a case is delicate):
+    # the notifier records each message it would have sent as skipped, "paused".
+    notifications_paused_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -57,6 +57,12 @@ def daily_cap(brand: Brand) -> int:
     return settings_of(brand).daily_message_cap
 
 
+def paused(order: Order) -> bool:
+    """An agent paused this order's messages (porchlight.desk.actions): each one it would have
+    had is recorded as skipped, "paused", and not sent later."""
+    return order.notifications_paused_at is not None
+
+
 def customer_allows(
     customer: Customer, order: Order, channel: Channel, suppressed: bool
 ) -> Decision:

@@ -17,6 +17,11 @@ from porchlight.tracking import derive
 log = logging.getLogger(__name__)
 
 
+def new_access_token() -> str:
+    """192 random bits: the shopper's link cannot be guessed from an order number."""
+    return secrets.token_urlsafe(24)
+
+
 class TrackingNumberTaken(Exception):
     """The tracking number already ships in another order: one of the brand's own (named), or
     another brand's (`order_number` None), which is neither named nor shown. Scans are kept per
@@ -58,7 +63,7 @@ async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[
             order = await Order.create(
                 brand=brand,
                 number=data.order_number,
-                access_token=secrets.token_urlsafe(24),
+                access_token=new_access_token(),
                 **fields,
             )
         else:

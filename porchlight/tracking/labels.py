@@ -17,7 +17,8 @@ flag = {
     PriorityFlag.HIGH_VALUE: N_("High value"),
     PriorityFlag.FIRST_TIME_BUYER: N_("First-time buyer"),
     PriorityFlag.VIP: N_("VIP"),
-    PriorityFlag.REPEAT_ISSUE: N_("Repeat lane or carrier issue"),
+    PriorityFlag.SUBSCRIPTION: N_("Subscription"),
+    PriorityFlag.REPEAT_ISSUE: N_("Repeat lane issue"),
 }
 close_code = {
     CloseCode.CARRIER_DELAY: N_("Carrier delay"),
@@ -62,12 +63,21 @@ entry = {
     "signal:carrier": N_("Carrier signal"),
     "signal:shopper": N_("Reported by the shopper"),
     "signal:agent": N_("Opened by an agent"),
+    "signal:helpdesk": N_("Help desk contact"),
     "assigned": N_("Assigned"),
     "note": N_("Note"),
     "evidence_requested": N_("Evidence requested"),
     "customer_notified": N_("Customer notified"),
     "contact_logged": N_("Contact logged"),
     "closed": N_("Closed"),
+    # Actions on an order's page (audit log actions)
+    "order.case_open": N_("Case opened from the order"),
+    "order.case_join": N_("Joined an open case from the order"),
+    "order.contact": N_("Contact logged"),
+    "order.link_resent": N_("Tracking link sent again"),
+    "order.link_replaced": N_("New tracking link issued"),
+    "order.notifications_paused": N_("Notifications paused"),
+    "order.notifications_resumed": N_("Notifications resumed"),
     **{
         f"customer:{k}": v
         for k, v in step.items()
@@ -113,6 +123,8 @@ trigger = {
     Trigger.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
     Trigger.FAILED_ATTEMPT: N_("Delivery attempt failed"),
     Trigger.DELAY: N_("Delayed"),
+    Trigger.NEW_DATE: N_("New delivery date"),
+    Trigger.LOOKING_INTO_IT: N_("We're looking into it"),
     Trigger.EXCEPTION: N_("Problem with the parcel"),
     Trigger.RETURNING_TO_SENDER: N_("Returning to sender"),
     Trigger.RETURN_RECEIVED: N_("Return received"),
@@ -120,3 +132,24 @@ trigger = {
     Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
 }
 channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+# Why a message was not sent (Notification.skip_reason), for the order view.
+skip_reason = {
+    "opted_out": N_("the customer opted out"),
+    "email_suppressed": N_("the address bounced or reported spam"),
+    "sms_stopped": N_("the number replied STOP"),
+    "no_phone": N_("no mobile number"),
+    "policy_off": N_("the brand does not send this on this channel"),
+    "superseded": N_("overtaken by a later status"),
+    "daily_cap": N_("the daily message cap was reached"),
+    "merged_into_shipped": N_("said in the shipped message"),
+    "paused": N_("an agent paused this order's notifications"),
+    "date_moved_back": N_("the delivery date moved back before it was sent"),
+}
+# What an agent search matched on (porchlight.desk.search).
+search_field = {
+    "order_number": N_("order number"),
+    "tracking_number": N_("tracking number"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "name": N_("name"),
+}

@@ -18,6 +18,7 @@ from notifier.notifications import schedule
 from porchlight.cases import cases
 from porchlight.cases.cases import CaseError
 from porchlight.connectors import registration
+from porchlight.desk.actions import CONTACT_CHANNELS
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
@@ -55,7 +56,7 @@ class Moment:
     data: dict[str, Any] | None = None
 
 
-def _place(location: dict[str, Any]) -> str:
+def place(location: dict[str, Any]) -> str:
     return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
 
 
@@ -69,7 +70,7 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
     )
     moments = [
-        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), _place(e.location))
+        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), place(e.location))
         for e in parcel.events
     ]
     moments += [
@@ -145,9 +146,6 @@ async def _customer(request: Request, case: Case, form: FormData, by: Agent) -> 
     )
     if refund is not None:
         await announce(app_state(request).arq, refund)
-
-
-CONTACT_CHANNELS = ("phone", "email", "chat", "social")
 
 
 async def _log_contact(request: Request, case: Case, form: FormData, by: Agent) -> None:

@@ -1,5 +1,6 @@
-"""The queue: every open case of the agent's brands, the most urgent deadline first, filtered
-and paginated with bounded queries (one for the page, one for the count)."""
+"""The queue: every open case of the agent's brands, overdue first, then by the weight of its
+priority flags, then by deadline; filtered and paginated with bounded queries (one for the page,
+one for the count)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,10 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from tortoise import expressions as ex
 from tortoise.queryset import QuerySet
 
-from porchlight.cases import cases
-from porchlight.enums import CaseSource, CaseState, ExceptionType, Role
+from porchlight.cases import cases, triage
+from porchlight.enums import CaseSource, CaseState, ExceptionType, PriorityFlag, Role
 from porchlight.models import Agent, Case, Order, Shipment
 from porchlight.platform.clock import utcnow
 from porchlight.tracking.status_text import N_
@@ -21,7 +23,7 @@ from portal.csrf import checked_form
 from portal.rendering import is_htmx, render, translator
 
 PAGE_SIZE = 50
-FILTERS = ("type", "brand", "owner", "overdue", "carrier", "node")
+FILTERS = ("type", "brand", "owner", "overdue", "carrier", "node", "flag")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class QueueFilters:
     overdue: bool = False
     carrier: str = ""
     node: str = ""
+    flag: str = ""
 
     @classmethod
     def of(cls, request: Request) -> "QueueFilters":
@@ -43,6 +46,7 @@ class QueueFilters:
             overdue=q.get("overdue") == "1",
             carrier=q.get("carrier", "")[:64],
             node=q.get("node", "")[:64],
+            flag=q.get("flag", "") if q.get("flag", "") in set(PriorityFlag) else "",
         )
 
     def apply(self, query: QuerySet[Case], me: Agent, now: datetime) -> QuerySet[Case]:
@@ -62,6 +66,11 @@ class QueueFilters:
             query = query.filter(shipment__carrier=self.carrier)
         if self.node:
             query = query.filter(shipment__fulfilment_node=self.node)
+        if self.flag:
+            bit = triage.BIT[PriorityFlag(self.flag)]
+            query = query.annotate(flagged=ex.RawSQL(f'"case"."priority_rank" & {bit}')).filter(
+                flagged__gt=0
+            )
         return query
 
 
@@ -85,7 +94,8 @@ async def queue(request: Request) -> Response:
     )
     total = await open_cases.count()
     rows = (
-        await open_cases.order_by("next_due_at", "id")
+        await open_cases.annotate(late=ex.Case(ex.When(next_due_at__lt=now, then="0"), default="1"))
+        .order_by("late", "-priority_rank", "next_due_at", "id")
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
         .select_related("shipment__order", "owner", "brand")
@@ -99,6 +109,7 @@ async def queue(request: Request) -> Response:
         "pages": max(1, -(-total // PAGE_SIZE)),
         "overdue": {c.id for c in rows if cases.is_overdue(c, now)},
         "types": list(ExceptionType),
+        "flags": list(PriorityFlag),
         "brands": sorted(me.brands, key=lambda b: b.name),  # loaded with the agent
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
         "query": urlencode([(k, v) for k, v in request.query_params.items() if k in FILTERS]),
@@ -123,9 +134,11 @@ async def assign(request: Request) -> Response:
     form = await checked_form(request)
     target = str(form.get("agent_id", ""))
     owner: Agent | None = me
-    if target and target != str(me.id):
-        if me.role == Role.AGENT:
-            raise HTTPException(403, N_("Only a lead can assign a case to someone else."))
+    someone_else = bool(target) and target != str(me.id)
+    # Taking a colleague's case (a lead's "take over") is a lead's call, like giving one away.
+    if me.role == Role.AGENT and (someone_else or case.owner_id not in (None, me.id)):  # type: ignore[attr-defined]
+        raise HTTPException(403, N_("Only a lead can assign a case to someone else."))
+    if someone_else:
         owner = await Agent.get_or_none(
             id=int(target) if target.isdigit() else 0,
             active=True,

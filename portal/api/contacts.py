@@ -5,8 +5,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.desk.helpdesk import contact_and_case
 from porchlight.enums import Scope
-from porchlight.insight.contacts import ContactIn, record_contact
+from porchlight.insight.contacts import ContactIn
 from porchlight.models import Brand
 from portal.api.auth import requires_api_key
 from portal.api.payload import payload, respond
@@ -16,13 +17,16 @@ class ContactOut(BaseModel):
     id: int
     external_id: str | None
     order_found: bool
+    case_id: int | None = None  # the case the contact opened or joined
 
 
 @requires_api_key(Scope.CONTACTS_WRITE)
 async def post_contact(request: Request, brand: Brand) -> Response:
     """
     summary: Record a WISMO or WISMR contact
-    description: Idempotent on external_id. An unknown order number is stored unlinked.
+    description: Idempotent on external_id. An unknown order number is stored unlinked. With
+      open_case, opens (or joins) a case of that type on the order's parcel; without it, a
+      contact about an order with an open case joins that case.
     requestBody:
       required: true
       content: {application/json: {schema: {$ref: '#/components/schemas/ContactIn'}}}
@@ -37,11 +41,12 @@ async def post_contact(request: Request, brand: Brand) -> Response:
     data = await payload(request, ContactIn)
     if isinstance(data, Response):
         return data
-    contact, created = await record_contact(brand, data)
+    contact, created, case = await contact_and_case(brand, data)
     document = ContactOut(
         id=contact.id,
         external_id=contact.external_id,
         order_found=contact.order_id is not None,  # type: ignore[attr-defined]
+        case_id=case.id if case else None,
     )
     return respond(document, 201 if created else 200)
 

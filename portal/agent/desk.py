@@ -1,0 +1,224 @@
+"""Search and the order view: a caller's order in front of the agent in a second, with what
+the shopper saw, what we sent or held back and why, and the actions an agent takes from there."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from porchlight.accounts.audit import record
+from porchlight.cases.cases import CaseError
+from porchlight.channels import PermanentSendError, TransientSendError
+from porchlight.desk import actions
+from porchlight.desk.search import search
+from porchlight.enums import ExceptionType
+from porchlight.models import (
+    Agent,
+    AuditEntry,
+    Case,
+    CaseEntry,
+    Contact,
+    DeliveryRequest,
+    Notification,
+    Order,
+)
+from porchlight.notifications.phones import masked
+from porchlight.tracking import timeline
+from porchlight.tracking.status_text import HEADLINE, N_
+from portal.agent.case_page import Moment, place
+from portal.agent.session import agent_of, brand_ids, requires_agent
+from portal.csrf import checked_form
+from portal.rendering import render, translator
+from portal.state import app_state
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@requires_agent()
+async def search_page(request: Request) -> Response:
+    me = agent_of(request)
+    text = request.query_params.get("q", "").strip()[:200]
+    hits = await search(text, list(me.brands)) if text else []
+    return render(
+        request,
+        None,
+        "agent/search.html",
+        {"agent": me, "q": text, "hits": hits, "masked": masked},
+        headers=NO_STORE,
+    )
+
+
+async def order_for(request: Request) -> Order:
+    """The order, only if it belongs to one of the agent's brands: anything else is a 404."""
+    order = await Order.get_or_none(
+        id=request.path_params["order_id"], brand_id__in=brand_ids(request)
+    ).select_related("customer", "brand")
+    if order is None:
+        raise HTTPException(404)
+    return order
+
+
+async def _context(request: Request, order: Order) -> dict[str, Any]:
+    _ = translator(request, None)
+    parcels = await timeline.parcels(order)
+    shipment_ids = [p.shipment.id for p in parcels]
+    sent = await Notification.filter(shipment_id__in=shipment_ids).order_by("created_at", "id")
+    cases = await Case.filter(shipment_id__in=shipment_ids).order_by("-opened_at", "id")
+    entries = (
+        await CaseEntry.filter(case_id__in=[c.id for c in cases])
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    trail = await AuditEntry.filter(brand_id=order.brand.id, subject=actions.subject_of(order))
+    tracking = {p.shipment.id: p.shipment.tracking_number for p in parcels}
+    moments = [
+        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), place(e.location), who)
+        for p in parcels
+        for who in [p.shipment.tracking_number]
+        for e in p.events
+    ]
+    moments += [
+        Moment(
+            n.sent_at or n.created_at,
+            "message",
+            f"{n.channel} · {n.trigger} · {n.status}",
+            n.subject or n.skip_reason or n.error,
+            tracking.get(n.shipment_id, ""),  # type: ignore[attr-defined]
+        )
+        for n in sent
+    ]
+    moments += [
+        Moment(e.created_at, "action", e.kind, e.body, e.author.email if e.author else "")
+        for e in entries
+    ]
+    moments += [Moment(a.created_at, "action", a.action, "", a.actor) for a in trail]
+    me = agent_of(request)
+    return {
+        "agent": me,
+        "order": order,
+        "customer": order.customer,
+        "phone": masked(order.customer.phone) if order.customer.phone else "",
+        "parcels": parcels,
+        "headlines": HEADLINE,
+        "messages": sent,
+        "tracking": tracking,
+        "cases": cases,
+        "problems": [e for e in entries if e.kind == "signal:shopper"],
+        "requests": await DeliveryRequest.filter(shipment_id__in=shipment_ids).order_by("id"),
+        "contacts": await Contact.filter(order_id=order.id).order_by("-occurred_at").limit(50),
+        "moments": sorted(moments, key=lambda m: m.at, reverse=True),
+        "types": list(ExceptionType),
+        "contact_channels": actions.CONTACT_CHANNELS,
+    }
+
+
+@requires_agent()
+async def order_page(request: Request) -> Response:
+    order = await order_for(request)
+    context = await _context(request, order)
+    done = DONE.get(request.query_params.get("done", ""))
+    context["done"] = translator(request, None)(done) if done else ""
+    return render(request, None, "agent/order.html", context, headers=NO_STORE)
+
+
+async def _open_case(request: Request, order: Order, form: FormData, by: Agent) -> str:
+    case = await actions.open_case(
+        order,
+        str(form.get("tracking_number", "")),
+        str(form.get("type", "")),
+        str(form.get("note", "")),
+        by,
+    )
+    return f"/agent/cases/{case.id}"
+
+
+async def _contact(request: Request, order: Order, form: FormData, by: Agent) -> str:
+    await actions.log_contact(order, str(form.get("channel", "")), by)
+    return ""
+
+
+async def _resend(request: Request, order: Order, form: FormData, by: Agent) -> str:
+    try:
+        await actions.resend_link(
+            app_state(request).settings, order, str(form.get("channel", "")), by
+        )
+    except (TransientSendError, PermanentSendError):
+        raise CaseError(N_("The message could not be sent just now. Try again.")) from None
+    return ""
+
+
+async def _new_link(request: Request, order: Order, form: FormData, by: Agent) -> str:
+    await actions.new_link(order, by)
+    return ""
+
+
+async def _pause(request: Request, order: Order, form: FormData, by: Agent) -> str:
+    await actions.pause_notifications(order, form.get("paused") == "1", by)
+    return ""
+
+
+Action = Callable[[Request, Order, FormData, Agent], Awaitable[str]]
+ACTIONS: dict[str, Action] = {
+    "case": _open_case,
+    "contact": _contact,
+    "resend": _resend,
+    "new-link": _new_link,
+    "pause": _pause,
+}
+DONE = {
+    "contact": N_("Contact logged."),
+    "resend": N_("Tracking link sent."),
+    "new-link": N_("New link issued: the old one no longer opens the order."),
+    "pause": N_("Notifications updated."),
+}
+
+
+@requires_agent()
+async def order_action(request: Request) -> Response:
+    order = await order_for(request)
+    name = request.path_params["action"]
+    action = ACTIONS.get(name)
+    if action is None:
+        raise HTTPException(404)
+    form = await checked_form(request)
+    _ = translator(request, None)
+    try:
+        target = await action(request, order, form, agent_of(request))
+    except CaseError as exc:
+        context = await _context(request, order)
+        context |= {"error": _(str(exc)), "error_for": name}
+        return render(request, None, "agent/order.html", context, status=422, headers=NO_STORE)
+    return RedirectResponse(target or f"/agent/orders/{order.id}?done={name}", 303)
+
+
+@requires_agent()
+async def availability(request: Request) -> Response:
+    """An agent says whether they take new cases now (round-robin, porchlight.cases.assignment)."""
+    form = await checked_form(request)
+    me = agent_of(request)
+    wanted = form.get("available") == "1"
+    if wanted != me.available:
+        await record(
+            "agent.availability",
+            brand=None,
+            agent=me,
+            subject=f"agent:{me.id}",
+            before={"available": me.available},
+            after={"available": wanted},
+        )
+        me.available = wanted
+        await me.save(update_fields=["available"])
+    back = str(form.get("back", ""))
+    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+
+
+routes = [
+    Route("/agent/availability", availability, methods=["POST"]),
+    Route("/agent/search", search_page, methods=["GET"]),
+    Route("/agent/orders/{order_id:int}", order_page, methods=["GET"]),
+    Route("/agent/orders/{order_id:int}/{action:str}", order_action, methods=["POST"]),
+]

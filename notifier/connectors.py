@@ -7,13 +7,11 @@ from typing import Any
 
 from arq import Retry
 
-from notifier.notifications import schedule
 from porchlight.carriers.base import MalformedPayload
 from porchlight.connectors import registration as reg
 from porchlight.connectors import shopify, shopify_api
 from porchlight.connectors.accounts import shop_credentials
-from porchlight.enums import Direction, Trigger
-from porchlight.models import Brand, Order, Refund, StoreConnection, TrackerRegistration
+from porchlight.models import Brand, StoreConnection, TrackerRegistration
 from porchlight.platform.clock import utcnow
 from porchlight.platform.sealed import SealBroken
 from porchlight.platform.settings import Settings

@@ -75,13 +75,6 @@ class ExceptionThresholds(_Schema):
         return {code.strip().lower(): days for code, days in value.items() if code.strip()}
 
 
-class QuietHours(_Schema):
-    """When no message goes out, in the customer's time zone, unless they chose their own."""
-
-    start: int = Field(21, ge=0, le=23, description="Hour quiet time starts; equal to end: none.")
-    end: int = Field(8, ge=0, le=23, description="Hour quiet time ends (messages go then).")
-
-
 class BusinessHours(_Schema):
     """The working week SLA clocks run in, in the brand's time zone (weekday 0 is Monday)."""
 
@@ -167,7 +160,6 @@ class BrandSettings(_Schema):
         le=24 * 60,
         description="Minutes a date message waits: a date that moves back meanwhile sends none.",
     )
-    quiet_hours: QuietHours = QuietHours()
     daily_message_cap: int = Field(
         4, ge=1, le=50, description=N_("Messages per order, channel and day at most.")
     )

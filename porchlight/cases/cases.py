@@ -14,7 +14,7 @@ from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.assignment import auto_assign
 from porchlight.cases.business_hours import Calendar
 from porchlight.cases.triage import implied_close_code, priority_flags, rank
-from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
+from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Refund, Shipment
 from porchlight.orders.refunds import record_refund
 from porchlight.platform.clock import utcnow

@@ -222,7 +222,11 @@ async def _refund(arq: ArqRedis, order: Order, refund: JsonObject, *, notify: bo
     if amount is None or currency is None:
         return False  # a refund that returned no money (restock only): nothing to tell
     recorded, new = await record_refund(
-        order, amount=amount, currency=currency, source="shopify", external_id=f"shopify:{refund_id}"
+        order,
+        amount=amount,
+        currency=currency,
+        source="shopify",
+        external_id=f"shopify:{refund_id}",
     )
     if new and notify:
         await announce(arq, recorded)

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('brand', fields.ForeignKeyField('models.Brand', source_field='brand_id', db_constraint=True, to_field='id', related_name='message_texts', on_delete=OnDelete.CASCADE)),
-                ('trigger', fields.CharEnumField(description='SHIPPED: shipped\nFIRST_SCAN: first_scan\nOUT_FOR_DELIVERY: out_for_delivery\nDELIVERED: delivered\nAVAILABLE_FOR_PICKUP: available_for_pickup\nFAILED_ATTEMPT: failed_attempt\nDELAY: delay\nEXCEPTION: exception\nRETURNING_TO_SENDER: returning_to_sender\nRETURN_RECEIVED: return_received\nREFUND_ISSUED: refund_issued\nSPLIT_PROGRESS: split_progress', enum_type=Trigger, max_length=32)),
+                ('trigger', fields.CharEnumField(description='SHIPPED: shipped\nFIRST_SCAN: first_scan\nOUT_FOR_DELIVERY: out_for_delivery\nDELIVERED: delivered\nAVAILABLE_FOR_PICKUP: available_for_pickup\nFAILED_ATTEMPT: failed_attempt\nDELAY: delay\nNEW_DATE: new_date\nLOOKING_INTO_IT: looking_into_it\nEXCEPTION: exception\nRETURNING_TO_SENDER: returning_to_sender\nRETURN_RECEIVED: return_received\nREFUND_ISSUED: refund_issued\nSPLIT_PROGRESS: split_progress', enum_type=Trigger, max_length=32)),
                 ('channel', fields.CharEnumField(description='EMAIL: email\nSMS: sms', enum_type=Channel, max_length=8)),
                 ('locale', fields.CharField(max_length=16)),
                 ('subject', fields.CharField(default='', max_length=300)),

@@ -12,6 +12,7 @@ from arq.worker import Worker
 from notifier import notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
+from notifier.kpi_rollup import refresh_all_kpis, refresh_recent_kpis
 from porchlight.insight import page_views
 from porchlight.platform.db import database
 from porchlight.platform.jobs import DELIVER_NOTIFICATION
@@ -75,6 +76,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
+            cron(refresh_recent_kpis, minute=set(range(4, 60, 5)), unique=True),
+            cron(refresh_all_kpis, hour=3, minute=17, unique=True),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest
             # once, and a digest the provider could not take now goes out an hour later.
             cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),

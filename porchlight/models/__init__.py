@@ -4,7 +4,7 @@ from porchlight.models.audit import AuditEntry
 from porchlight.models.auth import Agent, AgentSession, ApiKey
 from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
-from porchlight.models.contacts import Contact, PageViewDay
+from porchlight.models.contacts import Contact, KpiWeek, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
@@ -25,6 +25,7 @@ __all__ = [
     "DeliveryEstimate",
     "DeliveryRequest",
     "EmailSuppression",
+    "KpiWeek",
     "Notification",
     "Order",
     "PageViewDay",

@@ -12,6 +12,7 @@ from arq.worker import Worker
 from notifier import connectors, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep, sla_alerts
+from notifier.kpi_rollup import refresh_all_kpis, refresh_recent_kpis
 from porchlight.insight import page_views
 from porchlight.platform.db import database
 from porchlight.platform.jobs import ANNOUNCE_REFUND, DELIVER_NOTIFICATION
@@ -80,6 +81,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(sla_alerts, minute=set(range(60)), unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
             cron(connectors.resend_pending_registrations, minute=set(range(6, 60, 10))),
+            cron(refresh_recent_kpis, minute=set(range(4, 60, 5)), unique=True),
+            cron(refresh_all_kpis, hour=3, minute=17, unique=True),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest
             # once, and a digest the provider could not take now goes out an hour later.
             cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),

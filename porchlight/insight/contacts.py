@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError
 from tortoise.exceptions import IntegrityError
 
 from porchlight.enums import ContactReason, ExceptionType
+from porchlight.insight import kpi_rollup
 from porchlight.models import Agent, Brand, Case, Contact, Order
 from porchlight.orders.payload import AwareDatetime, Strict
 from porchlight.platform.clock import utcnow
@@ -65,6 +66,7 @@ async def record_contact(
         )
     except IntegrityError:  # the same external id, arriving twice at once
         return await Contact.get(brand=brand, external_id=data.external_id), False
+    await kpi_rollup.changed(brand.id, contact.occurred_at)
     return contact, True
 
 

@@ -1,13 +1,16 @@
 """The weekly control loop's numbers, per brand, computed in the database.
 
-Weeks are ISO weeks (Monday 00:00 UTC to the next Monday). Each figure below is an aggregate
-query grouped by week or by a dimension; nothing loads rows into Python. The definitions
-(`KPIS`, `BREAKDOWNS`) are what the dashboard shows beside each chart, and what the tests pin
-down on a hand-made data set.
+Weeks are ISO weeks (Monday 00:00 UTC to the next Monday). `measure` gets each week's raw
+figures (`Week`) from aggregate queries grouped by week (nothing loads rows into Python);
+`report` turns weeks into the charts' series and the period's breakdowns. The dashboard reads
+weeks the worker rolled up (porchlight.insight.kpi_rollup), so its cost doesn't grow with
+history. The definitions (`KPIS`, `BREAKDOWNS`) are what the dashboard shows beside each
+chart, and what the tests pin down on a hand-made data set.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -157,11 +160,46 @@ BREAKDOWNS: list[Kpi] = [
 
 
 @dataclass
+class Week:
+    """One week's raw figures: counts add up over a period, means stay per week. Breakdown
+    counts are keyed by label ("" where the shipment has none)."""
+
+    shipped: int = 0
+    activated: int = 0
+    opened: int = 0
+    breached: int = 0
+    first_response: float | None = None  # mean hours, cases opened this week
+    delays: int = 0
+    covered: int = 0
+    contacts: int = 0
+    refunds: int = 0
+    close_hours: float | None = None  # mean hours, cases closed this week
+    views: int = 0
+    unresolved_age: float | None = None  # at the week's end (or at `now`)
+    shipped_by_node: dict[str, int] = field(default_factory=dict)
+    delivered_by_lane: dict[str, int] = field(default_factory=dict)
+    dnr_by_lane: dict[str, int] = field(default_factory=dict)
+    no_first_scan_by_node: dict[str, int] = field(default_factory=dict)
+    cases_by_node: dict[str, int] = field(default_factory=dict)
+    damaged_by_sku: dict[str, int] = field(default_factory=dict)
+    carried_by_sku: dict[str, int] = field(default_factory=dict)
+    close_codes: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Week":
+        return cls(**data)
+
+
+@dataclass
 class Report:
     brand: Brand
     weeks: list[date]
     series: dict[str, list[float | None]] = field(default_factory=dict)
     breakdowns: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
+    as_of: datetime | None = None  # when the oldest figure shown was computed
 
     @property
     def start(self) -> datetime:
@@ -172,119 +210,77 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def mondays_until(now: datetime, weeks: int) -> list[date]:
+    return [monday(now.date()) - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+
+
+def week_start(week: date) -> datetime:
+    return datetime.combine(week, time(0), UTC)
+
+
 def _ratio(top: float | None, bottom: float | None, scale: float = 1.0) -> float | None:
     if top is None or not bottom:
         return None
     return round(top * scale / bottom, 2)
 
 
-async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> Report:
-    now = now or utcnow()
-    mondays = [monday(now.date()) - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
-    report = Report(brand, mondays)
-    sql = Sql()
-    start, end = report.start, now
-    b = brand.id
-    w = sql.week
-
-    window = settings_of(brand).activation_hours
-    # One scan of the period's shipments gives the weekly counts and the per-node denominators.
-    shipped: dict[date, float] = {}
-    activated: dict[date, float] = {}
-    by_node: dict[str, int] = {}
-    for row in await sql.rows(
-        f"SELECT {w('shipped_at')} AS week, fulfilment_node AS node, COUNT(*) AS n, "
-        f"SUM(CASE WHEN {sql.hours('shipped_at', 'first_scan_at')} <= ? THEN 1 ELSE 0 END) "
-        "AS activated FROM shipment "
-        "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
-        "GROUP BY week, fulfilment_node",
-        [window, b, start, end],
-    ):
-        week = date.fromisoformat(row["week"]) if isinstance(row["week"], str) else row["week"]
-        shipped[week] = shipped.get(week, 0.0) + int(row["n"])
-        activated[week] = activated.get(week, 0.0) + int(row["activated"] or 0)
-        by_node[row["node"]] = by_node.get(row["node"], 0) + int(row["n"])
-    # Every case figure by week opened, in one scan of the brand's cases.
-    cases = await sql.columns_by_week(
-        f"SELECT {w('c.opened_at')} AS week, COUNT(*) AS n, "
-        "SUM(CASE WHEN c.first_action_at > c.sla_due_at OR "
-        "(c.first_action_at IS NULL AND c.sla_due_at < ?) THEN 1 ELSE 0 END) AS breached, "
-        f"AVG({sql.hours('c.opened_at', 'c.first_action_at')}) AS first_response, "
-        "SUM(CASE WHEN c.type = 'delay' THEN 1 ELSE 0 END) AS delays "
-        'FROM "case" c WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? '
-        "GROUP BY week",
-        [now, b, start, end],
-    )
-    opened, breached = cases.get("n", {}), cases.get("breached", {})
-    first_response = cases.get("first_response", {})
-    delays = cases.get("delays", {})
-    covered = await sql.by_week(
-        f'SELECT {w("c.opened_at")} AS week, COUNT(*) AS n FROM "case" c '
-        "JOIN shipment s ON s.id = c.shipment_id "
-        "WHERE c.brand_id = ? AND c.type = 'delay' AND c.opened_at >= ? AND c.opened_at < ? "
-        "AND EXISTS (SELECT 1 FROM notification n WHERE n.shipment_id = c.shipment_id "
-        "AND n.trigger = 'delay' AND n.sent_at IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM contact k WHERE k.order_id = s.order_id "
-        "AND k.occurred_at < n.sent_at)) "
-        "GROUP BY week",
-        [b, start, end],
-    )
-    contacts = await sql.by_week(
-        f"SELECT {w('occurred_at')} AS week, COUNT(*) AS n FROM contact "
-        "WHERE brand_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY week",
-        [b, start, end],
-    )
-    refunds = await sql.by_week(
-        f"SELECT {w('e.created_at')} AS week, COUNT(DISTINCT e.case_id) AS n "
-        'FROM case_entry e JOIN "case" c ON c.id = e.case_id '
-        "WHERE c.brand_id = ? AND e.kind IN ('customer:refund', 'customer:reship') "
-        "AND e.created_at >= ? AND e.created_at < ? GROUP BY week",
-        [b, start, end],
-    )
-    to_close = await sql.by_week(
-        f"SELECT {w('closed_at')} AS week, AVG({sql.hours('opened_at', 'closed_at')}) AS n "
-        'FROM "case" WHERE brand_id = ? AND closed_at >= ? AND closed_at < ? GROUP BY week',
-        [b, start, end],
-    )
-    views = await sql.by_week(
-        f"SELECT {sql.week_of_date('day')} AS week, SUM(views) AS n FROM page_view_day "
-        "WHERE brand_id = ? AND day >= ? AND day <= ? GROUP BY week",
-        [b, start.date(), end.date()],
-    )
-    ages: dict[date, float] = {}
-    for week in mondays:
-        as_of = min(datetime.combine(week + timedelta(weeks=1), time(0), UTC), now)
-        [row] = await sql.rows(
-            f'SELECT AVG({sql.hours("opened_at", sql.moment())}) AS n FROM "case" '
-            "WHERE brand_id = ? AND opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)",
-            [as_of, b, as_of, as_of],
-        )
-        if row["n"] is not None:
-            ages[week] = round(float(row["n"]), 2)
-
-    def series(values: dict[date, float]) -> list[float | None]:
-        return [values.get(week, 0.0) for week in mondays]
-
-    report.series = {
-        "shipments": series(shipped),
-        "wismo_per_1000": [_ratio(contacts.get(m, 0.0), shipped.get(m), 1000) for m in mondays],
-        "refund_reship_rate": [_ratio(refunds.get(m, 0.0), shipped.get(m), 100) for m in mondays],
-        "first_response_hours": [_round(first_response.get(m)) for m in mondays],
-        "close_hours": [_round(to_close.get(m)) for m in mondays],
-        "activation_rate": [_ratio(activated.get(m, 0.0), shipped.get(m), 100) for m in mondays],
-        "exception_rate": [_ratio(opened.get(m, 0.0), shipped.get(m), 100) for m in mondays],
-        "delay_coverage": [_ratio(covered.get(m, 0.0), delays.get(m), 100) for m in mondays],
-        "unresolved_age_hours": [ages.get(m) for m in mondays],
-        "sla_breach_rate": [_ratio(breached.get(m, 0.0), opened.get(m), 100) for m in mondays],
-        "page_views": series(views),
-        "views_per_contact": [_ratio(views.get(m, 0.0), contacts.get(m)) for m in mondays],
-    }
-    report.breakdowns = await _breakdowns(sql, b, start, end, by_node)
-    return report
-
-
 def _round(value: float | None) -> float | None:
     return round(value, 2) if value is not None else None
+
+
+async def weekly(brand: Brand, weeks: int = 8, now: datetime | None = None) -> Report:
+    """The report computed from the database as it is now (the rollup's reference)."""
+    now = now or utcnow()
+    mondays = mondays_until(now, weeks)
+    return report(brand, mondays, await measure(brand, mondays, now))
+
+
+def report(brand: Brand, mondays: list[date], weeks: dict[date, Week]) -> Report:
+    chosen = [weeks.get(m) or Week() for m in mondays]
+    result = Report(brand, mondays)
+
+    def each(ratio: Callable[[Week], float | None]) -> list[float | None]:
+        return [ratio(w) for w in chosen]
+
+    result.series = {
+        "shipments": each(lambda w: float(w.shipped)),
+        "wismo_per_1000": each(lambda w: _ratio(w.contacts, w.shipped, 1000)),
+        "refund_reship_rate": each(lambda w: _ratio(w.refunds, w.shipped, 100)),
+        "first_response_hours": each(lambda w: _round(w.first_response)),
+        "close_hours": each(lambda w: _round(w.close_hours)),
+        "activation_rate": each(lambda w: _ratio(w.activated, w.shipped, 100)),
+        "exception_rate": each(lambda w: _ratio(w.opened, w.shipped, 100)),
+        "delay_coverage": each(lambda w: _ratio(w.covered, w.delays, 100)),
+        "unresolved_age_hours": each(lambda w: _round(w.unresolved_age)),
+        "sla_breach_rate": each(lambda w: _ratio(w.breached, w.opened, 100)),
+        "page_views": each(lambda w: float(w.views)),
+        "views_per_contact": each(lambda w: _ratio(w.views, w.contacts)),
+    }
+
+    def total(part: Callable[[Week], dict[str, int]]) -> dict[str, int]:
+        summed: Counter[str] = Counter()
+        for week in chosen:
+            summed.update(part(week))
+        return dict(summed)
+
+    damaged = total(lambda w: w.damaged_by_sku)
+    carried = total(lambda w: w.carried_by_sku)
+    shipped_by_node = total(lambda w: w.shipped_by_node)
+    codes = total(lambda w: w.close_codes)
+    result.breakdowns = {
+        "dnr_by_lane": _rates(total(lambda w: w.dnr_by_lane), total(lambda w: w.delivered_by_lane)),
+        "no_first_scan_by_node": _rates(total(lambda w: w.no_first_scan_by_node), shipped_by_node),
+        "exceptions_by_node": _rates(total(lambda w: w.cases_by_node), shipped_by_node),
+        "damage_by_sku": [
+            row
+            for row in _rates(damaged, {sku: carried.get(sku, 0) for sku in damaged})
+            if row[1] > 0
+        ][:TOP_SKUS],
+        "close_codes": [
+            (code, float(n), n) for code, n in sorted(codes.items(), key=lambda c: (-c[1], c[0]))
+        ],
+    }
+    return result
 
 
 def _rates(tops: dict[str, int], bottoms: dict[str, int]) -> list[tuple[str, float, int]]:
@@ -297,61 +293,181 @@ def _rates(tops: dict[str, int], bottoms: dict[str, int]) -> list[tuple[str, flo
     return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
-async def _counts(sql: Sql, query: str, params: Sequence[Any]) -> dict[str, int]:
-    return {r["label"]: int(r["n"]) for r in await sql.rows(query, params)}
+def _week(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-async def _breakdowns(
-    sql: Sql, brand_id: int, start: datetime, end: datetime, by_node: dict[str, int]
-) -> dict[str, list[tuple[str, float, int]]]:
-    p = [brand_id, start, end]
+async def measure(brand: Brand, mondays: Iterable[date], now: datetime) -> dict[date, Week]:
+    """Every week of `mondays` (consecutive) up to `now`, in one scan per table."""
+    mondays = sorted(mondays)
+    weeks = {m: Week() for m in mondays}
+    sql = Sql()
+    start, end = week_start(mondays[0]), min(week_start(mondays[-1]) + timedelta(weeks=1), now)
+    p = [brand.id, start, end]
+    w = sql.week
+
+    def put(rows: list[dict[str, Any]], **columns: str) -> None:
+        """Rows of (week, column…) into the Week fields named by `columns` (field=column)."""
+        for row in rows:
+            week = weeks.get(_week(row["week"]))
+            if week is None:
+                continue
+            for name, column in columns.items():
+                value = row[column]
+                if value is not None:
+                    kind = type(getattr(Week(), name))
+                    setattr(week, name, float(value) if kind is not int else int(value))
+
+    def count_by(rows: list[dict[str, Any]], name: str) -> None:
+        """Rows of (week, label, n) into the Week dict field `name`."""
+        for row in rows:
+            week = weeks.get(_week(row["week"]))
+            if week is not None:
+                counts = getattr(week, name)
+                label = str(row["label"] or "")
+                counts[label] = counts.get(label, 0) + int(row["n"])
+
+    window = settings_of(brand).activation_hours
+    shipped = await sql.rows(
+        f"SELECT {w('shipped_at')} AS week, fulfilment_node AS label, COUNT(*) AS n, "
+        f"SUM(CASE WHEN {sql.hours('shipped_at', 'first_scan_at')} <= ? THEN 1 ELSE 0 END) "
+        "AS activated FROM shipment "
+        "WHERE brand_id = ? AND direction = 'outbound' AND shipped_at >= ? AND shipped_at < ? "
+        "GROUP BY week, fulfilment_node",
+        [window, *p],
+    )
+    count_by(shipped, "shipped_by_node")
+    for row in shipped:
+        if (week := weeks.get(_week(row["week"]))) is not None:
+            week.shipped += int(row["n"])
+            week.activated += int(row["activated"] or 0)
+    put(
+        await sql.rows(
+            f"SELECT {w('c.opened_at')} AS week, COUNT(*) AS n, "
+            "SUM(CASE WHEN c.first_action_at > c.sla_due_at OR "
+            "(c.first_action_at IS NULL AND c.sla_due_at < ?) THEN 1 ELSE 0 END) AS breached, "
+            f"AVG({sql.hours('c.opened_at', 'c.first_action_at')}) AS first_response, "
+            "SUM(CASE WHEN c.type = 'delay' THEN 1 ELSE 0 END) AS delays "
+            'FROM "case" c WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? '
+            "GROUP BY week",
+            [now, *p],
+        ),
+        opened="n",
+        breached="breached",
+        first_response="first_response",
+        delays="delays",
+    )
+    put(
+        await sql.rows(
+            f'SELECT {w("c.opened_at")} AS week, COUNT(*) AS n FROM "case" c '
+            "JOIN shipment s ON s.id = c.shipment_id "
+            "WHERE c.brand_id = ? AND c.type = 'delay' AND c.opened_at >= ? AND c.opened_at < ? "
+            "AND EXISTS (SELECT 1 FROM notification n WHERE n.shipment_id = c.shipment_id "
+            "AND n.trigger = 'delay' AND n.sent_at IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM contact k WHERE k.order_id = s.order_id "
+            "AND k.occurred_at < n.sent_at)) "
+            "GROUP BY week",
+            p,
+        ),
+        covered="n",
+    )
+    put(
+        await sql.rows(
+            f"SELECT {w('occurred_at')} AS week, COUNT(*) AS n FROM contact "
+            "WHERE brand_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY week",
+            p,
+        ),
+        contacts="n",
+    )
+    put(
+        await sql.rows(
+            f"SELECT {w('e.created_at')} AS week, COUNT(DISTINCT e.case_id) AS n "
+            'FROM case_entry e JOIN "case" c ON c.id = e.case_id '
+            "WHERE c.brand_id = ? AND e.kind IN ('customer:refund', 'customer:reship') "
+            "AND e.created_at >= ? AND e.created_at < ? GROUP BY week",
+            p,
+        ),
+        refunds="n",
+    )
+    put(
+        await sql.rows(
+            f"SELECT {w('closed_at')} AS week, AVG({sql.hours('opened_at', 'closed_at')}) AS n "
+            'FROM "case" WHERE brand_id = ? AND closed_at >= ? AND closed_at < ? GROUP BY week',
+            p,
+        ),
+        close_hours="n",
+    )
+    put(
+        await sql.rows(
+            f"SELECT {sql.week_of_date('day')} AS week, SUM(views) AS n FROM page_view_day "
+            "WHERE brand_id = ? AND day >= ? AND day <= ? GROUP BY week",
+            [brand.id, start.date(), end.date()],
+        ),
+        views="n",
+    )
+    for monday_, week in weeks.items():
+        as_of = min(week_start(monday_) + timedelta(weeks=1), now)
+        [row] = await sql.rows(
+            f'SELECT AVG({sql.hours("opened_at", sql.moment())}) AS n FROM "case" '
+            "WHERE brand_id = ? AND opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)",
+            [as_of, brand.id, as_of, as_of],
+        )
+        week.unresolved_age = float(row["n"]) if row["n"] is not None else None
 
     def cases_by(column: str, where: str = "") -> str:
         return (
-            f'SELECT s.{column} AS label, COUNT(*) AS n FROM "case" c '
-            "JOIN shipment s ON s.id = c.shipment_id "
+            f"SELECT {w('c.opened_at')} AS week, s.{column} AS label, COUNT(*) AS n "
+            'FROM "case" c JOIN shipment s ON s.id = c.shipment_id '
             f"WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? {where} "
-            f"GROUP BY s.{column}"
+            f"GROUP BY week, s.{column}"
         )
 
-    delivered_by_lane = (
-        "SELECT lane AS label, COUNT(*) AS n FROM shipment WHERE brand_id = ? "
-        "AND delivered_at >= ? AND delivered_at < ? GROUP BY lane"
+    count_by(
+        await sql.rows(cases_by("lane", "AND c.type = 'delivered_not_received'"), p), "dnr_by_lane"
     )
-    damaged_skus = (
-        'SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM "case" c '
-        "JOIN shipment_item i ON i.shipment_id = c.shipment_id "
-        "WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? "
-        "AND c.type = 'damage_reported' GROUP BY i.sku"
+    count_by(
+        await sql.rows(cases_by("fulfilment_node", "AND c.type = 'no_first_scan'"), p),
+        "no_first_scan_by_node",
     )
-    damaged = await _counts(sql, damaged_skus, p)
-    # Denominators only for SKUs that had damage: the rest would rank at 0% and never show.
-    carried: dict[str, int] = {}
-    if damaged:
-        marks = ", ".join("?" * len(damaged))
-        carried = await _counts(
-            sql,
-            "SELECT i.sku AS label, COUNT(DISTINCT i.shipment_id) AS n FROM shipment s "
+    count_by(await sql.rows(cases_by("fulfilment_node"), p), "cases_by_node")
+    count_by(
+        await sql.rows(
+            f"SELECT {w('delivered_at')} AS week, lane AS label, COUNT(*) AS n FROM shipment "
+            "WHERE brand_id = ? AND delivered_at >= ? AND delivered_at < ? GROUP BY week, lane",
+            p,
+        ),
+        "delivered_by_lane",
+    )
+    count_by(
+        await sql.rows(
+            f"SELECT {w('c.opened_at')} AS week, i.sku AS label, "
+            'COUNT(DISTINCT i.shipment_id) AS n FROM "case" c '
+            "JOIN shipment_item i ON i.shipment_id = c.shipment_id "
+            "WHERE c.brand_id = ? AND c.opened_at >= ? AND c.opened_at < ? "
+            "AND c.type = 'damage_reported' GROUP BY week, i.sku",
+            p,
+        ),
+        "damaged_by_sku",
+    )
+    # Every SKU's parcels, not only the damaged ones: a week rolled up today must still serve
+    # as the denominator when one of its SKUs is first damaged next month.
+    count_by(
+        await sql.rows(
+            f"SELECT {w('s.shipped_at')} AS week, i.sku AS label, "
+            "COUNT(DISTINCT i.shipment_id) AS n FROM shipment s "
             "JOIN shipment_item i ON i.shipment_id = s.id WHERE s.brand_id = ? "
-            f"AND s.shipped_at >= ? AND s.shipped_at < ? AND i.sku IN ({marks}) GROUP BY i.sku",
-            [*p, *damaged],
-        )
-    codes = await sql.rows(
-        'SELECT close_code AS label, COUNT(*) AS n FROM "case" WHERE brand_id = ? '
-        "AND closed_at >= ? AND closed_at < ? AND close_code IS NOT NULL GROUP BY close_code "
-        "ORDER BY n DESC, close_code",
-        p,
+            "AND s.shipped_at >= ? AND s.shipped_at < ? GROUP BY week, i.sku",
+            p,
+        ),
+        "carried_by_sku",
     )
-    return {
-        "dnr_by_lane": _rates(
-            await _counts(sql, cases_by("lane", "AND c.type = 'delivered_not_received'"), p),
-            await _counts(sql, delivered_by_lane, p),
+    count_by(
+        await sql.rows(
+            f"SELECT {w('closed_at')} AS week, close_code AS label, COUNT(*) AS n "
+            'FROM "case" WHERE brand_id = ? AND closed_at >= ? AND closed_at < ? '
+            "AND close_code IS NOT NULL GROUP BY week, close_code",
+            p,
         ),
-        "no_first_scan_by_node": _rates(
-            await _counts(sql, cases_by("fulfilment_node", "AND c.type = 'no_first_scan'"), p),
-            by_node,
-        ),
-        "exceptions_by_node": _rates(await _counts(sql, cases_by("fulfilment_node"), p), by_node),
-        "damage_by_sku": [row for row in _rates(damaged, carried) if row[1] > 0][:TOP_SKUS],
-        "close_codes": [(str(r["label"]), float(r["n"]), int(r["n"])) for r in codes],
-    }
+        "close_codes",
+    )
+    return weeks

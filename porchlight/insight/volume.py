@@ -122,7 +122,7 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
         scanned = shipped + timedelta(hours=rng.choice([2, 6, 12, 20, 30, 50]))
         delivered = scanned + timedelta(days=rng.uniform(1, 4))
         in_flight = delivered > now
-        tracking = f"VT{start + k:09d}"
+        tracking = f"VT{brand.id}-{start + k:09d}"  # unique across seeded brands
         rows.append(
             Shipment(
                 brand=brand,

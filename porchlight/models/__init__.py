@@ -11,7 +11,7 @@ from porchlight.models.connectors import (
     StoreConnection,
     TrackerRegistration,
 )
-from porchlight.models.contacts import Contact, PageViewDay
+from porchlight.models.contacts import Contact, KpiWeek, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
@@ -35,6 +35,7 @@ __all__ = [
     "DeliveryEstimate",
     "DeliveryRequest",
     "EmailSuppression",
+    "KpiWeek",
     "MessageText",
     "Notification",
     "Order",

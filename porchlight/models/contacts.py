@@ -1,5 +1,7 @@
 """WISMO/WISMR contacts, recorded so the contact rate can be measured."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -54,3 +56,20 @@ class PageViewDay(Model):
     class Meta:
         table = "page_view_day"
         unique_together = (("brand", "day"),)
+
+
+class KpiWeek(Model):
+    """One brand's raw weekly figures (porchlight.insight.kpis.Week), rolled up by the worker so
+    the dashboard reads a row per week instead of scanning the period's shipments and cases."""
+
+    id = fields.IntField(primary_key=True)
+    brand: fields.ForeignKeyRelation[Brand] = fields.ForeignKeyField(
+        "models.Brand", related_name="kpi_weeks", on_delete=fields.CASCADE
+    )
+    week = fields.DateField()  # the ISO week's Monday
+    figures: dict[str, Any] = fields.JSONField()  # type: ignore[assignment]
+    computed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "kpi_week"
+        unique_together = (("brand", "week"),)

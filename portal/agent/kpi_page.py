@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight.enums import Role
-from porchlight.insight import kpis
+from porchlight.insight import kpi_rollup, kpis
 from porchlight.models import Brand
 from porchlight.platform.spreadsheet import SafeWriter
 from portal.agent.charts import bar_chart, line_chart
@@ -29,7 +29,7 @@ async def _report(request: Request) -> tuple[kpis.Report, list[Brand], int]:
         raise HTTPException(404)
     raw = request.query_params.get("weeks", "8")
     weeks = int(raw) if raw.isdigit() and int(raw) in WEEK_CHOICES else 8
-    return await kpis.weekly(brand, weeks), brands, weeks
+    return await kpi_rollup.dashboard(brand, weeks), brands, weeks
 
 
 @requires_agent(Role.LEAD)

@@ -309,7 +309,7 @@ async def _render(
             if p.shipment.id in in_message
         ],
     }
-    rendered = render_message(trigger, brand.theme, locale, context)
+    rendered = render_message(trigger, brand.theme, locale, context, settings_of(brand).tone)
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -76,9 +76,3 @@ def test_a_brand_name_with_markup_is_escaped_in_html_and_left_alone_in_text():
     assert "Tom &amp; Jerry &lt;script&gt;" in message.html
     assert message.sms.startswith('Tom & Jerry <script>alert("x")</script>: your order')
     assert "Tom & Jerry" in message.text
-
-
-def test_an_sms_swaps_accents_gsm_lacks_so_it_is_not_sent_as_ucs2():
-    message = render_message(Trigger.FIRST_SCAN, "default", "es", context("es"))
-    assert "Siguelo" in message.sms
-    assert "el pedido NW-2026-004711 esta con el transportista" in message.sms

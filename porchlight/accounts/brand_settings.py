@@ -20,6 +20,7 @@ from pydantic import (
 
 from porchlight.enums import Channel, ExceptionType, Trigger
 from porchlight.models import Brand
+from porchlight.platform.i18n import Tone
 
 Hours = Annotated[float, Field(ge=0, le=24 * 30)]
 
@@ -109,6 +110,11 @@ class BrandSettings(_Schema):
         "#1f5f8b",
         pattern=r"^#[0-9a-fA-F]{6}$",
         description="Accent colour of pages and emails, as #rrggbb.",
+    )
+    tone: Tone = Field(
+        Tone.INFORMAL,
+        description="How shopper pages and messages address the shopper where the language has"
+        " both forms: informal (de du, es tú, nl je) or formal (Sie, usted, u). French says vous.",
     )
     retailer_webhook_url: str | None = Field(
         None,

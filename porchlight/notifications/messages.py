@@ -6,6 +6,7 @@ from typing import Any
 
 from porchlight.enums import Trigger
 from porchlight.notifications.sms import to_gsm7
+from porchlight.platform.i18n import Tone
 from porchlight.tracking.templating import environment
 
 
@@ -17,8 +18,14 @@ class Rendered:
     sms: str
 
 
-def render_message(trigger: Trigger, theme: str, locale: str, context: dict[str, Any]) -> Rendered:
-    env = environment(theme, locale)
+def render_message(
+    trigger: Trigger,
+    theme: str,
+    locale: str,
+    context: dict[str, Any],
+    tone: Tone = Tone.INFORMAL,
+) -> Rendered:
+    env = environment(theme, locale, tone)
     folder = f"notifications/{trigger.value}"
 
     def part(name: str, **extra: Any) -> str:

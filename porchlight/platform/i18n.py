@@ -1,10 +1,17 @@
 """Translations and locale-aware formatting, shared by the portal (per request) and the worker
 (per recipient). Catalogs are read from `locales/<lang>/LC_MESSAGES/messages.po` and compiled in
-memory, so there is no build step and no stale `.mo` file to forget."""
+memory, so there is no build step and no stale `.mo` file to forget.
+
+Where a language has a formal and an informal "you" (de Sie/du, es usted/tú, nl u/je), the
+default catalog speaks informally and `formal.po` beside it holds the formal wording of the
+strings that differ; a brand picks its tone (`BrandSettings.tone`), and a string the formal
+catalog lacks falls back to the default one. French says "vous" in both."""
 
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,17 +26,65 @@ SUPPORTED = ("en", "de", "fr", "es", "nl")
 DEFAULT = "en"
 
 
-@cache
-def translations(locale: str) -> NullTranslations:
-    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if locale == DEFAULT or not po.exists():
-        return NullTranslations()
-    with po.open("rb") as handle:
+class Tone(StrEnum):
+    """How shopper pages and messages address the shopper."""
+
+    INFORMAL = "informal"
+    FORMAL = "formal"
+
+
+TONE_DOMAINS = {Tone.INFORMAL: "messages", Tone.FORMAL: "formal"}
+
+# French typography: a no-break space before ":" and inside « », a narrow one before ; ! ?
+# and between thousands. Set when the catalog is read, so no translator types invisible
+# characters and a new string gets it too; an SMS turns them back into plain spaces.
+FRENCH_SPACES = (
+    (re.compile(r" ([:»])"), "\u00a0\\1"),
+    (re.compile(r"« "), "«\u00a0"),
+    (re.compile(r" ([;!?])"), "\u202f\\1"),
+    (re.compile(r"(?<=\d) (?=\d{3}\b)"), "\u202f"),
+)
+
+
+def french_spacing(text: str) -> str:
+    for pattern, replacement in FRENCH_SPACES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _compiled(path: Path, locale: str) -> Translations | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
+    if locale == "fr":
+        for message in catalog:
+            if message.id and isinstance(message.string, str):
+                message.string = french_spacing(message.string)
+            elif message.id:
+                message.string = tuple(french_spacing(s) for s in message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
+
+
+@cache
+def translations(locale: str, tone: Tone = Tone.INFORMAL) -> NullTranslations:
+    """The catalog for `locale` in `tone`; the formal one falls back string by string."""
+    if locale == DEFAULT:
+        return NullTranslations()
+    folder = LOCALES_DIR / locale / "LC_MESSAGES"
+    default = _compiled(folder / "messages.po", locale)
+    if default is None:
+        return NullTranslations()
+    if tone is Tone.INFORMAL:
+        return default
+    variant = _compiled(folder / f"{TONE_DOMAINS[tone]}.po", locale)
+    if variant is None:
+        return default
+    variant.add_fallback(default)
+    return variant
 
 
 def best_match(accept_language: str) -> str | None:

@@ -59,9 +59,11 @@ def _compiled(path: Path, locale: str) -> Translations | None:
         catalog = read_po(handle, locale=locale)
     if locale == "fr":
         for message in catalog:
-            if message.id and isinstance(message.string, str):
+            if not message.id:
+                continue  # the header
+            if isinstance(message.string, str):
                 message.string = french_spacing(message.string)
-            elif message.id:
+            elif message.string:
                 message.string = tuple(french_spacing(s) for s in message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)

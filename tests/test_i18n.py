@@ -91,8 +91,7 @@ def shopper_facing(located: Catalog) -> set[str]:
         for m in located
         if m.id
         and any(
-            path.startswith(SHOPPER_CODE) or SHOPPER_TEMPLATE.match(path)
-            for path, _ in m.locations
+            path.startswith(SHOPPER_CODE) or SHOPPER_TEMPLATE.match(path) for path, _ in m.locations
         )
     }
 
@@ -144,7 +143,9 @@ def test_the_formal_variant_covers_every_informal_shopper_string(
         if m.id and key(m) in shopper_facing and any(INFORMAL[lang].search(s) for s in strings(m))
     }
     assert sorted(informal - set(overrides)) == [], "say these formally in formal.po"
-    assert [k for k, m in overrides.items() if any(INFORMAL[lang].search(s) for s in strings(m))] == []
+    assert [
+        k for k, m in overrides.items() if any(INFORMAL[lang].search(s) for s in strings(m))
+    ] == []
 
 
 def test_a_formal_brand_reads_formal_strings_and_falls_back_to_the_default():
@@ -159,7 +160,9 @@ def test_a_formal_brand_reads_formal_strings_and_falls_back_to_the_default():
 
 
 def test_french_says_vous_everywhere():
-    assert [key(m) for m in catalog("fr") if m.id and any(FRENCH_TU.search(s) for s in strings(m))] == []
+    assert [
+        key(m) for m in catalog("fr") if m.id and any(FRENCH_TU.search(s) for s in strings(m))
+    ] == []
 
 
 def test_french_pages_get_no_break_spaces_and_texts_plain_ones():

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
@@ -89,6 +89,23 @@ def translations(locale: str, tone: Tone = Tone.INFORMAL) -> NullTranslations:
     return variant
 
 
+def prune_variants() -> None:
+    """`make catalogs`: drop from each tone variant the strings the template no longer has (a
+    variant holds only what it says differently, so it is not `pybabel update`d)."""
+    with (LOCALES_DIR / "messages.pot").open("rb") as handle:
+        used = {m.id for m in read_po(handle) if m.id}
+    for domain in set(TONE_DOMAINS.values()) - {"messages"}:
+        for path in sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{domain}.po")):
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=path.parts[-3])
+            unused = [m.id for m in catalog if m.id and m.id not in used]
+            for msgid in unused:
+                catalog.delete(msgid)
+            if unused:
+                with path.open("wb") as handle:
+                    write_po(handle, catalog, width=100)
+
+
 def best_match(accept_language: str) -> str | None:
     """The supported locale the browser prefers most, honouring q-values."""
     wanted: list[tuple[float, int, str]] = []
@@ -128,8 +145,9 @@ def format_date(value: date, locale: str, fmt: str = "full") -> str:
     return dates.format_date(value, format=fmt, locale=_locale(locale))
 
 
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return numbers.format_currency(amount, currency, locale=_locale(locale))
+def format_money(amount: Decimal | str, currency: str, locale: str) -> str:
+    """`amount` may be the "12.50" a case step keeps: shown as 12,50 € where that is the way."""
+    return numbers.format_currency(Decimal(amount), currency, locale=_locale(locale))
 
 
 @cache

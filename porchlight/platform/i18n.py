@@ -145,6 +145,14 @@ def format_date(value: date, locale: str, fmt: str = "full") -> str:
     return dates.format_date(value, format=fmt, locale=_locale(locale))
 
 
+def format_number(value: float | Decimal, locale: str, digits: int = 2) -> str:
+    """A figure with the reader's decimal and grouping marks (12,5 in de, 1 234,5 in fr), at
+    most `digits` decimals and no trailing zeros."""
+    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    rounded = round(Decimal(str(value)), digits)
+    return numbers.format_decimal(rounded, format=pattern, locale=_locale(locale))
+
+
 def format_money(amount: Decimal | str, currency: str, locale: str) -> str:
     """`amount` may be the "12.50" a case step keeps: shown as 12,50 € where that is the way."""
     return numbers.format_currency(Decimal(amount), currency, locale=_locale(locale))

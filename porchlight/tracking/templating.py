@@ -42,5 +42,6 @@ def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -
         v, locale, tz, fmt
     )
     env.filters["date"] = lambda v, fmt="full": i18n.format_date(v, locale, fmt)
+    env.filters["number"] = lambda v, digits=2: i18n.format_number(v, locale, digits)
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

@@ -93,12 +93,13 @@ extract: $(STAMP) ## collect translatable strings into locales/messages.pot
 	$(PYBABEL) extract -F babel.cfg -k N_ --no-location --sort-output --omit-header --width 100 \
 		-o locales/messages.pot .
 
-catalogs: extract ## update every language's catalog from the template (then translate)
+catalogs: extract ## update every language's catalog from the template (then translate); prune formal.po
 	@for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(PYBABEL) update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching --width 100; \
 		else $(PYBABEL) init -i locales/messages.pot -d locales -l $$lang; fi; \
 	done
+	$(BIN)/python -c 'from porchlight.platform.i18n import prune_variants; prune_variants()'
 
 migrations: $(STAMP) ## write a migration for model changes
 	$(BIN)/tortoise makemigrations

@@ -418,7 +418,7 @@ async def _render(
         ],
     }
     own = await own_texts(brand, trigger, locale)  # the brand's wording, from the console
-    rendered = render_message(trigger, brand.theme, locale, context, own=own)
+    rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

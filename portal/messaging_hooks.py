@@ -11,10 +11,12 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.delivery_reports import email_events, sms_reply_keyword, sms_status
 from porchlight.models import Customer
+from porchlight.notifications.sms import reply
 from porchlight.platform import json_input
-from porchlight.platform.i18n import translations
+from porchlight.platform.i18n import Tone
 from porchlight.platform.metrics import WEBHOOKS
 from porchlight.platform.settings import Settings
 from portal.body import BodyTooLarge, error, read_limited, too_large
@@ -48,10 +50,10 @@ async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
 
 
 def twiml(text: str = "") -> Response:
-    reply = MessagingResponse()
+    answer = MessagingResponse()
     if text:
-        reply.message(text)
-    return Response(str(reply), media_type="application/xml")
+        answer.message(text)
+    return Response(str(answer), media_type="application/xml")
 
 
 async def twilio_inbound(request: Request) -> Response:
@@ -65,12 +67,8 @@ async def twilio_inbound(request: Request) -> Response:
     WEBHOOKS.labels("twilio", "accepted").inc()
     customer = await Customer.filter(phone=phone).select_related("brand").first()
     locale = (customer.locale or customer.brand.default_locale) if customer else "en"
-    _ = translations(locale).gettext
-    if heard == "start":
-        return twiml(_("You will get delivery updates by text again. Reply STOP to stop."))
-    if heard == "help":
-        return twiml(_("Delivery updates for your orders. Reply STOP to stop, START to resume."))
-    return twiml()  # STOP: the carrier network confirms it; anything else needs no answer
+    tone = settings_of(customer.brand).tone if customer else Tone.INFORMAL
+    return twiml(reply(heard, locale, tone))  # STOP and anything else: no answer
 
 
 async def twilio_status(request: Request) -> Response:

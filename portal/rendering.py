@@ -39,11 +39,16 @@ def request_locale(request: Request, brand: Brand | None, preferred: str | None 
     )
 
 
+def tone(brand: Brand | None) -> i18n.Tone:
+    """How the brand's pages address the shopper (the agents' pages belong to no brand)."""
+    return settings_of(brand).tone if brand else i18n.Tone.INFORMAL
+
+
 def translator(
     request: Request, brand: Brand | None, preferred: str | None = None
 ) -> Callable[[str], str]:
     """gettext in the language the page will be shown in, for messages built in Python."""
-    return i18n.translations(request_locale(request, brand, preferred)).gettext
+    return i18n.translations(request_locale(request, brand, preferred), tone(brand)).gettext
 
 
 def is_htmx(request: Request) -> bool:
@@ -61,7 +66,7 @@ def render_html(
     """The page with `csrf.SLOT` where the visitor's token goes (`respond` puts it in). No
     `request` reaches a template: a page may be kept and shown to every visitor."""
     locale = locale or request_locale(request, brand)
-    env = environment(brand.theme if brand else "default", locale)
+    env = environment(brand.theme if brand else "default", locale, tone(brand))
     return env.get_template(template).render(
         brand=brand,
         look=look_of(brand) if brand else None,

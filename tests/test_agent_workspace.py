@@ -135,7 +135,7 @@ async def test_refunding_over_http_keeps_the_case_open_and_audits_who_did_it(cli
     token = await signed_in_token(client, "agent@northwind.test")
     response = await client.post(
         f"/agent/cases/{case.id}/customer",
-        data={"action": "refund", "amount": "24.50", "currency": "EUR", "csrf_token": token},
+        data={"action": "refund", "amount": "24,50", "currency": "EUR", "csrf_token": token},
     )
     assert response.status_code == 303
     case = await Case.get(id=case.id)
@@ -143,7 +143,9 @@ async def test_refunding_over_http_keeps_the_case_open_and_audits_who_did_it(cli
     entry = await CaseEntry.get(case=case, kind="customer:refund")
     assert entry.author_id == agent.id and entry.data["amount"] == "24.50"
     page = await client.get(f"/agent/cases/{case.id}")
-    assert "24.50 EUR" in page.text
+    assert "€24.50" in page.text
+    german = await client.get(f"/agent/cases/{case.id}?lang=de")
+    assert "24,50\xa0€" in german.text  # the agent's own number punctuation
 
 
 async def test_a_note_is_escaped_on_the_case_page(client):

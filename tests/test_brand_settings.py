@@ -22,6 +22,7 @@ from porchlight.enums import Channel, ExceptionType, Trigger
 from porchlight.models import AuditEntry, Brand
 from porchlight.notifications import policy
 from porchlight.platform.db import migrate, tortoise_config
+from porchlight.platform.i18n import Tone
 from tests.conftest import _fresh_postgres
 from tests.factories import a_brand
 from tests.test_api_keys import porchlight
@@ -38,6 +39,7 @@ def test_a_new_brand_works_on_the_defaults_alone():
     chosen = settings_of(brand)
     assert chosen.high_value_amount == Decimal("200")
     assert chosen.delivery_options.enabled() == []
+    assert chosen.tone == Tone.INFORMAL
     assert stored(chosen) == {}
 
 
@@ -50,12 +52,14 @@ def test_a_brands_choices_reach_the_rules_that_read_them():
             "exception_thresholds": {"stalled_days": 5, "stalled_days_by_carrier": {"DHL": 2}},
             "sla_hours": {"damage_reported": 4},
             "delivery_options": {"pickup_point": True},
+            "tone": "formal",
         },
     )
     assert policy.brand_channels(brand, Trigger.DELIVERED) == {Channel.EMAIL}
     assert rules.stalled_after(brand) == {"": timedelta(days=5), "dhl": timedelta(days=2)}
     assert settings_of(brand).sla_hours == {ExceptionType.DAMAGE_REPORTED: 4}
     assert settings_of(brand).delivery_options.enabled() == ["pickup_point"]
+    assert settings_of(brand).tone == Tone.FORMAL
 
 
 @pytest.mark.parametrize(
@@ -70,6 +74,7 @@ def test_a_brands_choices_reach_the_rules_that_read_them():
         ({"exception_thresholds": {"stalled_days": 0}}, "exception_thresholds.stalled_days"),
         ({"retailer_webhook_url": "ftp://x"}, "retailer_webhook_url"),
         ({"high_value_amount": "lots"}, "high_value_amount"),
+        ({"tone": "casual"}, "tone"),
     ],
 )
 def test_an_unknown_or_invalid_setting_is_refused_with_its_field_named(change, field):

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from tests.test_agent_workspace import an_agent, signed_in_token
@@ -83,3 +84,15 @@ async def test_a_refused_digest_address_does_not_stop_the_other_leads_digests(
     stub.fail_next("400")  # SendGrid refuses the first address for good
     assert await digest.weekly_digest({"redis": arq_redis, "settings": settings}) == 1
     assert len(stub.emails) == 1
+
+
+async def test_figures_take_the_readers_decimal_mark(client, data_set):  # noqa: F811
+    await an_agent("lee@northwind.test", role="lead")
+    await signed_in_token(client, "lee@northwind.test")
+    english = await client.get("/agent/kpis?weeks=4&lang=en")
+    german = await client.get("/agent/kpis?weeks=4&lang=de")
+    cells = re.compile(r"<td>([\d.,\u202f]+)</td>")
+    figures = cells.findall(english.text)
+    assert any("." in c for c in figures), "the data set has figures with decimals"
+    swapped = [c.translate(str.maketrans(".,", ",.")) for c in figures]  # 1,500.5 -> 1.500,5
+    assert cells.findall(german.text) == swapped

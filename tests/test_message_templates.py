@@ -89,9 +89,3 @@ def test_a_retailers_item_name_is_escaped_in_the_html_of_whats_still_to_come():
     assert "Still to ship: 2 × Plate &amp; &lt;b&gt;." in message.html
     assert "Still to ship: 2 × Plate & <b>." in message.text
     assert "1 more parcel is still to come." in message.text
-
-
-def test_an_sms_swaps_accents_gsm_lacks_so_it_is_not_sent_as_ucs2():
-    message = render_message(Trigger.FIRST_SCAN, "default", "es", context("es"))
-    assert "Siguelo" in message.sms
-    assert "el pedido NW-2026-004711 esta con el transportista" in message.sms

@@ -72,6 +72,18 @@ async def test_the_message_speaks_the_customers_language(client, providers, arq_
     assert "Deine Bestellung A-1001 wurde zugestellt" in subjects
 
 
+async def test_a_brand_that_says_usted_texts_and_emails_formally(client, providers, arq_redis):
+    stub, settings = providers
+    brand, _, _ = await shopper_order(locale="es")
+    brand.settings = {"tone": "formal"}
+    await brand.save()
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    assert [e.json["subject"] for e in stub.emails] == ["Su pedido A-1001 se ha entregado"]
+    [sms] = stub.sms
+    assert sms.form["Body"].startswith("Northwind: su pedido A-1001 se ha entregado. ¿No lo tiene?")
+
+
 async def test_a_message_due_at_night_waits_for_the_morning(client, providers, arq_redis):
     stub, settings = providers
     await shopper_order(zone=night_zone())

@@ -308,3 +308,21 @@ async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, clie
     for n in range(5):
         assert (await from_address(f"203.0.113.{n}", f"9{n}999")).status_code == 404
     assert (await from_address("198.51.100.7", "10115")).status_code == 429
+
+
+async def test_a_brand_that_says_sie_gets_the_formal_wording_and_can_switch_back(client):
+    brand, _ = await a_brand()
+    brand.settings = {"tone": "formal"}
+    await brand.save()
+    order = await an_order(brand, "A-1001", "TN1")
+    await scans("TN1", "pre_transit", "in_transit")
+    formal = page(await client.get(f"/o/{order.access_token}?lang=de")).text()
+    assert "Sie müssen nichts tun: Wir sagen Ihnen Bescheid" in formal
+    assert "Bestellnummer" in page(await client.get("/track?lang=de")).text()  # falls back
+    assert "Geben Sie Ihre Bestellnummer" in page(await client.get("/track?lang=de")).text()
+    brand.settings = {}
+    await brand.save()
+    informal = page(await client.get(f"/o/{order.access_token}?lang=de")).text()
+    assert "Du musst nichts tun: Wir sagen dir Bescheid" in informal
+    spanish = page(await client.get("/track?lang=es")).text()
+    assert "Introduce tu número de pedido" in spanish

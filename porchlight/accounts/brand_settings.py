@@ -22,7 +22,7 @@ from pydantic import (
 
 from porchlight.enums import Channel, ExceptionType, Trigger
 from porchlight.models import Brand
-from porchlight.platform.i18n import N_, SUPPORTED
+from porchlight.platform.i18n import N_, SUPPORTED, Tone
 
 Hours = Annotated[float, Field(ge=0, le=24 * 30)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -217,6 +217,11 @@ class BrandSettings(_Schema):
         max_length=254,
         pattern=EMAIL,
         description=N_("Where replies to the brand's emails go."),
+    )
+    tone: Tone = Field(
+        Tone.INFORMAL,
+        description="How shopper pages and messages address the shopper where the language has"
+        " both forms: informal (de du, es tú, nl je) or formal (Sie, usted, u). French says vous.",
     )
     retailer_webhook_url: str | None = Field(
         None,

@@ -16,6 +16,7 @@ from porchlight.models import Brand, Customer, MessageText, Order
 from porchlight.notifications.sms import to_gsm7
 from porchlight.notifications.texts import render_text, values_of
 from porchlight.platform.clock import utcnow
+from porchlight.platform.i18n import Tone
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.templating import environment
 
@@ -33,10 +34,11 @@ def render_message(
     theme: str,
     locale: str,
     context: dict[str, Any],
+    tone: Tone = Tone.INFORMAL,
     *,
     own: Mapping[Channel, MessageText] | None = None,
 ) -> Rendered:
-    env = environment(theme, locale)
+    env = environment(theme, locale, tone)
     folder = f"notifications/{trigger.value}"
     values = values_of(trigger, locale, context) if own else {}
     email, sms = (own or {}).get(Channel.EMAIL), (own or {}).get(Channel.SMS)

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from tortoise.expressions import F
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, channel_for
 from porchlight.enums import Channel
 from porchlight.models import Brand, Customer
@@ -63,7 +64,9 @@ async def send_code(
         phone_code_expires_at=now + CODE_LIFETIME,
         phone_code_tries=0,
     )
-    template = environment(brand.theme, locale).get_template("phone_code/sms.txt")
+    template = environment(brand.theme, locale, settings_of(brand).tone).get_template(
+        "phone_code/sms.txt"
+    )
     context = {"brand": brand, "code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)}
     message = Outgoing(
         reference=f"phone-{customer.id}-{int(now.timestamp())}",

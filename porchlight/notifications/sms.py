@@ -1,6 +1,7 @@
-"""SMS segment arithmetic: what a message costs and whether it stays within two parts."""
+"""SMS segment arithmetic: what a message costs, and keeping it in GSM-7 without misspelling."""
 
-import unicodedata
+from porchlight.platform.i18n import Tone, translations
+from porchlight.tracking.status_text import N_
 
 GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -24,26 +25,38 @@ def segments(text: str) -> int:
     return 1 if units <= single else -(-units // multi)
 
 
-LOOKALIKES = {
+# Typographic characters with a GSM-7 twin that looks the same on a phone. Letters are never
+# swapped: "reçu" or "está" without its accent is another word or a misspelling.
+TYPOGRAPHY = {
     "\u2018": "'",
     "\u2019": "'",
     "\u201c": '"',
     "\u201d": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
     "\u2013": "-",
     "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",  # French no-break spaces belong to pages, not texts
+    "\u202f": " ",
 }
 
 
 def to_gsm7(text: str) -> str:
-    """Swap a character GSM-7 lacks (í, ç, ’) for its plain form where one exists: one such
-    character would otherwise switch the whole message to UCS-2 and halve each part."""
-    out = []
-    for ch in text:
-        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
-            out.append(ch)
-            continue
-        plain = LOOKALIKES.get(ch) or "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-        )
-        out.append(plain if plain and is_gsm7(plain) else ch)
-    return "".join(out)
+    """Swap typographic characters for their GSM-7 twins: one curly quote would switch the
+    whole text to UCS-2 (70 characters a part instead of 160). A word that needs a letter
+    GSM-7 lacks keeps it, and the text goes out, and is counted, as UCS-2."""
+    return "".join(TYPOGRAPHY.get(ch, ch) for ch in text)
+
+
+# What we text back to START and HELP; STOP is confirmed by the carrier network itself.
+REPLIES = {
+    "start": N_("You will get delivery updates by text again. Reply STOP to stop."),
+    "help": N_("Delivery updates for your orders. Reply STOP to stop, START to resume."),
+}
+
+
+def reply(keyword: str, locale: str, tone: Tone) -> str:
+    """The answer to a START or HELP text in the customer's language; "" for anything else."""
+    text = REPLIES.get(keyword)
+    return to_gsm7(translations(locale, tone).gettext(text)) if text else ""

@@ -1,17 +1,24 @@
 """Translations and locale-aware formatting, shared by the portal (per request) and the worker
 (per recipient). Catalogs are read from `locales/<lang>/LC_MESSAGES/messages.po` and compiled in
-memory, so there is no build step and no stale `.mo` file to forget."""
+memory, so there is no build step and no stale `.mo` file to forget.
+
+Where a language has a formal and an informal "you" (de Sie/du, es usted/tú, nl u/je), the
+default catalog speaks informally and `formal.po` beside it holds the formal wording of the
+strings that differ; a brand picks its tone (`BrandSettings.tone`), and a string the formal
+catalog lacks falls back to the default one. French says "vous" in both."""
 
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
@@ -24,17 +31,84 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def translations(locale: str) -> NullTranslations:
-    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if locale == DEFAULT or not po.exists():
-        return NullTranslations()
-    with po.open("rb") as handle:
+class Tone(StrEnum):
+    """How shopper pages and messages address the shopper."""
+
+    INFORMAL = "informal"
+    FORMAL = "formal"
+
+
+TONE_DOMAINS = {Tone.INFORMAL: "messages", Tone.FORMAL: "formal"}
+
+# French typography: a no-break space before ":" and inside « », a narrow one before ; ! ?
+# and between thousands. Set when the catalog is read, so no translator types invisible
+# characters and a new string gets it too; an SMS turns them back into plain spaces.
+FRENCH_SPACES = (
+    (re.compile(r" ([:»])"), "\u00a0\\1"),
+    (re.compile(r"« "), "«\u00a0"),
+    (re.compile(r" ([;!?])"), "\u202f\\1"),
+    (re.compile(r"(?<=\d) (?=\d{3}\b)"), "\u202f"),
+)
+
+
+def french_spacing(text: str) -> str:
+    for pattern, replacement in FRENCH_SPACES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _compiled(path: Path, locale: str) -> Translations | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
+    if locale == "fr":
+        for message in catalog:
+            if not message.id:
+                continue  # the header
+            if isinstance(message.string, str):
+                message.string = french_spacing(message.string)
+            elif message.string:
+                message.string = tuple(french_spacing(s) for s in message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
+
+
+@cache
+def translations(locale: str, tone: Tone = Tone.INFORMAL) -> NullTranslations:
+    """The catalog for `locale` in `tone`; the formal one falls back string by string."""
+    if locale == DEFAULT:
+        return NullTranslations()
+    folder = LOCALES_DIR / locale / "LC_MESSAGES"
+    default = _compiled(folder / "messages.po", locale)
+    if default is None:
+        return NullTranslations()
+    if tone is Tone.INFORMAL:
+        return default
+    variant = _compiled(folder / f"{TONE_DOMAINS[tone]}.po", locale)
+    if variant is None:
+        return default
+    variant.add_fallback(default)
+    return variant
+
+
+def prune_variants() -> None:
+    """`make catalogs`: drop from each tone variant the strings the template no longer has (a
+    variant holds only what it says differently, so it is not `pybabel update`d)."""
+    with (LOCALES_DIR / "messages.pot").open("rb") as handle:
+        used = {m.id for m in read_po(handle) if m.id}
+    for domain in set(TONE_DOMAINS.values()) - {"messages"}:
+        for path in sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{domain}.po")):
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=path.parts[-3])
+            unused = [m.id for m in catalog if m.id and m.id not in used]
+            for msgid in unused:
+                catalog.delete(msgid)
+            if unused:
+                with path.open("wb") as handle:
+                    write_po(handle, catalog, width=100)
 
 
 def best_match(accept_language: str, among: tuple[str, ...] = SUPPORTED) -> str | None:
@@ -76,8 +150,17 @@ def format_date(value: date, locale: str, fmt: str = "full") -> str:
     return dates.format_date(value, format=fmt, locale=_locale(locale))
 
 
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    return numbers.format_currency(amount, currency, locale=_locale(locale))
+def format_number(value: float | Decimal, locale: str, digits: int = 2) -> str:
+    """A figure with the reader's decimal and grouping marks (12,5 in de, 1 234,5 in fr), at
+    most `digits` decimals and no trailing zeros."""
+    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    rounded = round(Decimal(str(value)), digits)
+    return numbers.format_decimal(rounded, format=pattern, locale=_locale(locale))
+
+
+def format_money(amount: Decimal | str, currency: str, locale: str) -> str:
+    """`amount` may be the "12.50" a case step keeps: shown as 12,50 € where that is the way."""
+    return numbers.format_currency(Decimal(amount), currency, locale=_locale(locale))
 
 
 @cache

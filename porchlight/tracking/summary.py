@@ -12,8 +12,8 @@ from porchlight.tracking.timeline import Parcel
 DONE = {S.DELIVERED, S.RETURNED, S.CANCELLED}
 
 
-def summarize(parcels: Sequence[Parcel], locale: str) -> str:
-    t: NullTranslations = i18n.translations(locale)
+def summarize(parcels: Sequence[Parcel], locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -> str:
+    t: NullTranslations = i18n.translations(locale, tone)
     _, ngettext = t.gettext, t.ngettext
     outbound = [p for p in parcels if p.shipment.direction == "outbound"] or list(parcels)
     if not outbound:

@@ -22,7 +22,7 @@ def theme_exists(theme: str) -> bool:
 
 
 @cache
-def environment(theme: str, locale: str) -> Environment:
+def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -> Environment:
     default = FileSystemLoader(THEMES_DIR / DEFAULT_THEME / "templates")
     loaders = [default]
     if theme != DEFAULT_THEME and theme_exists(theme):
@@ -34,7 +34,7 @@ def environment(theme: str, locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(i18n.translations(locale, tone), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
     env.globals["labels"] = labels
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
@@ -42,5 +42,6 @@ def environment(theme: str, locale: str) -> Environment:
         v, locale, tz, fmt
     )
     env.filters["date"] = lambda v, fmt="full": i18n.format_date(v, locale, fmt)
+    env.filters["number"] = lambda v, digits=2: i18n.format_number(v, locale, digits)
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

@@ -18,7 +18,7 @@ class Point:
 class LineChart:
     points: list[Point]
     path: str  # one polyline per run of known values, "M x y L x y ... M ..."
-    ticks: list[tuple[float, str]]  # (y, label)
+    ticks: list[tuple[float, float]]  # (y, value): the page writes it the reader's way
     labels: list[tuple[float, str]]  # (x, week label)
     width: int = WIDTH
     height: int = HEIGHT
@@ -52,7 +52,7 @@ def line_chart(values: list[float | None], labels: list[str]) -> LineChart:
         points.append(Point(x, y(value), value, label))
         path.append(f"{'L' if drawing else 'M'}{x} {y(value)}")
         drawing = True
-    ticks = [(y(top * f), f"{top * f:g}") for f in (0, 0.5, 1)]
+    ticks = [(y(top * f), top * f) for f in (0, 0.5, 1)]
     every = max(1, len(labels) // 8)
     xs = [
         (round(PAD_LEFT + i * step, 1), label)

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Scope
 from porchlight.models import Brand
 from porchlight.orders.links import order_url
@@ -67,13 +68,14 @@ async def track(request: Request, brand: Brand) -> Response:
         await per_order.failed(subject)
         return error(404, NO_MATCH)
     locale = request_locale(request, brand, order.customer.locale)
-    gettext = i18n.translations(locale).gettext
+    tone = settings_of(brand).tone
+    gettext = i18n.translations(locale, tone).gettext
     parcels = await timeline.parcels(order)
     return respond(
         TrackOut(
             order_number=order.number,
             language=locale,
-            summary=summarize(parcels, locale),
+            summary=summarize(parcels, locale, tone),
             tracking_url=await order_url(app_state(request).settings.public_base_url, brand, order),
             parcels=[
                 ParcelStatusOut(

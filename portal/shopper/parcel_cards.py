@@ -5,6 +5,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand, Order
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.templating import environment
@@ -20,7 +21,9 @@ class Card:
 
 async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) -> list[Card]:
     """The order's cards, in order; `extra`: a form error shown on the card it belongs to."""
-    template = environment(brand.theme, locale).get_template("_parcel.html")
+    template = environment(brand.theme, locale, settings_of(brand).tone).get_template(
+        "_parcel.html"
+    )
     return [
         Card(
             view.id,

@@ -6,6 +6,7 @@ from porchlight.models.brands import Brand, BrandHost
 from porchlight.models.cases import Case, CaseEntry
 from porchlight.models.contacts import Contact, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest
+from porchlight.models.edd import EddAccuracy, EddLane
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Shipment, ShipmentItem
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
@@ -24,6 +25,8 @@ __all__ = [
     "Customer",
     "DeliveryEstimate",
     "DeliveryRequest",
+    "EddAccuracy",
+    "EddLane",
     "EmailSuppression",
     "Notification",
     "Order",

@@ -1,0 +1,193 @@
+"""Our delivery date for a parcel in transit, and the refresh that keeps lanes and dates fresh.
+
+The worker does the work (porchlight.edd.lanes from delivered parcels, then every parcel in
+flight); a page or an API call only reads the date stored on the shipment."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from porchlight.accounts.brand_settings import DeliveryPrediction, settings_of
+from porchlight.edd.history import delivered, route_of
+from porchlight.edd.lanes import LEVELS, Lane, LaneBook, Milestone, Route, reached
+from porchlight.enums import Direction
+from porchlight.enums import ShipmentStatus as S
+from porchlight.models import Brand, EddLane, Order, Shipment, TrackingEvent
+from porchlight.platform.clock import utcnow
+
+IN_FLIGHT = [S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.EXCEPTION]
+LATEST_FIRST = (Milestone.OUT_FOR_DELIVERY, Milestone.DESTINATION, Milestone.FIRST_SCAN)
+
+
+def recency_weight(delivered_at: datetime, now: datetime, half_life_weeks: float) -> float:
+    age_weeks = max((now - delivered_at).total_seconds(), 0.0) / (7 * 86400)
+    return float(0.5 ** (age_weeks / half_life_weeks))
+
+
+def transit_days(route: Route, chosen: DeliveryPrediction, start: datetime, end: datetime) -> int:
+    calendar = route.calendar(chosen.delivery_days_by_carrier)
+    return calendar.between(route.day(start), route.day(end))
+
+
+async def refresh_lanes(brand: Brand, now: datetime | None = None) -> int:
+    """Relearn the brand's lanes from its delivered parcels; the number of lanes kept."""
+    now = now or utcnow()
+    chosen = settings_of(brand).delivery_prediction
+    book = LaneBook()
+    async for batch in delivered(brand, now - timedelta(weeks=chosen.history_weeks)):
+        for parcel in batch:
+            weight = recency_weight(parcel.delivered_at, now, chosen.half_life_weeks)
+            for milestone, at in parcel.milestones.items():
+                days = transit_days(parcel.route, chosen, at, parcel.delivered_at)
+                book.learn(parcel.route, milestone, days, weight)
+    rows = [
+        EddLane(
+            brand_id=brand.id,
+            milestone=lane.milestone.value,
+            level=lane.level,
+            key=lane.key[:255],
+            samples=lane.samples,
+            histogram={str(d): round(w, 9) for d, w in sorted(lane.histogram.items())},
+            refreshed_at=now,
+        )
+        for lane in book.lanes()
+    ]
+    async with in_transaction():
+        await EddLane.filter(brand_id=brand.id).delete()
+        await EddLane.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    day: date
+    confidence: float
+    milestone: Milestone
+    lane: Lane
+
+    @property
+    def basis(self) -> str:
+        """Which lane it came from, for agents: `country: dhl|parcel|DE (412 parcels)`."""
+        return f"{LEVELS[self.lane.level]}: {self.lane.key} ({self.lane.samples})"
+
+
+def predict(
+    route: Route,
+    milestones: dict[Milestone, datetime],
+    today: date,
+    lanes: dict[tuple[Milestone, str], Lane],
+    chosen: DeliveryPrediction,
+) -> Prediction | None:
+    """From the latest milestone reached whose lanes know enough parcels: the day by which a
+    parcel like this one, not delivered yet today, arrives with the chosen confidence."""
+    calendar = route.calendar(chosen.delivery_days_by_carrier)
+    for milestone in LATEST_FIRST:
+        at = milestones.get(milestone)
+        if at is None:
+            continue
+        lane = next(
+            (
+                lanes[(milestone, key)]
+                for key in route.lane_keys()
+                if (milestone, key) in lanes
+                and lanes[(milestone, key)].samples >= chosen.min_samples
+            ),
+            None,
+        )
+        if lane is None:
+            continue
+        start = route.day(at)
+        elapsed = calendar.between(start, today)
+        days = lane.quantile(chosen.confidence, at_least=elapsed)
+        return Prediction(calendar.add(start, days), chosen.confidence, milestone, lane)
+    return None
+
+
+async def stored_lanes(brand_id: int, route: Route) -> dict[tuple[Milestone, str], Lane]:
+    """The lane rows for one parcel: every milestone and level, in one indexed query."""
+    rows = await EddLane.filter(brand_id=brand_id, key__in=route.lane_keys())
+    return {
+        (Milestone(r.milestone), r.key): Lane(
+            Milestone(r.milestone),
+            r.level,
+            r.key,
+            r.samples,
+            {int(d): float(w) for d, w in r.histogram.items()},
+        )
+        for r in rows
+    }
+
+
+async def milestones_of(shipment: Shipment) -> dict[Milestone, datetime]:
+    scans = await TrackingEvent.filter(
+        tracking_number=shipment.tracking_number,
+        status__in=[S.IN_TRANSIT, S.OUT_FOR_DELIVERY],
+    ).values_list("status", "carrier_substatus", "message", "occurred_at")
+    return reached(shipment.first_scan_at, scans)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Update:
+    """A parcel's prediction before and after a refresh: what delay-risk reactions look at."""
+
+    shipment: Shipment
+    order: Order
+    before: date | None
+    after: Prediction | None
+
+    @property
+    def newly_at_risk(self) -> bool:
+        """Our date now passes the promise, and did not before."""
+        promise = self.order.promised_delivery_date
+        if promise is None or self.after is None or self.after.day <= promise:
+            return False
+        return self.before is None or self.before <= promise
+
+
+async def update(shipment: Shipment, today: date | None = None) -> Update | None:
+    """Predict one parcel again and store it on the shipment; None when it is not an outbound
+    parcel in flight. A parcel that left the lanes' reach (delivered, returned) keeps nothing."""
+    order = await Order.get(id=shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
+    brand = order.brand
+    before = shipment.predicted_delivery
+    prediction = None
+    if shipment.direction == Direction.OUTBOUND and shipment.status in IN_FLIGHT:
+        route = route_of(
+            {
+                "carrier": shipment.carrier,
+                "service": shipment.service,
+                "fulfilment_node": shipment.fulfilment_node,
+                "order__destination": order.destination,
+                "order__postcode": order.postcode,
+                "order__customer__time_zone": order.customer.time_zone,
+            },
+            brand.time_zone,
+        )
+        chosen = settings_of(brand).delivery_prediction
+        today = today or route.day(utcnow())
+        lanes = await stored_lanes(brand.id, route)
+        prediction = predict(route, await milestones_of(shipment), today, lanes, chosen)
+    values = {
+        "predicted_delivery": prediction.day if prediction else None,
+        "predicted_confidence": prediction.confidence if prediction else None,
+        "predicted_from": prediction.milestone.value if prediction else "",
+        "predicted_lane": prediction.basis[:255] if prediction else "",
+    }
+    changed = [name for name, value in values.items() if getattr(shipment, name) != value]
+    if changed:
+        for name in changed:
+            setattr(shipment, name, values[name])
+        await shipment.save(update_fields=[*changed, "updated_at"])
+    return Update(shipment, order, before, prediction)
+
+
+async def in_flight(brand: Brand) -> list[int]:
+    """Ids of the brand's outbound parcels in flight, scanned in the last `history_weeks`."""
+    since = utcnow() - timedelta(weeks=settings_of(brand).delivery_prediction.history_weeks)
+    return await Shipment.filter(
+        brand_id=brand.id,
+        direction=Direction.OUTBOUND,
+        status__in=IN_FLIGHT,
+        first_scan_at__gte=since,
+    ).values_list("id", flat=True)  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from notifier import notifications, retailer_webhooks, tracking
+from notifier import edd, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep
 from porchlight.insight import page_views
@@ -75,6 +75,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
+            # Lanes learn from yesterday's deliveries within the hour; accuracy once a day.
+            cron(edd.refresh_predictions, minute=41, unique=True),
+            cron(edd.record_accuracy, hour=4, minute=47, unique=True),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest
             # once, and a digest the provider could not take now goes out an hour later.
             cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),

@@ -93,8 +93,10 @@ async def open_or_join(
     *,
     data: dict[str, object] | None = None,
     author: Agent | None = None,
+    flags: tuple[PriorityFlag, ...] = (),
 ) -> tuple[Case, bool]:
-    """(case, opened): the unique open_key keeps two racing signals from opening two cases."""
+    """(case, opened): the unique open_key keeps two racing signals from opening two cases.
+    `flags`: what the signal itself says about priority (a predicted delay)."""
     entry: dict[str, Any] = {
         "kind": f"signal:{source.value}",
         "body": body,
@@ -105,7 +107,7 @@ async def open_or_join(
     brand = order.brand
     now = utcnow()
     first_due, resolution_due = due_times(brand, type_, now)
-    flags = await priority_flags(brand, order, shipment)
+    all_flags = sorted({*await priority_flags(brand, order, shipment), *flags})
     try:
         async with in_transaction():
             case = await Case.create(
@@ -113,7 +115,7 @@ async def open_or_join(
                 shipment=shipment,
                 type=type_,
                 source=source,
-                priority_flags=flags,
+                priority_flags=all_flags,
                 sla_due_at=first_due,
                 resolution_due_at=resolution_due,
                 next_due_at=first_due,

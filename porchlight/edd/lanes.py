@@ -134,13 +134,17 @@ class LaneBook:
             histogram = self.weights.setdefault(slot, {})
             histogram[days] = histogram.get(days, 0.0) + weight
 
-    def lane(self, route: Route, milestone: Milestone, min_samples: int) -> Lane | None:
-        """The narrowest lane with at least `min_samples` parcels behind it."""
-        for level, key in enumerate(route.lane_keys()):
-            slot = (milestone, level, key)
-            if self.counts.get(slot, 0) >= min_samples:
-                return Lane(milestone, level, key, self.counts[slot], self.weights[slot])
-        return None
+    def for_route(self, route: Route) -> dict[tuple[Milestone, str], Lane]:
+        """What `predict` reads for one parcel, as `stored_lanes` gives it from the table."""
+        found = {}
+        for milestone in Milestone:
+            for level, key in enumerate(route.lane_keys()):
+                slot = (milestone, level, key)
+                if slot in self.counts:
+                    found[(milestone, key)] = Lane(
+                        milestone, level, key, self.counts[slot], self.weights[slot]
+                    )
+        return found
 
     def lanes(self) -> list[Lane]:
         return [

@@ -145,9 +145,9 @@ class Update:
         return self.before is None or self.before <= promise
 
 
-async def update(shipment: Shipment, today: date | None = None) -> Update | None:
-    """Predict one parcel again and store it on the shipment; None when it is not an outbound
-    parcel in flight. A parcel that left the lanes' reach (delivered, returned) keeps nothing."""
+async def update(shipment: Shipment, today: date | None = None) -> Update:
+    """Predict one parcel again and store the date on the shipment. Only outbound parcels in
+    flight get one: a delivered or returned parcel keeps none."""
     order = await Order.get(id=shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
     brand = order.brand
     before = shipment.predicted_delivery

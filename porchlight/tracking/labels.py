@@ -18,6 +18,7 @@ flag = {
     PriorityFlag.FIRST_TIME_BUYER: N_("First-time buyer"),
     PriorityFlag.VIP: N_("VIP"),
     PriorityFlag.REPEAT_ISSUE: N_("Repeat lane or carrier issue"),
+    PriorityFlag.PREDICTED: N_("Predicted delay"),
 }
 close_code = {
     CloseCode.CARRIER_DELAY: N_("Carrier delay"),

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from porchlight.edd.shown import Source, estimates
 from porchlight.enums import Direction, EventSource, Scope, ShipmentStatus
 from porchlight.tracking.timeline import Parcel
 
@@ -17,6 +18,22 @@ class EventOut(BaseModel):
     message: str
     location: dict[str, str]
     source: EventSource
+
+
+class EstimateOut(BaseModel):
+    """A delivery date and who gave it: the carrier, or our prediction from the brand's own
+    delivered parcels (with the share of similar parcels that arrived by then)."""
+
+    source: Source
+    date: date
+    confidence: float | None
+
+    @classmethod
+    def all_of(cls, p: Parcel) -> list["EstimateOut"]:
+        return [
+            cls(source=e.source, date=e.day, confidence=e.confidence)
+            for e in estimates(p.shipment, p.derived.estimated_delivery)
+        ]
 
 
 class ItemOut(BaseModel):
@@ -32,7 +49,8 @@ class ParcelOut(BaseModel):
     direction: Direction
     status: ShipmentStatus
     status_detail: str
-    estimated_delivery: date | None
+    estimated_delivery: date | None  # the carrier's
+    delivery_estimates: list[EstimateOut]
     last_event_at: datetime | None
     items: list[ItemOut]
     events: list[EventOut]
@@ -47,6 +65,7 @@ class ParcelOut(BaseModel):
             status=p.derived.status,
             status_detail=p.derived.carrier_status_detail,
             estimated_delivery=p.derived.estimated_delivery,
+            delivery_estimates=EstimateOut.all_of(p),
             last_event_at=p.derived.last_event_at,
             items=[ItemOut(sku=i.sku, name=i.name, quantity=i.quantity) for i in p.shipment.items],
             events=[
@@ -78,7 +97,8 @@ class ParcelStatusOut(BaseModel):
     direction: Direction
     status: ShipmentStatus
     status_text: str
-    estimated_delivery: date | None
+    estimated_delivery: date | None  # the carrier's
+    delivery_estimates: list[EstimateOut]
 
 
 class TrackOut(BaseModel):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from porchlight.accounts.brand_settings import settings_of
+from porchlight.edd.shown import Estimate, shown
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
@@ -33,6 +34,7 @@ class ParcelView:
     requests: list[DeliveryRequest]
     options: list[str]
     problems: list[str]
+    estimate: Estimate | None  # the carrier's date or ours (porchlight.edd.shown)
 
     @property
     def id(self) -> int:
@@ -74,6 +76,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
         shipment_id__in=[p.shipment.id for p in parcels]
     ).order_by("id")
     views = []
+    chosen = settings_of(brand).delivery_prediction
     for p in parcels:
         status, direction = p.derived.status, Direction(p.shipment.direction)
         views.append(
@@ -85,6 +88,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
                 requests=[r for r in requests if r.shipment_id == p.shipment.id],  # type: ignore[attr-defined]
                 options=delivery_options(brand, status, direction),
                 problems=problem_kinds(status, direction),
+                estimate=shown(p.shipment, status, p.derived.estimated_delivery, chosen),
             )
         )
     return views

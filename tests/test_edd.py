@@ -11,7 +11,7 @@ from notifier import edd as edd_jobs
 from porchlight.accounts.brand_settings import InvalidSettings, validate_settings
 from porchlight.edd import accuracy, predict
 from porchlight.edd.calendar import DeliveryCalendar, calendar_for
-from porchlight.enums import EventSource, ShipmentStatus, Trigger
+from porchlight.enums import EventSource, ShipmentStatus
 from porchlight.models import (
     Brand,
     Case,
@@ -208,9 +208,7 @@ async def test_a_later_milestone_predicts_from_there_and_a_late_parcel_is_not_pr
     await a_history(brand, "H", [3] * 40, out_for_delivery=True)
     await predict.refresh_lanes(brand, NOW)
 
-    on_the_van = await a_parcel(
-        brand, "VAN", THURSDAY, out_for_delivery=at(date(2026, 11, 27), 7)
-    )
+    on_the_van = await a_parcel(brand, "VAN", THURSDAY, out_for_delivery=at(date(2026, 11, 27), 7))
     on_the_van.status = ShipmentStatus.OUT_FOR_DELIVERY
     await on_the_van.save()
     await predict.update(on_the_van, today=date(2026, 11, 27))
@@ -357,7 +355,7 @@ async def test_recent_accuracy_is_kept_per_week_for_the_kpi_page():
     [
         ({"confidence": 1.5}, "delivery_prediction.confidence"),
         ({"min_samples": 0}, "delivery_prediction.min_samples"),
-        ({"delivery_days_by_carrier": {"dhl": [7]}}, "delivery_prediction.delivery_days_by_carrier"),
+        ({"delivery_days_by_carrier": {"dhl": [7]}}, "delivery_prediction.delivery_days"),
     ],
 )
 def test_prediction_settings_out_of_range_are_refused_with_the_field_named(chosen, field):

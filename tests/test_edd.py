@@ -367,3 +367,31 @@ def test_prediction_settings_out_of_range_are_refused_with_the_field_named(chose
 def test_carrier_delivery_days_are_kept_by_lower_case_code():
     chosen = validate_settings({"delivery_prediction": {"delivery_days_by_carrier": {"UPS": [5]}}})
     assert chosen.delivery_prediction.delivery_days_by_carrier == {"ups": frozenset({5})}
+
+
+async def test_the_kpi_page_shows_the_weeks_accuracy_ours_beside_the_carriers(client):
+    from tests.test_agent_workspace import an_agent, signed_in_token
+
+    brand, _ = await a_brand()
+    week = accuracy.monday(utcnow().date())
+    for source, on_time, exact, errors in (("ours", 8, 5, 6), ("carriers", 4, 3, 15)):
+        await EddAccuracy.create(
+            brand=brand,
+            week=week,
+            source=source,
+            confidence=0.8,
+            parcels=10,
+            on_time=on_time,
+            exact=exact,
+            abs_error_days=errors,
+        )
+    await an_agent("lee@example.com", role="lead")
+    await signed_in_token(client, "lee@example.com")
+    page = HTMLParser((await client.get("/agent/kpis?weeks=4")).text)
+    section = page.css_first("#delivery-predictions")
+    assert "synthetic" in section.text()
+    rows = section.css("tbody tr")
+    assert [td.text(strip=True) for td in rows[-1].css("td")] == [
+        "10", "80 %", "50 %", "0.6", "10", "40 %", "30 %", "1.5",
+    ]  # fmt: skip
+    assert [td.text(strip=True) for td in rows[0].css("td")][:2] == ["0", "—"]

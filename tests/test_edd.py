@@ -395,3 +395,20 @@ async def test_the_kpi_page_shows_the_weeks_accuracy_ours_beside_the_carriers(cl
         "10", "80 %", "50 %", "0.6", "10", "40 %", "30 %", "1.5",
     ]  # fmt: skip
     assert [td.text(strip=True) for td in rows[0].css("td")][:2] == ["0", "—"]
+
+
+async def test_the_demo_shows_a_predicted_date_where_the_carrier_gave_none(
+    client, settings, arq_redis
+):
+    from porchlight.demo import seed
+    from tests.worker_run import run_worker
+
+    await seed(arq_redis)
+    await run_worker(settings, arq_redis)
+    parcel = await Shipment.get(tracking_number="FJSPLIT2").select_related("order")
+    assert parcel.predicted_delivery is not None and parcel.predicted_from == "first_scan"
+    response = await client.get(
+        f"/o/{parcel.order.access_token}?lang=de", headers={"Host": "127.0.0.1"}
+    )
+    etas = [n.text(strip=True) for n in HTMLParser(response.text).css(".eta")]
+    assert any(text.startswith("Voraussichtlich bis") for text in etas), etas

@@ -62,7 +62,7 @@ async def refresh_lanes(brand: Brand, now: datetime | None = None) -> int:
 @dataclass(frozen=True)
 class Prediction:
     day: date
-    confidence: float
+    confidence: float  # the share of the lane's parcels there by `day`: near the brand's
     milestone: Milestone
     lane: Lane
 
@@ -80,7 +80,8 @@ def predict(
     chosen: DeliveryPrediction,
 ) -> Prediction | None:
     """From the latest milestone reached whose lanes know enough parcels: the day by which a
-    parcel like this one, not delivered yet today, arrives with the chosen confidence."""
+    parcel like this one, not delivered yet today, arrives with (about) the chosen confidence.
+    None when no lane knows enough, or the parcel is later than every parcel they saw."""
     calendar = route.calendar(chosen.delivery_days_by_carrier)
     for milestone in LATEST_FIRST:
         at = milestones.get(milestone)
@@ -99,8 +100,11 @@ def predict(
             continue
         start = route.day(at)
         elapsed = calendar.between(start, today)
-        days = lane.quantile(chosen.confidence, at_least=elapsed)
-        return Prediction(calendar.add(start, days), chosen.confidence, milestone, lane)
+        found = lane.date_for(chosen.confidence, at_least=elapsed)
+        if found is None:
+            continue
+        days, share = found
+        return Prediction(calendar.add(start, days), share, milestone, lane)
     return None
 
 

@@ -8,7 +8,6 @@ destination facility, out for delivery) to the delivered scan, each parcel weigh
 recent it is: a lane that slowed down last month says so within weeks, not a year.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,14 +26,23 @@ class Milestone(StrEnum):
 
 
 # How aggregators say "arrived at the destination facility": EasyPost's status_detail, else the
-# carrier's own wording (the canonical statuses have no such step).
+# carrier's own wording (the canonical statuses have no such step). Lower case, plain text:
+# the refresh looks for the same phrases in SQL.
 DESTINATION_CODES = ("arrived_at_destination",)
-DESTINATION_TEXT = re.compile(r"destination (facility|depot|hub|cent(er|re)|sort)", re.I)
+DESTINATION_PHRASES = (
+    "destination facility",
+    "destination depot",
+    "destination hub",
+    "destination center",
+    "destination centre",
+    "destination sort",
+)
 
 
 def destination_scan(status: str, substatus: str, message: str) -> bool:
+    text = message.lower()
     return status == S.IN_TRANSIT and (
-        substatus in DESTINATION_CODES or bool(DESTINATION_TEXT.search(message))
+        substatus in DESTINATION_CODES or any(phrase in text for phrase in DESTINATION_PHRASES)
     )
 
 

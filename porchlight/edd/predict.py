@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import DeliveryPrediction, settings_of
-from porchlight.edd.history import delivered, route_of
+from porchlight.edd.history import delivered
 from porchlight.edd.lanes import LEVELS, Lane, LaneBook, Milestone, Route, reached
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
@@ -157,16 +157,13 @@ async def update(shipment: Shipment, today: date | None = None) -> Update:
     before = shipment.predicted_delivery
     prediction = None
     if shipment.direction == Direction.OUTBOUND and shipment.status in IN_FLIGHT:
-        route = route_of(
-            {
-                "carrier": shipment.carrier,
-                "service": shipment.service,
-                "fulfilment_node": shipment.fulfilment_node,
-                "order__destination": order.destination,
-                "order__postcode": order.postcode,
-                "order__customer__time_zone": order.customer.time_zone,
-            },
-            brand.time_zone,
+        route = Route(
+            carrier=shipment.carrier,
+            service=shipment.service,
+            node=shipment.fulfilment_node,
+            country=str((order.destination or {}).get("country", "")).upper(),
+            postcode=order.postcode,
+            time_zone=order.customer.time_zone or brand.time_zone,
         )
         chosen = settings_of(brand).delivery_prediction
         today = today or route.day(utcnow())

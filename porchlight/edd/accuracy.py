@@ -120,7 +120,7 @@ async def replay(
             if ours is None:
                 continue
             result.predictions += 1
-            for scope in ("all", f"carrier:{route.carrier}", f"lane:{route.lane_keys()[1]}"):
+            for scope in ("all", f"carrier:{route.carrier}", f"lane:{route.lane_keys[1]}"):
                 result.tally(scope, OURS, milestone).add(ours.day, actual)
             if milestone != Milestone.FIRST_SCAN:
                 continue

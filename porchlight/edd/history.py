@@ -20,7 +20,7 @@ BATCH = 5000
 CARRIER_DATE_WINDOW = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delivered:
     route: Route
     milestones: dict[Milestone, datetime]
@@ -77,7 +77,9 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
-def parcel_of(row: dict[str, Any], brand_zone: str) -> Delivered:
+def parcel_of(row: dict[str, Any], brand_zone: str, routes: dict[Route, Route]) -> Delivered:
+    """`routes`: one object per distinct route, shared by its parcels (a year of a brand's
+    parcels travels a few thousand routes; the backtest holds them all at once)."""
     first, delivered_at = _moment(row["first_scan_at"]), _moment(row["delivered_at"])
     assert first is not None and delivered_at is not None  # the query asks for both
     country = row["country"]
@@ -90,15 +92,16 @@ def parcel_of(row: dict[str, Any], brand_zone: str) -> Delivered:
             milestones[milestone] = at
     dated_at = _moment(row["dated_at"])
     in_time = dated_at is not None and dated_at <= first + CARRIER_DATE_WINDOW
+    route = Route(
+        carrier=row["carrier"],
+        service=row["service"],
+        node=row["fulfilment_node"],
+        country=str(country or "").upper(),
+        postcode=row["postcode"] or "",
+        time_zone=row["time_zone"] or brand_zone,
+    )
     return Delivered(
-        route=Route(
-            carrier=row["carrier"],
-            service=row["service"],
-            node=row["fulfilment_node"],
-            country=str(country or "").upper(),
-            postcode=row["postcode"] or "",
-            time_zone=row["time_zone"] or brand_zone,
-        ),
+        route=routes.setdefault(route, route),
         milestones=milestones,
         delivered_at=delivered_at,
         carrier_estimate=_day(row["carrier_date"]) if in_time else None,
@@ -111,9 +114,10 @@ async def delivered(brand: Brand, since: datetime) -> AsyncIterator[list[Deliver
     sql = Sql()
     query = _query(sql.sqlite)
     after: tuple[Any, int] = (since, 0)
+    routes: dict[Route, Route] = {}
     while True:
         rows = await sql.rows(query, [brand.id, after[0], after[0], after[1], BATCH])
         if not rows:
             return
         after = (rows[-1]["delivered_at"], rows[-1]["id"])
-        yield [parcel_of(row, brand.time_zone) for row in rows]
+        yield [parcel_of(row, brand.time_zone, routes) for row in rows]

@@ -10,6 +10,7 @@ recent it is: a lane that slowed down last month says so within weeks, not a yea
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -72,6 +73,7 @@ class Route:
     postcode: str
     time_zone: str | None
 
+    @cached_property
     def lane_keys(self) -> list[str]:
         """The lane keys, narrowest first (the postcode area is its first two characters)."""
         area = "".join(ch for ch in self.postcode.upper() if ch.isalnum())[:2]
@@ -131,7 +133,7 @@ class LaneBook:
     weights: dict[tuple[Milestone, int, str], dict[int, float]] = field(default_factory=dict)
 
     def learn(self, route: Route, milestone: Milestone, days: int, weight: float) -> None:
-        for level, key in enumerate(route.lane_keys()):
+        for level, key in enumerate(route.lane_keys):
             slot = (milestone, level, key)
             self.counts[slot] = self.counts.get(slot, 0) + 1
             histogram = self.weights.setdefault(slot, {})
@@ -141,7 +143,7 @@ class LaneBook:
         """What `predict` reads for one parcel, as `stored_lanes` gives it from the table."""
         found = {}
         for milestone in Milestone:
-            for level, key in enumerate(route.lane_keys()):
+            for level, key in enumerate(route.lane_keys):
                 slot = (milestone, level, key)
                 if slot in self.counts:
                     found[(milestone, key)] = Lane(

@@ -90,7 +90,7 @@ def predict(
         lane = next(
             (
                 lanes[(milestone, key)]
-                for key in route.lane_keys()
+                for key in route.lane_keys
                 if (milestone, key) in lanes
                 and lanes[(milestone, key)].samples >= chosen.min_samples
             ),
@@ -110,7 +110,7 @@ def predict(
 
 async def stored_lanes(brand_id: int, route: Route) -> dict[tuple[Milestone, str], Lane]:
     """The lane rows for one parcel: every milestone and level, in one indexed query."""
-    rows = await EddLane.filter(brand_id=brand_id, key__in=route.lane_keys())
+    rows = await EddLane.filter(brand_id=brand_id, key__in=route.lane_keys)
     return {
         (Milestone(r.milestone), r.key): Lane(
             Milestone(r.milestone),

@@ -10,9 +10,9 @@ recent it is: a lane that slowed down last month says so within weeks, not a yea
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from porchlight.edd.calendar import DeliveryCalendar, calendar_for, local_day
 from porchlight.enums import ShipmentStatus as S

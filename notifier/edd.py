@@ -13,7 +13,6 @@ from porchlight.enums import CaseSource, ExceptionType, PriorityFlag, Trigger
 from porchlight.models import Brand, Shipment
 
 log = logging.getLogger(__name__)
-BATCH = 500
 
 
 async def act_on(ctx: dict[str, Any], update: predict.Update) -> None:
@@ -35,7 +34,7 @@ async def act_on(ctx: dict[str, Any], update: predict.Update) -> None:
         data={"predicted": True, "lane": after.basis},
         flags=(PriorityFlag.PREDICTED,),
     )
-    if settings_of(update.order.brand).delivery_prediction.warn_shopper_early:
+    if settings_of(update.brand).delivery_prediction.warn_shopper_early:
         await notifications.schedule(ctx, update.shipment, update.order, Trigger.DELAY)
 
 
@@ -48,12 +47,12 @@ async def refresh_predictions(ctx: dict[str, Any]) -> str:
     """Every brand's lanes from its delivered parcels, then a date for each parcel in flight."""
     lines = []
     for brand in await Brand.all():
-        lanes = await predict.refresh_lanes(brand)
-        ids = await predict.in_flight(brand)
-        for start in range(0, len(ids), BATCH):
-            for shipment in await Shipment.filter(id__in=ids[start : start + BATCH]):
-                await act_on(ctx, await predict.update(shipment))
-        lines.append(f"{brand.slug}: {lanes} lanes, {len(ids)} parcels in flight")
+        lanes, parcels = await predict.refresh_lanes(brand), 0
+        async for updates in predict.update_in_flight(brand):
+            parcels += len(updates)
+            for update in updates:
+                await act_on(ctx, update)
+        lines.append(f"{brand.slug}: {lanes} lanes, {parcels} parcels in flight")
     summary = "; ".join(lines) or "no brands"
     log.info("delivery predictions: %s", summary)
     return summary

@@ -3,6 +3,7 @@
 The worker does the work (porchlight.edd.lanes from delivered parcels, then every parcel in
 flight); a page or an API call only reads the date stored on the shipment."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,6 +17,7 @@ from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, EddLane, Order, Shipment, TrackingEvent
 from porchlight.platform.clock import utcnow
 
+BATCH = 500
 IN_FLIGHT = [S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.EXCEPTION]
 LATEST_FIRST = (Milestone.OUT_FOR_DELIVERY, Milestone.DESTINATION, Milestone.FIRST_SCAN)
 
@@ -108,33 +110,47 @@ def predict(
     return None
 
 
+def _lane(row: EddLane) -> Lane:
+    histogram = {int(d): float(w) for d, w in row.histogram.items()}
+    return Lane(Milestone(row.milestone), row.level, row.key, row.samples, histogram)
+
+
 async def stored_lanes(brand_id: int, route: Route) -> dict[tuple[Milestone, str], Lane]:
     """The lane rows for one parcel: every milestone and level, in one indexed query."""
     rows = await EddLane.filter(brand_id=brand_id, key__in=route.lane_keys)
+    return {(Milestone(r.milestone), r.key): _lane(r) for r in rows}
+
+
+async def _milestones(shipments: list[Shipment]) -> dict[str, dict[Milestone, datetime]]:
+    """Each parcel's milestones so far, from one query over their scans."""
+    scans: dict[str, list[tuple[str, str, str, datetime]]] = {}
+    for number, *scan in await TrackingEvent.filter(
+        tracking_number__in=[s.tracking_number for s in shipments],
+        status__in=[S.IN_TRANSIT, S.OUT_FOR_DELIVERY],
+    ).values_list("tracking_number", "status", "carrier_substatus", "message", "occurred_at"):
+        scans.setdefault(number, []).append(tuple(scan))  # type: ignore[arg-type]
     return {
-        (Milestone(r.milestone), r.key): Lane(
-            Milestone(r.milestone),
-            r.level,
-            r.key,
-            r.samples,
-            {int(d): float(w) for d, w in r.histogram.items()},
-        )
-        for r in rows
+        s.tracking_number: reached(s.first_scan_at, scans.get(s.tracking_number, []))
+        for s in shipments
     }
 
 
-async def milestones_of(shipment: Shipment) -> dict[Milestone, datetime]:
-    scans = await TrackingEvent.filter(
-        tracking_number=shipment.tracking_number,
-        status__in=[S.IN_TRANSIT, S.OUT_FOR_DELIVERY],
-    ).values_list("status", "carrier_substatus", "message", "occurred_at")
-    return reached(shipment.first_scan_at, scans)  # type: ignore[arg-type]
+def route_of(shipment: Shipment, order: Order, brand: Brand) -> Route:
+    return Route(
+        carrier=shipment.carrier,
+        service=shipment.service,
+        node=shipment.fulfilment_node,
+        country=str((order.destination or {}).get("country", "")).upper(),
+        postcode=order.postcode,
+        time_zone=order.customer.time_zone or brand.time_zone,
+    )
 
 
 @dataclass(frozen=True)
 class Update:
     """A parcel's prediction before and after a refresh: what delay-risk reactions look at."""
 
+    brand: Brand
     shipment: Shipment
     order: Order
     before: date | None
@@ -149,46 +165,68 @@ class Update:
         return self.before is None or self.before <= promise
 
 
-async def update(shipment: Shipment, today: date | None = None) -> Update:
-    """Predict one parcel again and store the date on the shipment. Only outbound parcels in
+async def _apply(
+    brand: Brand,
+    parcels: list[tuple[Shipment, Order]],
+    lanes: dict[tuple[Milestone, str], Lane],
+    today: date | None,
+) -> list[Update]:
+    """Predict each parcel again and store its date on the shipment. Only outbound parcels in
     flight get one: a delivered or returned parcel keeps none."""
+    chosen = settings_of(brand).delivery_prediction
+    milestones = await _milestones([s for s, _ in parcels])
+    updates = []
+    for shipment, order in parcels:
+        before, prediction = shipment.predicted_delivery, None
+        if shipment.direction == Direction.OUTBOUND and shipment.status in IN_FLIGHT:
+            route = route_of(shipment, order, brand)
+            day = today or route.day(utcnow())
+            prediction = predict(route, milestones[shipment.tracking_number], day, lanes, chosen)
+        values = {
+            "predicted_delivery": prediction.day if prediction else None,
+            "predicted_confidence": prediction.confidence if prediction else None,
+            "predicted_from": prediction.milestone.value if prediction else "",
+            "predicted_lane": prediction.basis[:255] if prediction else "",
+        }
+        changed = [name for name, value in values.items() if getattr(shipment, name) != value]
+        if changed:
+            for name in changed:
+                setattr(shipment, name, values[name])
+            await shipment.save(update_fields=[*changed, "updated_at"])
+        updates.append(Update(brand, shipment, order, before, prediction))
+    return updates
+
+
+async def update(shipment: Shipment, today: date | None = None) -> Update:
+    """One parcel after it moved: reads only its own lanes."""
     order = await Order.get(id=shipment.order_id).select_related("brand", "customer")  # type: ignore[attr-defined]
-    brand = order.brand
-    before = shipment.predicted_delivery
-    prediction = None
-    if shipment.direction == Direction.OUTBOUND and shipment.status in IN_FLIGHT:
-        route = Route(
-            carrier=shipment.carrier,
-            service=shipment.service,
-            node=shipment.fulfilment_node,
-            country=str((order.destination or {}).get("country", "")).upper(),
-            postcode=order.postcode,
-            time_zone=order.customer.time_zone or brand.time_zone,
-        )
-        chosen = settings_of(brand).delivery_prediction
-        today = today or route.day(utcnow())
-        lanes = await stored_lanes(brand.id, route)
-        prediction = predict(route, await milestones_of(shipment), today, lanes, chosen)
-    values = {
-        "predicted_delivery": prediction.day if prediction else None,
-        "predicted_confidence": prediction.confidence if prediction else None,
-        "predicted_from": prediction.milestone.value if prediction else "",
-        "predicted_lane": prediction.basis[:255] if prediction else "",
-    }
-    changed = [name for name, value in values.items() if getattr(shipment, name) != value]
-    if changed:
-        for name in changed:
-            setattr(shipment, name, values[name])
-        await shipment.save(update_fields=[*changed, "updated_at"])
-    return Update(shipment, order, before, prediction)
+    lanes = await stored_lanes(order.brand.id, route_of(shipment, order, order.brand))
+    [done] = await _apply(order.brand, [(shipment, order)], lanes, today)
+    return done
 
 
-async def in_flight(brand: Brand) -> list[int]:
-    """Ids of the brand's outbound parcels in flight, scanned in the last `history_weeks`."""
+async def update_in_flight(brand: Brand, today: date | None = None) -> AsyncIterator[list[Update]]:
+    """Every outbound parcel of the brand in flight (scanned in the last `history_weeks`), in
+    batches, with the brand's lanes read once."""
     since = utcnow() - timedelta(weeks=settings_of(brand).delivery_prediction.history_weeks)
-    return await Shipment.filter(
+    lanes = {
+        (Milestone(r.milestone), r.key): _lane(r) for r in await EddLane.filter(brand_id=brand.id)
+    }
+    query = Shipment.filter(
         brand_id=brand.id,
         direction=Direction.OUTBOUND,
         status__in=IN_FLIGHT,
         first_scan_at__gte=since,
-    ).values_list("id", flat=True)  # type: ignore[return-value]
+    )
+    last = 0
+    while True:
+        batch = (
+            await query.filter(id__gt=last)
+            .order_by("id")
+            .limit(BATCH)
+            .select_related("order__customer", "order__brand")  # a delay message needs both
+        )
+        if not batch:
+            return
+        last = batch[-1].id
+        yield await _apply(brand, [(s, s.order) for s in batch], lanes, today)

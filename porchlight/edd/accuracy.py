@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.edd.history import Delivered, delivered
 from porchlight.edd.lanes import LaneBook, Milestone
-from porchlight.edd.predict import predict
+from porchlight.edd.predict import Calendars, predict
 from porchlight.models import Brand, EddAccuracy
 from porchlight.platform.clock import utcnow
 
@@ -85,7 +85,7 @@ async def replay(
     chosen = settings_of(brand).delivery_prediction
     start = since - timedelta(weeks=chosen.history_weeks)
     history: list[Delivered] = []
-    async for batch in delivered(brand, start):
+    async for batch in delivered(brand, start, carrier_dates=True):
         history.extend(p for p in batch if p.delivered_at < until)
     history.sort(key=lambda p: p.delivered_at)
     asked = sorted(
@@ -97,18 +97,16 @@ async def replay(
     for result in results:
         result.parcels = sum(p.delivered_at >= since for p in history)
     half_life = timedelta(weeks=chosen.half_life_weeks).total_seconds()
-    book, learnt = LaneBook(), 0
+    book, learnt, calendars = LaneBook(), 0, Calendars(chosen)
     for at, parcel, milestone in asked:
         while learnt < len(history) and history[learnt].delivered_at <= at:
             old = history[learnt]
             # Relative weights only matter: 2^(age/half-life) from a fixed start keeps the
             # newest parcels heaviest without reweighting the book at every step.
             weight = 2 ** ((old.delivered_at - start).total_seconds() / half_life)
-            for m, when in old.milestones.items():
-                days = old.route.calendar(chosen.delivery_days_by_carrier).between(
-                    old.route.day(when), old.route.day(old.delivered_at)
-                )
-                book.learn(old.route, m, days, weight)
+            route = old.route
+            for m, days in route.transit(calendars[route], old.milestones, old.delivered_at):
+                book.learn(route, m, days, weight)
             learnt += 1
         route, actual = parcel.route, parcel.route.day(parcel.delivered_at)
         lanes = book.for_route(route)

@@ -70,5 +70,7 @@ def _zone(name: str) -> ZoneInfo | None:
 
 def local_day(moment: datetime, time_zone: str | None) -> date:
     """The day a moment falls on where the parcel is going (UTC when the zone is unknown)."""
-    zone = _zone(time_zone) if time_zone else None
+    if not time_zone or time_zone == "UTC":  # stored times are UTC already
+        return moment.date()
+    zone = _zone(time_zone)
     return moment.astimezone(zone).date() if zone else moment.date()

@@ -66,6 +66,15 @@ def reached(
 class Route:
     """What picks a parcel's lanes and calendar: known when the label is made."""
 
+    def __hash__(self) -> int:  # the dataclass's would hash six strings on every lookup
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(
+            (self.carrier, self.service, self.node, self.country, self.postcode, self.time_zone)
+        )
+
     carrier: str
     service: str
     node: str
@@ -91,6 +100,13 @@ class Route:
 
     def day(self, moment: datetime) -> date:
         return local_day(moment, self.time_zone)
+
+    def transit(
+        self, calendar: DeliveryCalendar, milestones: dict["Milestone", datetime], end: datetime
+    ) -> list[tuple["Milestone", int]]:
+        """Delivery days from each milestone reached to `end` (the delivered scan)."""
+        last = self.day(end)
+        return [(m, calendar.between(self.day(at), last)) for m, at in milestones.items()]
 
 
 @dataclass(frozen=True)
@@ -132,10 +148,13 @@ class LaneBook:
     counts: dict[tuple[Milestone, int, str], int] = field(default_factory=dict)
     weights: dict[tuple[Milestone, int, str], dict[int, float]] = field(default_factory=dict)
 
-    def learn(self, route: Route, milestone: Milestone, days: int, weight: float) -> None:
+    def learn(
+        self, route: Route, milestone: Milestone, days: int, weight: float, count: int = 1
+    ) -> None:
+        """`count` parcels of `route` took `days` from `milestone`, weighing `weight` in all."""
         for level, key in enumerate(route.lane_keys):
             slot = (milestone, level, key)
-            self.counts[slot] = self.counts.get(slot, 0) + 1
+            self.counts[slot] = self.counts.get(slot, 0) + count
             histogram = self.weights.setdefault(slot, {})
             histogram[days] = histogram.get(days, 0.0) + weight
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import DeliveryPrediction, settings_of
+from porchlight.edd.calendar import DeliveryCalendar
 from porchlight.edd.history import delivered
 from porchlight.edd.lanes import LEVELS, Lane, LaneBook, Milestone, Route, reached
 from porchlight.enums import Direction
@@ -27,22 +28,39 @@ def recency_weight(delivered_at: datetime, now: datetime, half_life_weeks: float
     return float(0.5 ** (age_weeks / half_life_weeks))
 
 
-def transit_days(route: Route, chosen: DeliveryPrediction, start: datetime, end: datetime) -> int:
-    calendar = route.calendar(chosen.delivery_days_by_carrier)
-    return calendar.between(route.day(start), route.day(end))
+class Calendars(dict[Route, DeliveryCalendar]):
+    """Each route's delivery calendar, looked up once per route rather than once per parcel."""
+
+    def __init__(self, chosen: DeliveryPrediction) -> None:
+        super().__init__()
+        self.days_by_carrier = chosen.delivery_days_by_carrier
+
+    def __missing__(self, route: Route) -> DeliveryCalendar:
+        self[route] = route.calendar(self.days_by_carrier)
+        return self[route]
 
 
 async def refresh_lanes(brand: Brand, now: datetime | None = None) -> int:
     """Relearn the brand's lanes from its delivered parcels; the number of lanes kept."""
     now = now or utcnow()
     chosen = settings_of(brand).delivery_prediction
-    book = LaneBook()
+    calendars = Calendars(chosen)
+    # Parcels alike (same route, milestone and days) are summed first: a year of parcels
+    # travels a few thousand routes, so the four levels are updated per kind, not per parcel.
+    alike: dict[tuple[Route, Milestone, int], list[float]] = {}
     async for batch in delivered(brand, now - timedelta(weeks=chosen.history_weeks)):
         for parcel in batch:
             weight = recency_weight(parcel.delivered_at, now, chosen.half_life_weeks)
-            for milestone, at in parcel.milestones.items():
-                days = transit_days(parcel.route, chosen, at, parcel.delivered_at)
-                book.learn(parcel.route, milestone, days, weight)
+            route = parcel.route
+            for milestone, days in route.transit(
+                calendars[route], parcel.milestones, parcel.delivered_at
+            ):
+                tally = alike.setdefault((route, milestone, days), [0.0, 0])
+                tally[0] += weight
+                tally[1] += 1
+    book = LaneBook()
+    for (route, milestone, days), (weight, count) in alike.items():
+        book.learn(route, milestone, days, weight, int(count))
     rows = [
         EddLane(
             brand_id=brand.id,

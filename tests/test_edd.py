@@ -417,3 +417,26 @@ async def test_the_demo_shows_a_predicted_date_where_the_carrier_gave_none(
     )
     etas = [n.text(strip=True) for n in HTMLParser(response.text).css(".eta")]
     assert any(text.startswith("Voraussichtlich bis") for text in etas), etas
+
+
+async def test_edd_backtest_prints_name_value_lines_a_script_can_read(settings):
+    import asyncio
+    import os
+    import sys
+    from pathlib import Path
+
+    brand, _ = await a_brand()
+    await a_history(brand, "H", [2] * 40, weeks_ago=1, now=utcnow(), carrier_days_early=1)
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": "x" * 40}
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("porchlight")),
+        *("edd-backtest", "--brand", brand.slug, "--weeks", "20", "--confidence", "0.8"),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    figures = dict(line.split(": ", 1) for line in out.decode().splitlines())
+    assert figures["brand"] == brand.slug and figures["c80.parcels"] == "40"
+    assert figures["c80.ours.first_scan.on_time_rate"] == "1.0"
+    assert figures["c80.carriers.first_scan.exact_day_rate"] == "0.0"

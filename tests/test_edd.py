@@ -294,6 +294,30 @@ async def test_the_page_shows_the_carriers_date_else_ours_worded_as_a_prediction
     assert eta(await client.get(f"/o/{order.access_token}")).startswith("Likely by Thursday")
 
 
+async def test_the_chatbots_sentence_gives_our_date_as_a_prediction_when_the_carrier_has_none(
+    client,
+):
+    brand, key = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1")
+    shipment = await Shipment.get(order=order)
+    shipment.status, shipment.first_scan_at = ShipmentStatus.IN_TRANSIT, THURSDAY
+    shipment.predicted_delivery, shipment.predicted_confidence = date(2026, 12, 3), 0.8
+    await shipment.save()
+    await TrackingEvent.create(
+        source=EventSource.EASYPOST,
+        tracking_number="TN1",
+        occurred_at=THURSDAY,
+        status=ShipmentStatus.IN_TRANSIT,
+        fingerprint="scan",
+    )
+    track = await client.get(
+        "/api/v1/track",
+        params={"order_number": "A-1001", "postcode": "10115", "lang": "en"},
+        headers=bearer(key),
+    )
+    assert track.json()["summary"].endswith("likely by Thursday, December 3, 2026.")
+
+
 async def test_the_api_and_the_chatbot_answer_carry_both_dates_with_their_source(client):
     brand, key = await a_brand()
     order = await an_order(brand, "A-1001", "TN1")

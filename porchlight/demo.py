@@ -10,7 +10,7 @@ from porchlight.accounts.agents import upsert_agent
 from porchlight.accounts.apikeys import _hash
 from porchlight.accounts.brands import create_brand
 from porchlight.carriers.base import NormalizedEvent
-from porchlight.edd import predict
+from porchlight.edd import accuracy, predict
 from porchlight.edd.calendar import calendar_for
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -233,6 +233,7 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
         )
     await _delivered_history(brand, spec, now)
     await predict.refresh_lanes(brand, now)
+    await accuracy.record_weeks(brand, now=now)  # the KPI page's figures, before the nightly job
     # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
     await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
     # The real path: stored like a webhook's events, derived and notified by the worker.
@@ -258,9 +259,10 @@ async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> No
         while not calendar.is_delivery_day(day):
             day -= timedelta(days=1)
         scanned = datetime.combine(day, time(9), UTC)
-        arrived = datetime.combine(
-            calendar.add(day, HISTORY_TRANSIT[i % len(HISTORY_TRANSIT)]), time(13), UTC
-        )
+        transit = HISTORY_TRANSIT[i % len(HISTORY_TRANSIT)]
+        arrived = datetime.combine(calendar.add(day, transit), time(13), UTC)
+        # The carrier's date on its first scan: a day early every third parcel.
+        quoted = calendar.add(day, max(transit - (i % 3 == 0), 1))
         if arrived >= now:
             continue
         order = await Order.create(
@@ -293,6 +295,7 @@ async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> No
                     occurred_at=when,
                     status=status,
                     message=MESSAGES[status],
+                    estimated_delivery=quoted if status == S.IN_TRANSIT else None,
                     fingerprint=f"{tracking}-{status.value}",
                 )
                 for when, status in (

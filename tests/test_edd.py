@@ -441,6 +441,9 @@ async def test_the_demo_shows_a_predicted_date_where_the_carrier_gave_none(
     )
     etas = [n.text(strip=True) for n in HTMLParser(response.text).css(".eta")]
     assert any(text.startswith("Voraussichtlich bis") for text in etas), etas
+    # The KPI page has recent weeks to show, ours beside the carrier's.
+    assert await EddAccuracy.filter(source="ours").exists()
+    assert await EddAccuracy.filter(source="carriers").exists()
 
 
 async def test_edd_backtest_prints_name_value_lines_a_script_can_read(settings):

@@ -84,6 +84,7 @@ bench: $(STAMP) ## run the benchmarks in bench/
 	$(BIN)/python -m bench.fuzz -max_total_time=60
 	$(BIN)/python -m bench.kpis
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.edd
 	$(BIN)/python -m bench.http_load --large-db postgres://postgres@127.0.0.1:5432/porchlight_bench
 
 LANGS := de fr es nl

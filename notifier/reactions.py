@@ -4,7 +4,7 @@
 import logging
 from typing import Any
 
-from notifier import notifications
+from notifier import edd, notifications
 from porchlight.cases import cases
 from porchlight.cases import rules as exception_rules
 from porchlight.enums import CaseSource, ShipmentStatus
@@ -21,6 +21,7 @@ async def react(ctx: dict[str, Any], changes: list[Change]) -> None:
             await cases.open_or_join(change.shipment, type_, CaseSource.CARRIER, detail)
         if change.after.status == ShipmentStatus.DELIVERED:
             await cases.resolve_on_delivery(change.shipment)
+        await edd.repredict(ctx, change.shipment)
         log.info(
             "shipment %s: %s -> %s",
             change.shipment.id,

@@ -9,7 +9,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from notifier import connectors, notifications, retailer_webhooks, tracking
+from notifier import connectors, edd, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep, sla_alerts
 from notifier.kpi_rollup import refresh_all_kpis, refresh_recent_kpis
@@ -83,6 +83,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(connectors.resend_pending_registrations, minute=set(range(6, 60, 10))),
             cron(refresh_recent_kpis, minute=set(range(4, 60, 5)), unique=True),
             cron(refresh_all_kpis, hour=3, minute=17, unique=True),
+            # Lanes learn from yesterday's deliveries within the hour; accuracy once a day.
+            cron(edd.refresh_predictions, minute=41, unique=True),
+            cron(edd.record_accuracy, hour=4, minute=47, unique=True),
             # Hourly through Monday from 06:00: one mark per lead and week sends each digest
             # once, and a digest the provider could not take now goes out an hour later.
             cron(weekly_digest, weekday="mon", hour=set(range(6, 24)), minute=0, unique=True),

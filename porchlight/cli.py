@@ -194,6 +194,41 @@ def sweep() -> None:
         click.echo(line)
 
 
+@main.command("edd-backtest")
+@click.option("--brand", "slug", required=True, help="the brand whose history is replayed")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 156))
+@click.option(
+    "--confidence",
+    "confidences",
+    multiple=True,
+    type=click.FloatRange(0.5, 0.99),
+    help="repeatable; default: 0.8, 0.95 and the brand's own",
+)
+def edd_backtest(slug: str, weeks: int, confidences: tuple[float, ...]) -> None:
+    """Replay the parcels delivered in the last WEEKS, each predicted with only what was known
+    at its first scan and at each milestone, beside the carrier's date at the first scan.
+    Prints `name: value` lines: on-time rate, exact-day rate and mean absolute error in days,
+    for ours and the carriers', per confidence, carrier and lane."""
+    from datetime import timedelta
+
+    from porchlight.accounts.brand_settings import settings_of
+    from porchlight.edd.accuracy import replay
+    from porchlight.platform.clock import utcnow
+
+    async def work() -> list[str]:
+        brand = await _brand(slug)
+        own = settings_of(brand).delivery_prediction.confidence
+        chosen = sorted(set(confidences) or {0.8, 0.95, own})
+        now = utcnow()
+        results = await replay(brand, now - timedelta(weeks=weeks), now, chosen)
+        return [f"brand: {slug}", f"weeks: {weeks}"] + [
+            line for result in results for line in result.lines()
+        ]
+
+    for line in _with_db(work):
+        click.echo(line)
+
+
 @main.command("create-brand")
 @click.argument("slug")
 @click.option("--name", required=True)

@@ -1,8 +1,9 @@
 """Demo data: two brands, orders with parcels in every canonical status, a lead agent, an owner
 for the console, API keys."""
 
+import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from arq.connections import ArqRedis
@@ -11,12 +12,14 @@ from porchlight.accounts.agents import upsert_agent
 from porchlight.accounts.apikeys import _hash
 from porchlight.accounts.brands import create_brand
 from porchlight.carriers.base import NormalizedEvent
+from porchlight.edd import accuracy, predict
+from porchlight.edd.calendar import calendar_for
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
 from porchlight.insight.contacts import ContactIn, record_contact
-from porchlight.models import ApiKey, Brand, Customer, Order
+from porchlight.models import ApiKey, Brand, Customer, Order, Shipment, TrackingEvent
 from porchlight.orders.orders import upsert_order
-from porchlight.orders.payload import OrderIn
+from porchlight.orders.payload import OrderIn, normalize_postcode
 from porchlight.orders.refunds import announce, record_refund
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import derive, intake
@@ -94,7 +97,7 @@ MESSAGES = {
 
 
 def _events(
-    tracking_number: str, steps: list[S], start: datetime, spec: DemoBrand, due: date
+    tracking_number: str, steps: list[S], start: datetime, spec: DemoBrand, due: date | None
 ) -> list[NormalizedEvent]:
     return [
         NormalizedEvent(
@@ -259,7 +262,8 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     )
     on_time = _due(S.DELIVERED, now)
     events += _events(split[0], JOURNEYS[5][1], start, spec, on_time)
-    events += _events(split[1], JOURNEYS[1][1], start, spec, on_time)
+    # No carrier date on this one: its page shows our prediction from the history below.
+    events += _events(split[1], JOURNEYS[1][1], start, spec, None)
     events += _events(split[2], JOURNEYS[0][1], start, spec, on_time)
     # A few help-desk contacts, so the KPI page's contact figures are not empty.
     for n, days_ago in ((1, 1), (3, 2), (5, 9)):
@@ -281,6 +285,9 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
         returned, amount=Decimal("129.00"), currency="EUR", source="demo", method="card"
     )
     await announce(arq, refund)
+    await _delivered_history(brand, spec, now)
+    await predict.refresh_lanes(brand, now)
+    await accuracy.record_weeks(brand, now=now)  # the KPI page's figures, before the nightly job
     # The demo shows its messages at any hour of the day: no quiet hours for its shoppers.
     await Customer.filter(brand=brand).update(
         quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True
@@ -289,6 +296,71 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     await intake.store(events)
     await intake.enqueue_follow_up(arq, events)
     return brand
+
+
+# Delivery days from first scan to delivery of the demo's past parcels, in turn: what the
+# lane learns (80% arrive within 3 delivery days).
+HISTORY_TRANSIT = [2, 2, 3, 2, 1, 2, 2, 4, 2, 3]
+HISTORY_PARCELS = 60
+
+
+async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> None:
+    """Twelve weeks of delivered parcels on the demo's lane, so predicted dates have a history
+    to come from (synthetic, like every figure the demo shows)."""
+    calendar = calendar_for(spec.country)
+    customer = await Customer.create(brand=brand, email=f"history@{spec.slug}.example.com")
+    day = now.date()
+    for i in range(HISTORY_PARCELS):
+        day -= timedelta(days=1)
+        while not calendar.is_delivery_day(day):
+            day -= timedelta(days=1)
+        scanned = datetime.combine(day, time(9), UTC)
+        transit = HISTORY_TRANSIT[i % len(HISTORY_TRANSIT)]
+        arrived = datetime.combine(calendar.add(day, transit), time(13), UTC)
+        # The carrier's date on its first scan: a day early every third parcel.
+        quoted = calendar.add(day, max(transit - (i % 3 == 0), 1))
+        if arrived >= now:
+            continue
+        order = await Order.create(
+            brand=brand,
+            number=f"{spec.slug[:2].upper()}-H{i:03d}",
+            customer=customer,
+            access_token=secrets.token_urlsafe(24),
+            destination={"country": spec.country, "postcode": spec.postcode},
+            postcode=normalize_postcode(spec.postcode),
+        )
+        tracking = f"{spec.slug[:2].upper()}HIST{i:04d}"
+        await Shipment.create(
+            brand=brand,
+            order=order,
+            carrier="dhl",
+            service="parcel",
+            tracking_number=tracking,
+            fulfilment_node="WH-BER-1",
+            shipped_at=scanned - timedelta(hours=3),
+            status=S.DELIVERED,
+            first_scan_at=scanned,
+            last_event_at=arrived,
+            delivered_at=arrived,
+        )
+        await TrackingEvent.bulk_create(
+            [
+                TrackingEvent(
+                    source=EventSource.EASYPOST,
+                    tracking_number=tracking,
+                    occurred_at=when,
+                    status=status,
+                    message=MESSAGES[status],
+                    estimated_delivery=quoted if status == S.IN_TRANSIT else None,
+                    fingerprint=f"{tracking}-{status.value}",
+                )
+                for when, status in (
+                    (scanned, S.IN_TRANSIT),
+                    (arrived - timedelta(hours=5), S.OUT_FOR_DELIVERY),
+                    (arrived, S.DELIVERED),
+                )
+            ]
+        )
 
 
 async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:

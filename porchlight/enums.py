@@ -63,6 +63,7 @@ class PriorityFlag(StrEnum):
     FIRST_TIME_BUYER = "first_time_buyer"
     SUBSCRIPTION = "subscription"
     REPEAT_ISSUE = "repeat_issue"
+    PREDICTED = "predicted"  # opened on our predicted date, before the carrier admits a delay
 
 
 class Channel(StrEnum):

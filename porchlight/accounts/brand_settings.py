@@ -136,6 +136,48 @@ class QuietHours(_Schema):
     )
 
 
+Weekdays = frozenset[Annotated[int, Field(ge=0, le=6)]]
+
+
+class DeliveryPrediction(_Schema):
+    """Our own delivery dates from the brand's delivered parcels (porchlight.edd)."""
+
+    confidence: float = Field(
+        0.8,
+        ge=0.5,
+        le=0.99,
+        description="Share of parcels that arrive by the predicted date (0.8 = 80%).",
+    )
+    min_samples: int = Field(
+        30, ge=1, le=100_000, description="Delivered parcels a lane needs before it predicts."
+    )
+    prefer_prediction: bool = Field(
+        False, description="Show our date on the tracking page even when the carrier gave one."
+    )
+    warn_shopper_early: bool = Field(
+        False,
+        description="Send the delay message when our date passes the promise, before the "
+        "carrier's does.",
+    )
+    half_life_weeks: float = Field(
+        6, ge=0.5, le=104, description="Weeks after which a delivered parcel counts half."
+    )
+    history_weeks: int = Field(
+        52, ge=2, le=156, description="Weeks of delivered parcels the lanes learn from."
+    )
+    delivery_days_by_carrier: dict[str, Weekdays] = Field(
+        default_factory=dict,
+        description="Weekdays each carrier delivers on (0 = Monday); others: Monday to Friday.",
+    )
+
+    @field_validator("delivery_days_by_carrier")
+    @classmethod
+    def _carrier_days(cls, value: dict[str, frozenset[int]]) -> dict[str, frozenset[int]]:
+        if any(not days for days in value.values()):
+            raise ValueError("a carrier needs at least one delivery day")
+        return {code.strip().lower(): days for code, days in value.items() if code.strip()}
+
+
 class BrandSettings(_Schema):
     """A brand's policy. Every field has a default, so `{}` is a complete, working brand."""
 
@@ -179,6 +221,7 @@ class BrandSettings(_Schema):
         description="Minutes before a case's first-response SLA breaks that its owner is "
         "emailed (0: no warning). A broken SLA is emailed to the brand's leads.",
     )
+    delivery_prediction: DeliveryPrediction = DeliveryPrediction()
     high_value_amount: Decimal = Field(
         Decimal("200"), ge=0, description=N_("Order value from which a case is flagged high value.")
     )

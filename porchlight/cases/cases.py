@@ -14,7 +14,7 @@ from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.assignment import auto_assign
 from porchlight.cases.business_hours import Calendar
 from porchlight.cases.triage import implied_close_code, priority_flags, rank
-from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType
+from porchlight.enums import CaseSource, CaseState, CloseCode, ExceptionType, PriorityFlag
 from porchlight.models import Agent, Brand, Case, CaseEntry, Order, Refund, Shipment
 from porchlight.orders.refunds import record_refund
 from porchlight.platform.clock import utcnow
@@ -79,8 +79,10 @@ async def open_or_join(
     *,
     data: dict[str, object] | None = None,
     author: Agent | None = None,
+    flags: tuple[PriorityFlag, ...] = (),
 ) -> tuple[Case, bool]:
-    """(case, opened): the unique open_key keeps two racing signals from opening two cases."""
+    """(case, opened): the unique open_key keeps two racing signals from opening two cases.
+    `flags`: what the signal itself says about priority (a predicted delay)."""
     entry: dict[str, Any] = {
         "kind": f"signal:{source.value}",
         "body": body,
@@ -91,7 +93,7 @@ async def open_or_join(
     brand = order.brand
     now = utcnow()
     first_due, resolution_due = due_times(brand, type_, now)
-    flags = await priority_flags(brand, order, shipment)
+    all_flags = sorted({*await priority_flags(brand, order, shipment), *flags})
     try:
         async with in_transaction():
             case = await Case.create(
@@ -99,8 +101,8 @@ async def open_or_join(
                 shipment=shipment,
                 type=type_,
                 source=source,
-                priority_flags=flags,
-                priority_rank=rank(flags),
+                priority_flags=all_flags,
+                priority_rank=rank(all_flags),
                 sla_due_at=first_due,
                 resolution_due_at=resolution_due,
                 next_due_at=first_due,

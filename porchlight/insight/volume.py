@@ -1,16 +1,26 @@
 """A year of synthetic traffic for one brand, at a mid-size retailer's scale by default
 (1,000,000 shipments, 10 events each, 5% with a case, 3% with a WISMO contact): what the KPI
-dashboard and the sweep are measured on. Deterministic for a given seed; written in batches.
+dashboard, the sweep and the delivery-date backtest are measured on. Deterministic for a given
+seed; written in batches.
+
+Transit times are not uniform noise: each lane has its own (carrier, service, the distance from
+node to destination country, a rural postcode area), counted in the destination's delivery
+days, so weekends and public holidays fall where they should; parcels scanned on a Friday or
+Monday wait a little more, the weeks before Christmas slow everything down, and two lanes get
+slower from July on. Carriers give a date at the first scan from their own timetable: a bit
+optimistic, and blind to the peak and to the lanes that degraded. All of it is synthetic.
 """
 
 import random
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise import Tortoise
 
 from porchlight.accounts.brands import create_brand
+from porchlight.edd.calendar import calendar_for
 from porchlight.enums import (
     CaseSource,
     CaseState,
@@ -39,18 +49,113 @@ EVENTS_PER_SHIPMENT = 10
 CASE_SHARE = 0.05
 CONTACT_SHARE = 0.03
 NODES = ["WH-BER-1", "WH-HAM-2", "3PL-RTM", "3PL-LEJ"]
-LANES = ["DE-DE", "DE-AT", "DE-NL", "DE-FR", "NL-BE"]
+NODE_COUNTRY = {"WH-BER-1": "DE", "WH-HAM-2": "DE", "3PL-RTM": "NL", "3PL-LEJ": "DE"}
 CARRIERS = ["dhl", "dpd", "ups", "gls"]
 SKUS = [f"SKU-{i:03d}" for i in range(200)]
 # Names and German mobile numbers, so agent search is measured on realistic customers.
 FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas"]
 LAST_NAMES = ["Schmidt", "Meyer", "Weber", "Wagner", "Becker", "Hoffmann", "Koch", "Richter"]
+# Destination country: share of parcels, and postcodes (the last of each is rural: slower).
+DESTINATIONS = {
+    "DE": (0.55, ["10115", "20095", "50667", "80331", "01067", "17489"]),
+    "AT": (0.12, ["1010", "4020", "8010", "6991"]),
+    "NL": (0.13, ["1012", "3011", "5611", "9901"]),
+    "FR": (0.12, ["75001", "69001", "13001", "29200"]),
+    "BE": (0.08, ["1000", "2000", "9000", "6600"]),
+}
+# Delivery days from node country to destination country, before everything else.
+DISTANCE = {
+    ("DE", "DE"): 1.0,
+    ("DE", "AT"): 2.0,
+    ("DE", "NL"): 2.0,
+    ("DE", "BE"): 2.3,
+    ("DE", "FR"): 2.8,
+    ("NL", "DE"): 1.8,
+    ("NL", "AT"): 2.8,
+    ("NL", "NL"): 0.8,
+    ("NL", "BE"): 1.2,
+    ("NL", "FR"): 2.4,
+}
+CARRIER_EXTRA = {"dhl": 0.2, "dpd": 0.4, "ups": 0.0, "gls": 0.7}
+SERVICES = {"standard": 0.0, "express": -0.8}
+DEGRADED = {("dpd", "FR"), ("gls", "AT")}  # slower by a day and a half from July on
+MESSAGE_DESTINATION = "Arrived at destination facility"
+# Label, first scan, 5 hub scans, destination facility, out for delivery, delivered.
 JOURNEY = [
     ShipmentStatus.LABEL_CREATED,
     *[ShipmentStatus.IN_TRANSIT] * (EVENTS_PER_SHIPMENT - 3),
     ShipmentStatus.OUT_FOR_DELIVERY,
     ShipmentStatus.DELIVERED,
 ]
+
+
+@dataclass(frozen=True)
+class Trip:
+    """One synthetic parcel's route and times."""
+
+    carrier: str
+    service: str
+    node: str
+    country: str
+    postcode: str
+    shipped: datetime
+    scanned: datetime
+    at_destination: datetime
+    out_for_delivery: datetime
+    delivered: datetime
+    carrier_date: date | None
+
+
+def _peak(day: date) -> float:
+    """Extra days in the weeks before Christmas, worst in mid-December."""
+    start, worst = date(day.year, 11, 20), date(day.year, 12, 14)
+    if not start <= day <= date(day.year, 12, 24):
+        return 0.0
+    return 1.6 * min((day - start).days / (worst - start).days, 1.0)
+
+
+def _trip(rng: random.Random, shipped: datetime) -> Trip:
+    carrier = rng.choice(CARRIERS)
+    service = "express" if rng.random() < 0.2 else "standard"
+    node = rng.choice(NODES)
+    country = rng.choices(list(DESTINATIONS), [share for share, _ in DESTINATIONS.values()])[0]
+    postcodes = DESTINATIONS[country][1]
+    postcode = rng.choice(postcodes)
+    calendar = calendar_for(country)
+    scanned = shipped + timedelta(hours=rng.choice([2, 6, 12, 20, 30, 50]))
+    day = scanned.date()
+    # What the carrier's timetable says for this route: its date at the first scan.
+    timetable = max(
+        DISTANCE[(NODE_COUNTRY[node], country)] + CARRIER_EXTRA[carrier] + SERVICES[service],
+        0.0,
+    )
+    slow = 0.8 if postcode == postcodes[-1] else 0.0
+    slow += 0.35 if day.weekday() in (0, 4) else 0.0  # Monday backlog, Friday's late trucks
+    slow += _peak(day)
+    slow += 1.5 if (carrier, country) in DEGRADED and day >= date(day.year, 7, 1) else 0.0
+    days = max(round(timetable + slow + rng.gammavariate(1.6, 0.45) - 0.5), 0)
+    arrival = calendar.add(day, days)
+    delivered = datetime.combine(arrival, time(9), UTC) + timedelta(hours=rng.uniform(0, 9))
+    delivered = max(delivered, scanned + timedelta(hours=3))
+    out_for_delivery = delivered - timedelta(hours=rng.uniform(1, 6))
+    at_destination = out_for_delivery - timedelta(hours=rng.uniform(4, 16))
+    at_destination = min(max(at_destination, scanned), out_for_delivery)
+    # Carriers quote their timetable, a day early three times in ten: optimistic, as they are.
+    promised = max(round(timetable + 0.5) - (rng.random() < 0.3), 1)
+    carrier_date = calendar.add(day, promised) if rng.random() < 0.85 else None
+    return Trip(
+        carrier,
+        service,
+        node,
+        country,
+        postcode,
+        shipped,
+        scanned,
+        at_destination,
+        min(out_for_delivery, delivered),
+        delivered,
+        carrier_date,
+    )
 
 
 async def seed_volume(
@@ -101,6 +206,7 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
             brand=brand, email__in=[f"c{i}@volume.invalid" for i in range(start, start + size)]
         ).values_list("email", "id")
     )
+    trips = [_trip(rng, now - timedelta(days=rng.uniform(1, 364))) for _ in numbers]
     await Order.bulk_create(
         [
             Order(
@@ -108,51 +214,58 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
                 customer_id=customers[f"c{start + k}@volume.invalid"],
                 number=number,
                 access_token=secrets.token_urlsafe(24),
-                postcode="10115",
+                destination={"country": trip.country, "postcode": trip.postcode},
+                postcode=trip.postcode,
                 flags=["vip"] if rng.random() < 0.02 else [],
             )
-            for k, number in enumerate(numbers)
+            for k, (number, trip) in enumerate(zip(numbers, trips, strict=True))
         ],
         ignore_conflicts=True,
     )
     orders = dict(await Order.filter(brand=brand, number__in=numbers).values_list("number", "id"))
     rows, events, plans = [], [], []
-    for k, number in enumerate(numbers):
-        shipped = now - timedelta(days=rng.uniform(1, 364))
-        scanned = shipped + timedelta(hours=rng.choice([2, 6, 12, 20, 30, 50]))
-        delivered = scanned + timedelta(days=rng.uniform(1, 4))
-        in_flight = delivered > now
+    for k, (number, trip) in enumerate(zip(numbers, trips, strict=True)):
+        in_flight = trip.delivered > now
         tracking = f"VT{brand.id}-{start + k:09d}"  # unique across seeded brands
         rows.append(
             Shipment(
                 brand=brand,
                 order_id=orders[number],
                 direction=Direction.OUTBOUND,
-                carrier=rng.choice(CARRIERS),
+                carrier=trip.carrier,
+                service=trip.service,
                 tracking_number=tracking,
-                fulfilment_node=rng.choice(NODES),
-                lane=rng.choice(LANES),
-                shipped_at=shipped,
-                first_scan_at=min(scanned, now),
-                last_event_at=min(delivered, now),
-                delivered_at=None if in_flight else delivered,
+                fulfilment_node=trip.node,
+                lane=f"{NODE_COUNTRY[trip.node]}-{trip.country}",
+                shipped_at=trip.shipped,
+                first_scan_at=min(trip.scanned, now),
+                last_event_at=min(trip.delivered, now),
+                delivered_at=None if in_flight else trip.delivered,
                 status=ShipmentStatus.IN_TRANSIT if in_flight else ShipmentStatus.DELIVERED,
             )
         )
-        step = (delivered - shipped) / (len(JOURNEY) - 1)
+        hubs = (trip.at_destination - trip.scanned) / (EVENTS_PER_SHIPMENT - 4)
+        times = [
+            trip.shipped,
+            *[trip.scanned + hubs * i for i in range(EVENTS_PER_SHIPMENT - 4)],
+            trip.at_destination,
+            trip.out_for_delivery,
+            trip.delivered,
+        ]
         events += [
             TrackingEvent(
                 source=EventSource.EASYPOST,
                 tracking_number=tracking,
-                occurred_at=shipped + step * i,
+                occurred_at=when,
                 status=status,
-                message=f"scan {i}",
+                message=MESSAGE_DESTINATION if i == EVENTS_PER_SHIPMENT - 3 else f"scan {i}",
+                estimated_delivery=trip.carrier_date if i == 1 else None,
                 fingerprint=f"{tracking}-{i}",
             )
-            for i, status in enumerate(JOURNEY)
-            if shipped + step * i <= now
+            for i, (status, when) in enumerate(zip(JOURNEY, times, strict=True))
+            if when <= now
         ]
-        plans.append((tracking, shipped, delivered, orders[number]))
+        plans.append((tracking, trip.shipped, trip.delivered, orders[number]))
     await Shipment.bulk_create(rows)
     await _store_events(events, now)
     ids = dict(
@@ -167,6 +280,7 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
 
 
 EVENT_COLUMNS = (
+    "estimated_delivery",
     "source",
     "tracking_number",
     "carrier",
@@ -191,6 +305,7 @@ async def _store_events(events: list[TrackingEvent], now: datetime) -> None:
         return
     records = [
         (
+            e.estimated_delivery,
             e.source.value,
             e.tracking_number,
             "",

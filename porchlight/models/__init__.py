@@ -13,6 +13,7 @@ from porchlight.models.connectors import (
 )
 from porchlight.models.contacts import Contact, KpiWeek, PageViewDay
 from porchlight.models.delivery_requests import DeliveryRequest, WebhookDelivery
+from porchlight.models.edd import EddAccuracy, EddLane
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Refund, Shipment, ShipmentItem
@@ -34,6 +35,8 @@ __all__ = [
     "Customer",
     "DeliveryEstimate",
     "DeliveryRequest",
+    "EddAccuracy",
+    "EddLane",
     "EmailSuppression",
     "KpiWeek",
     "MessageText",

@@ -121,6 +121,12 @@ class Shipment(Model):
     last_event_at = fields.DatetimeField(null=True)
     first_scan_at = fields.DatetimeField(null=True)
     delivered_at = fields.DatetimeField(null=True)
+    # Our own date (porchlight.edd.predict), from the lane history: by when the parcel arrives
+    # with `predicted_confidence`, counted from the milestone `predicted_from`.
+    predicted_delivery = fields.DateField(null=True)
+    predicted_confidence = fields.FloatField(null=True)
+    predicted_from = fields.CharField(max_length=24, default="")
+    predicted_lane = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

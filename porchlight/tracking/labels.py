@@ -19,6 +19,7 @@ flag = {
     PriorityFlag.VIP: N_("VIP"),
     PriorityFlag.SUBSCRIPTION: N_("Subscription"),
     PriorityFlag.REPEAT_ISSUE: N_("Repeat lane issue"),
+    PriorityFlag.PREDICTED: N_("Predicted delay"),
 }
 close_code = {
     CloseCode.CARRIER_DELAY: N_("Carrier delay"),

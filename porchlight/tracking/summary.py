@@ -34,6 +34,12 @@ def summarize(parcels: Sequence[Parcel], locale: str, tone: i18n.Tone = i18n.Ton
             "status": _(HEADLINE[nxt.derived.status]),
             "date": day,
         }
+    elif nxt.shipment.predicted_delivery:  # ours (porchlight.edd), worded as a prediction
+        day = i18n.format_date(nxt.shipment.predicted_delivery, locale)
+        sentence = _("%(status)s, likely by %(date)s.") % {
+            "status": _(HEADLINE[nxt.derived.status]),
+            "date": day,
+        }
     if len(outbound) > 1:
         progress = _("%(delivered)s of %(total)s parcels delivered.") % {
             "delivered": delivered,

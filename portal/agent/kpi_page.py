@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Role
-from porchlight.insight import kpi_rollup, kpis
+from porchlight.insight import kpi_rollup, kpis, prediction_accuracy
 from porchlight.models import Brand
 from porchlight.platform.spreadsheet import SafeWriter
 from portal.agent.charts import bar_chart, line_chart
@@ -53,6 +54,10 @@ async def kpi_page(request: Request) -> Response:
         "week_labels": labels,
         "charts": charts,
         "bars": bars,
+        "confidence": settings_of(report.brand).delivery_prediction.confidence,
+        "predictions": zip(
+            await prediction_accuracy.weekly(report.brand, report.weeks), labels, strict=True
+        ),
     }
     return render(request, None, "agent/kpis.html", context, headers={"Cache-Control": "no-store"})
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from porchlight.edd.shown import Source, estimates
 from porchlight.enums import Direction, EventSource, Scope, ShipmentStatus
 from porchlight.models import Order, Refund
 from porchlight.tracking.timeline import Parcel
@@ -21,6 +22,22 @@ class EventOut(BaseModel):
     source: EventSource
 
 
+class EstimateOut(BaseModel):
+    """A delivery date and who gave it: the carrier, or our prediction from the brand's own
+    delivered parcels (with the share of similar parcels that arrived by then)."""
+
+    source: Source
+    date: date
+    confidence: float | None
+
+    @classmethod
+    def all_of(cls, p: Parcel) -> list["EstimateOut"]:
+        return [
+            cls(source=e.source, date=e.day, confidence=e.confidence)
+            for e in estimates(p.shipment, p.derived.estimated_delivery)
+        ]
+
+
 class ItemOut(BaseModel):
     sku: str
     name: str
@@ -34,7 +51,8 @@ class ParcelOut(BaseModel):
     direction: Direction
     status: ShipmentStatus
     status_detail: str
-    estimated_delivery: date | None
+    estimated_delivery: date | None  # the carrier's
+    delivery_estimates: list[EstimateOut]
     last_event_at: datetime | None
     items: list[ItemOut]
     events: list[EventOut]
@@ -49,6 +67,7 @@ class ParcelOut(BaseModel):
             status=p.derived.status,
             status_detail=p.derived.carrier_status_detail,
             estimated_delivery=p.derived.estimated_delivery,
+            delivery_estimates=EstimateOut.all_of(p),
             last_event_at=p.derived.last_event_at,
             items=[ItemOut(sku=i.sku, name=i.name, quantity=i.quantity) for i in p.shipment.items],
             events=[
@@ -101,7 +120,8 @@ class ParcelStatusOut(BaseModel):
     direction: Direction
     status: ShipmentStatus
     status_text: str
-    estimated_delivery: date | None
+    estimated_delivery: date | None  # the carrier's
+    delivery_estimates: list[EstimateOut]
 
 
 class TrackOut(BaseModel):

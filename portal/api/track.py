@@ -15,7 +15,7 @@ from porchlight.tracking.status_text import headline
 from porchlight.tracking.summary import summarize
 from portal.api.auth import requires_api_key
 from portal.api.payload import respond
-from portal.api.schemas import ParcelStatusOut, TrackOut
+from portal.api.schemas import EstimateOut, ParcelStatusOut, TrackOut
 from portal.body import error
 from portal.ratelimit import Limiter
 from portal.rendering import request_locale
@@ -85,6 +85,7 @@ async def track(request: Request, brand: Brand) -> Response:
                     status=p.derived.status,
                     status_text=gettext(headline(p.shipment.direction, p.derived.status)),
                     estimated_delivery=p.derived.estimated_delivery,
+                    delivery_estimates=EstimateOut.all_of(p),
                 )
                 for p in parcels
             ],

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from porchlight.accounts.brand_settings import settings_of
+from porchlight.edd.shown import Estimate, shown
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order, Refund
@@ -67,6 +68,7 @@ class ParcelView:
     requests: list[DeliveryRequest]
     options: list[str]
     problems: list[str]
+    estimate: Estimate | None  # the carrier's date or ours (porchlight.edd.shown)
     refunded: bool = False  # the order has a refund: a return's last step is done
 
     @property
@@ -124,6 +126,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
         await Refund.exists(order_id=order.id)
     )
     views = []
+    chosen = settings_of(brand).delivery_prediction
     for p in parcels:
         status, direction = p.derived.status, Direction(p.shipment.direction)
         is_return = direction == Direction.RETURN
@@ -138,6 +141,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
                 options=delivery_options(brand, status, direction, p.derived.estimated_delivery),
                 problems=problem_kinds(status, direction),
                 refunded=refunded,
+                estimate=shown(p.shipment, status, p.derived.estimated_delivery, chosen),
             )
         )
     return views

@@ -264,12 +264,12 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     trigger = Trigger(row.trigger)
     if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
+    if paused(order):
+        return await _finish(row, S.SKIPPED, reason="paused")
     if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
-    if paused(order):
-        return await _finish(row, S.SKIPPED, reason="paused")
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:

@@ -127,7 +127,9 @@ def stubbed(settings, stub, **more: Any):
 
 async def any_hour(brand) -> None:
     """Shopify gives no time zone: these shoppers take messages at any hour of the test."""
-    await Customer.filter(brand=brand).update(quiet_hours_start=0, quiet_hours_end=0)
+    await Customer.filter(brand=brand).update(
+        quiet_hours_start=0, quiet_hours_end=0, quiet_hours_chosen=True
+    )
 
 
 # Shopify webhooks

@@ -159,7 +159,7 @@ async def test_the_sweep_tells_the_shopper_of_a_parcel_never_scanned_once(
     assert await sent("looking_into_it") == ["email", "sms"]
     [email] = [e for e in stub.emails if "looking into" in e.json["subject"]]
     assert email.json["subject"] == "We are looking into your order A-1001"
-    assert len([s for s in stub.sms if "looking into it" in s.form["Body"]]) == 1
+    assert len([s for s in stub.sms if "We're on it" in s.form["Body"]]) == 1
 
 
 async def test_a_parcel_moving_normally_hears_nothing_from_the_sweep(client, providers, arq_redis):

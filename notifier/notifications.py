@@ -26,10 +26,11 @@ from porchlight.notifications.policy import (
 )
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
+from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import DELIVER_NOTIFICATION
 from porchlight.platform.settings import Settings
-from porchlight.tracking import timeline
+from porchlight.tracking import derive, timeline
 from porchlight.tracking.derive import Change
 from porchlight.tracking.status_text import headline
 
@@ -294,6 +295,7 @@ async def _render(
         "order_url": link,
         "unsubscribe_url": unsubscribe,
         "accent": settings_of(brand).accent,
+        "tz": i18n.time_zone(customer.time_zone, brand.time_zone),
         "shipped_count": shipped,
         "parcel_count": len(outbound),
         "parcels": [
@@ -303,7 +305,8 @@ async def _render(
                 "carrier": p.shipment.carrier,
                 "tracking_number": p.shipment.tracking_number,
                 "headline": headline(p.shipment.direction, p.derived.status),
-                "estimated_delivery": p.derived.estimated_delivery,
+                "estimated_delivery": derive.date_ahead(p.derived),
+                "delivered_at": p.derived.delivered_at,
             }
             for p in parcels
             if p.shipment.id in in_message

@@ -47,8 +47,9 @@ async def test_a_shopper_looks_up_an_order_by_postcode_and_sees_both_parcels(cli
         "Label created, waiting for the carrier",
     ]
     first_parcel = html.css("article.parcel")[0]
-    newest_first = [n.text(strip=True) for n in first_parcel.css(".event-message")]
-    assert newest_first[0] == "scan 2: delivered"
+    newest_first = [n.text(strip=True) for n in first_parcel.css(".event-text")]
+    assert newest_first[0] == "Delivered"
+    assert first_parcel.css(".carrier-words")[0].text(strip=True) == "scan 2: delivered"
     assert shown.headers["x-robots-tag"].startswith("noindex")
     assert shown.headers["referrer-policy"] == "no-referrer"
     assert "script-src 'self'" in shown.headers["content-security-policy"]

@@ -6,6 +6,7 @@ from babel.support import NullTranslations
 
 from porchlight.enums import ShipmentStatus as S
 from porchlight.platform import i18n
+from porchlight.tracking.derive import date_ahead
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.timeline import Parcel
 
@@ -28,8 +29,9 @@ def summarize(parcels: Sequence[Parcel], locale: str) -> str:
         ) % {"num": len(outbound)}
     nxt = open_parcels[0]
     sentence = _(HEADLINE[nxt.derived.status]) + "."
-    if nxt.derived.estimated_delivery:
-        day = i18n.format_date(nxt.derived.estimated_delivery, locale)
+    ahead = date_ahead(nxt.derived)
+    if ahead:
+        day = i18n.format_date(ahead, locale)
         sentence = _("%(status)s, expected %(date)s.") % {
             "status": _(HEADLINE[nxt.derived.status]),
             "date": day,

@@ -38,9 +38,7 @@ def environment(theme: str, locale: str) -> Environment:
     env.globals["locale"] = locale
     env.globals["labels"] = labels
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
-    env.filters["datetime"] = lambda v, tz="UTC", fmt="medium": i18n.format_datetime(
-        v, locale, tz, fmt
-    )
-    env.filters["date"] = lambda v, fmt="full": i18n.format_date(v, locale, fmt)
+    env.filters["datetime"] = lambda v, tz="UTC": i18n.format_datetime(v, locale, tz)
+    env.filters["date"] = lambda v: i18n.format_date(v, locale)
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from porchlight.accounts.brands import brand_for_host
 from porchlight.models import Brand
-from porchlight.orders.lookup import find_order
+from porchlight.orders.lookup import find_order, number_key
 from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import render
@@ -21,7 +21,7 @@ PER_CLIENT = Limit("lookup-client", attempts=20, window_seconds=15 * 60)
 def order_subject(brand: Brand, number: str) -> str:
     """What PER_ORDER counts: the page and the API (portal/api/track.py) share one budget, so
     neither channel adds guesses to the other's."""
-    return f"{brand.id}:{number.upper()}"
+    return f"{brand.id}:{number_key(number)}"
 
 
 async def lookup(request: Request) -> Response:

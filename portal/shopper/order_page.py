@@ -28,7 +28,7 @@ def page_locale(request: Request, brand: Brand, order: Order) -> str:
 
 
 def time_zone(brand: Brand, order: Order) -> str:
-    return order.customer.time_zone or brand.time_zone or "UTC"
+    return i18n.time_zone(order.customer.time_zone, brand.time_zone)
 
 
 async def page_context(
@@ -57,6 +57,7 @@ async def page_context(
             "scope": "order" if order.notify_email is not None else "all",
             # Whoever holds the link sees no more of a number than its last digits.
             "phone": phones.masked(customer.phone) if customer.phone else "",
+            "example": phones.example(phones.region(brand, order.destination)),
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),

@@ -6,7 +6,7 @@ from typing import Any
 from markupsafe import Markup
 
 from porchlight.models import Brand, Order
-from porchlight.tracking.status_text import HEADLINE
+from porchlight.tracking.status_text import scan_text
 from porchlight.tracking.templating import environment
 from portal.csrf import SLOT
 from portal.shopper.parcels import parcel_views
@@ -30,7 +30,7 @@ async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) 
                     order=order,
                     view=view,
                     tz=tz,
-                    headlines=HEADLINE,
+                    scan_text=scan_text,
                     csrf_token=SLOT,
                     **extra,
                 )

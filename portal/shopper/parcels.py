@@ -1,12 +1,13 @@
 """What the order page shows of each parcel, and what the shopper may do with it there."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order
-from porchlight.tracking import timeline
+from porchlight.tracking import derive, timeline
 from porchlight.tracking.status_text import NEXT_STEP, headline
 
 # Once a parcel is on the van (or further), the carrier can no longer change its delivery.
@@ -37,6 +38,11 @@ class ParcelView:
     @property
     def id(self) -> int:
         return self.parcel.shipment.id
+
+    @property
+    def estimate(self) -> date | None:
+        """The delivery date still ahead, if any (none once delivered, returning, damaged)."""
+        return derive.date_ahead(self.parcel.derived)
 
     @property
     def step(self) -> int:

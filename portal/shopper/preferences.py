@@ -42,7 +42,7 @@ async def save_preferences(request: Request) -> Response:
     phone, error = None, ""
     if typed:
         try:
-            phone = to_e164(typed)
+            phone = to_e164(typed, phones.region(brand, order.destination))
         except ValueError:
             error = _(
                 "That does not look like a mobile number. Include the country code, e.g. +44."

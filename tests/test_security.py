@@ -122,7 +122,9 @@ CROSS_BRAND = {
     "/agent/kpis": lambda c, w: c.get("/agent/kpis?brand=fjord"),
     "/agent/kpis.csv": lambda c, w: c.get("/agent/kpis.csv?brand=fjord"),
     "/track": lambda c, w: c.post(
-        "/track", data={"order_number": "F-1", "postcode": "10115", "csrf_token": w["csrf"]}
+        "/track",
+        data={"order_number": "F-1", "postcode": "10115", "csrf_token": w["csrf"]},
+        follow_redirects=True,
     ),
     "/o/{token:str}": lambda c, w: c.get(f"/o/{w['order'].access_token}"),
     "/o/{token:str}/parcels/{shipment_id:int}": lambda c, w: c.get(
@@ -348,6 +350,7 @@ async def test_a_forged_x_forwarded_for_changes_neither_the_logged_client_nor_it
                         "/track",
                         data={"order_number": f"NOPE-{n}", "postcode": "1", "csrf_token": token},
                         headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                        follow_redirects=True,
                     )
                 ).status_code
                 for n in range(PER_CLIENT.attempts + 1)

@@ -83,10 +83,14 @@ async def test_a_wrong_email_and_a_missing_order_get_the_same_refusal(client):
     await an_order(brand, "A-1001", "TN1")
     token = await csrf(client, "/track")
     wrong = await client.post(
-        "/track", data={"csrf_token": token, "order_number": "A-1001", "email": "eve@example.com"}
+        "/track",
+        data={"csrf_token": token, "order_number": "A-1001", "email": "eve@example.com"},
+        follow_redirects=True,
     )
     missing = await client.post(
-        "/track", data={"csrf_token": token, "order_number": "A-9999", "email": "eve@example.com"}
+        "/track",
+        data={"csrf_token": token, "order_number": "A-9999", "email": "eve@example.com"},
+        follow_redirects=True,
     )
     assert wrong.status_code == missing.status_code == 404
     assert (
@@ -103,9 +107,9 @@ async def five_wrong_guesses_then_the_right_one(client, host: str = "track.examp
     token = await csrf(client, "/track")
     for guess in range(5):
         form = {"csrf_token": token, "order_number": "A-1001", "postcode": f"9{guess}999"}
-        assert (await client.post("/track", data=form)).status_code == 404
+        assert (await client.post("/track", data=form, follow_redirects=True)).status_code == 404
     right = {"csrf_token": token, "order_number": "A-1001", "postcode": "10115"}
-    return await client.post("/track", data=right)
+    return await client.post("/track", data=right, follow_redirects=True)
 
 
 async def test_guessing_is_rate_limited_per_order_number(client):
@@ -213,7 +217,7 @@ async def test_a_bad_phone_number_is_explained_not_saved(client):
     order = await an_order(brand, "A-1001", "TN1")
     url = f"/o/{order.access_token}"
     form = {"csrf_token": await csrf(client, url), "sms": "1", "phone": "12", "scope": "all"}
-    response = await client.post(f"{url}/preferences", data=form)
+    response = await client.post(f"{url}/preferences", data=form, follow_redirects=True)
     assert response.status_code == 422
     assert "country code" in page(response).css_first("#preferences [role=alert]").text()
     assert (await Order.get(id=order.id)).notify_sms is None
@@ -256,6 +260,7 @@ async def test_a_fake_photo_is_refused(client):
         f"{url}/parcels/{shipment.id}/report",
         data={"csrf_token": await csrf(client, url), "kind": "damaged"},
         files={"photos": ("evil.png", b"<?php system($_GET['c']); ?>", "image/png")},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     assert await Case.all().count() == 0
@@ -304,7 +309,7 @@ async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, clie
         ) as c:
             token = await csrf(c, "/track")
             form = {"csrf_token": token, "order_number": "A-1001", "postcode": postcode}
-            return await c.post("/track", data=form)
+            return await c.post("/track", data=form, follow_redirects=True)
 
     for n in range(5):
         assert (await from_address(f"203.0.113.{n}", f"9{n}999")).status_code == 404

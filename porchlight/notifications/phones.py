@@ -17,7 +17,6 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from tortoise.expressions import F
 
 from porchlight.accounts.brand_settings import settings_of
-
 from porchlight.channels import Outgoing, channel_for
 from porchlight.enums import Channel
 from porchlight.models import Brand, Customer

@@ -11,11 +11,14 @@ from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
 from porchlight.platform import i18n
+from porchlight.tracking.summary import order_progress
 from porchlight.tracking.timeline import Viewed
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
 from portal.shopper.brand import viewed_order
+from portal.shopper.flash import taken
 from portal.shopper.kept import kept
 from portal.shopper.parcel_cards import cards
+from portal.shopper.parcels import parcel_views
 from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
@@ -37,16 +40,13 @@ async def page_context(
     """`card_extra`: a form error to show on the card it belongs to."""
     customer = order.customer
     done = request.query_params.get("done", "")
+    locale = page_locale(request, brand, order)
+    views = await parcel_views(brand, order)
     return {
         "order": order,
         "customer": customer,
-        "cards": await cards(
-            brand,
-            order,
-            page_locale(request, brand, order),
-            time_zone(brand, order),
-            **card_extra,
-        ),
+        "progress": order_progress([view.parcel for view in views], locale),
+        "cards": cards(brand, order, views, locale, time_zone(brand, order), **card_extra),
         "done": done if done in DONE else "",
         "prefs": {
             "email": order.notify_email
@@ -110,6 +110,13 @@ async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
 async def order_page(request: Request) -> Response:
     brand, viewed = await viewed_order(request)
     app_state(request).views.count(brand.id)
+    refusal = taken(request)
+    if refusal is not None:  # a form sent back here: its error shows once, on a fresh page
+        status, shown = refusal
+        context = await page_context(request, brand, viewed.order, **shown)
+        wait = shown.get("retry_after")
+        headers = {"Retry-After": str(wait)} if wait else None
+        return render_order(request, brand, {**context, **shown}, status=status, headers=headers)
     return await _page(request, brand, viewed)
 
 

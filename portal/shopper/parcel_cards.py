@@ -9,7 +9,7 @@ from porchlight.models import Brand, Order
 from porchlight.tracking.status_text import scan_text
 from porchlight.tracking.templating import environment
 from portal.csrf import SLOT
-from portal.shopper.parcels import parcel_views
+from portal.shopper.parcels import ParcelView
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,12 @@ class Card:
     html: Markup
 
 
-async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) -> list[Card]:
+def cards(
+    brand: Brand, order: Order, views: list[ParcelView], locale: str, tz: str, **extra: Any
+) -> list[Card]:
     """The order's cards, in order; `extra`: a form error shown on the card it belongs to."""
     template = environment(brand.theme, locale).get_template("_parcel.html")
+    split = sum(not view.is_return for view in views) > 1
     return [
         Card(
             view.id,
@@ -31,10 +34,11 @@ async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) 
                     view=view,
                     tz=tz,
                     scan_text=scan_text,
+                    split=split,
                     csrf_token=SLOT,
                     **extra,
                 )
             ),
         )
-        for view in await parcel_views(brand, order)
+        for view in views
     ]

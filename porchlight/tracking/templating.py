@@ -5,6 +5,7 @@ original. The worker renders notifications with the same environments, in the re
 locale, so shopper pages and messages never drift apart.
 """
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -40,5 +41,6 @@ def environment(theme: str, locale: str) -> Environment:
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
     env.filters["datetime"] = lambda v, tz="UTC": i18n.format_datetime(v, locale, tz)
     env.filters["date"] = lambda v: i18n.format_date(v, locale)
+    env.filters["isodate"] = date.fromisoformat  # a date kept as text in JSON
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

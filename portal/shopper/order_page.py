@@ -23,7 +23,7 @@ from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
 # What the page confirms after a form.
-DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "requested")
+DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "report_joined", "requested")
 
 
 def page_locale(request: Request, brand: Brand, order: Order) -> str:

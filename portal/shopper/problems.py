@@ -95,14 +95,15 @@ async def report_problem(request: Request) -> Response:
     if error:
         path, anchor = f"/o/{order.access_token}", f"parcel-{shipment.id}"
         return refused(request, path, 422, anchor, problem_error=error, problem_for=shipment.id)
-    await open_or_join(
+    _case, opened = await open_or_join(
         shipment,
         PROBLEM_TYPES[kind],
         CaseSource.SHOPPER,
         body=text,
         data={"problem": kind, "photos": names},
     )
-    return RedirectResponse(f"/o/{order.access_token}?done=reported", 303)
+    done = "reported" if opened else "report_joined"  # never "we opened a case" twice
+    return RedirectResponse(f"/o/{order.access_token}?done={done}", 303)
 
 
 routes = [

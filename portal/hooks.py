@@ -8,7 +8,7 @@ from porchlight.carriers import aftership, easypost, shippo
 from porchlight.carriers.base import CarrierAdapter, MalformedPayload
 from porchlight.platform.metrics import EVENTS_RECEIVED, WEBHOOKS
 from porchlight.tracking import intake
-from portal.body import BodyTooLarge, error, read_limited, too_large
+from portal.body import BodyTooLarge, error, read_limited, too_large, unsigned
 from portal.state import app_state
 
 
@@ -21,7 +21,7 @@ def webhook(adapter: CarrierAdapter) -> Route:
             return too_large(exc)
         if not adapter.verify(state.settings, request.headers, request.query_params, body):
             WEBHOOKS.labels(adapter.source, "unauthenticated").inc()
-            return error(401, "signature missing or invalid")
+            return unsigned()
         try:
             events = adapter.parse(body)
         except MalformedPayload as exc:

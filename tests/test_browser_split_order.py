@@ -42,7 +42,9 @@ async def test_a_split_order_reads_as_one_page_and_passes_axe_in_every_theme(
         summary = await page.locator(".order-progress").inner_text()
         assert summary.startswith("1 of 3 delivered, 2 on the way, next expected")
         assert await page.locator("article.parcel").count() == 3
-        assert await page.locator("article.parcel >> nth=0 >> ol.timeline >> nth=0 >> li").count() == 1
+        assert (
+            await page.locator("article.parcel >> nth=0 >> ol.timeline >> nth=0 >> li").count() == 1
+        )
         assert await accessibility_violations(page) == []
         await page.screenshot(path=artifact(f"split-order-{theme}.png"), full_page=True)
 

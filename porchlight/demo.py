@@ -17,6 +17,7 @@ from porchlight.orders.orders import upsert_order
 from porchlight.orders.payload import OrderIn
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import intake
+from porchlight.tracking.status_text import HEADLINE, N_
 
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"
@@ -164,6 +165,52 @@ def _shipment(
     }
 
 
+# What the demo index (`/demo`) links for each brand: one order of each kind a newcomer wants
+# to see, by the status its parcel ends in (None: the split order of three parcels).
+SHOWCASE: list[S | None] = [S.DELIVERED, S.EXCEPTION, S.RETURNING_TO_SENDER, None, S.LABEL_CREATED]
+SPLIT = N_("Split order of three parcels")
+
+
+def _number(spec: DemoBrand, final: S | None) -> str:
+    code = spec.slug[:2].upper()
+    if final is None:
+        return f"{code}-2000"
+    return f"{code}-{1001 + [status for status, _ in JOURNEYS].index(final)}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One order of the demo index: what it shows (untranslated), its number, its page."""
+
+    what: str
+    number: str
+    url: str
+
+
+async def showcase(port: int) -> list[tuple[DemoBrand, list[Shown]]]:
+    """Each demo brand's showcase orders with their tracking pages on the brand's own host."""
+    shown = []
+    for spec in BRANDS:
+        numbers = {_number(spec, final): final for final in SHOWCASE}
+        orders = await Order.filter(brand__slug=spec.slug, number__in=list(numbers))
+        by_number = {o.number: o for o in orders}
+        shown.append(
+            (
+                spec,
+                [
+                    Shown(
+                        HEADLINE[final] if final else SPLIT,
+                        number,
+                        f"http://{spec.host}:{port}/o/{by_number[number].access_token}",
+                    )
+                    for number, final in numbers.items()
+                    if number in by_number
+                ],
+            )
+        )
+    return shown
+
+
 def demo_api_key(slug: str) -> str:
     """Fixed, published keys: for the local demo only, never for a real brand."""
     return f"pl_demo_{slug}_key_do_not_use_in_production"
@@ -256,6 +303,7 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
             f"  API key:                        {demo_api_key(spec.slug)}",
         ]
     lines += [
+        f"One order per status, per brand: http://localhost:{port}/demo",
         f"Agent workspace: http://localhost:{port}/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
         f"Weekly KPIs (lead):  http://localhost:{port}/agent/kpis",
         f"Outbox (messages the demo would send, for the agent): http://localhost:{port}/outbox",

@@ -17,7 +17,7 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import hooks, messaging_hooks, ops, outbox
+from portal import demo_index, hooks, messaging_hooks, ops, outbox
 from portal.agent import auth, case_page, kpi_page, queue
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> Starlette:
         *delivery.routes,
         *unsubscribe.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
+        *(demo_index.routes if settings.demo_index else []),
         *static_routes(),
     ]
     middleware = [

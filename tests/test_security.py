@@ -53,6 +53,7 @@ CHECKED_APART = {
     "/api/v1/contacts": "it can only link the caller's own orders",
     "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
+    "/demo": "the demo brands' links, with DEMO_INDEX on only (porchlight demo; test_demo.py)",
 }
 
 
@@ -155,7 +156,8 @@ CROSS_BRAND = {
 
 
 async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(viewer_settings):
-    assert app_paths(create_app(viewer_settings)) == (
+    everything = viewer_settings.model_copy(update={"demo_index": True})
+    assert app_paths(create_app(everything)) == (
         set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | set(CHECKED_APART)
     )
 

@@ -14,7 +14,7 @@ from porchlight.channels import Outgoing, PermanentSendError, TransientSendError
 from porchlight.enums import Channel, Direction, NotificationStatus, ShipmentStatus, Trigger
 from porchlight.models import EmailSuppression, Notification, Order, Shipment
 from porchlight.notifications import triggers
-from porchlight.notifications.messages import render_message
+from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
@@ -294,7 +294,7 @@ async def _render(
         "locale": locale,
         "order_url": link,
         "unsubscribe_url": unsubscribe,
-        "accent": settings_of(brand).accent,
+        **brand_look(brand, base),
         "tz": i18n.time_zone(customer.time_zone, brand.time_zone),
         "shipped_count": shipped,
         "parcel_count": len(outbound),
@@ -325,6 +325,8 @@ async def _render(
         sender=(brand.email_from or settings.email_from)
         if email
         else (brand.sms_from or settings.twilio_from_number or ""),
+        sender_name=brand.name if email else "",
+        reply_to=(settings_of(brand).reply_to or "") if email else "",
         unsubscribe_url=unsubscribe,
         status_callback=f"{settings.public_base_url}/hooks/twilio/status",
     )

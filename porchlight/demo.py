@@ -34,6 +34,9 @@ class DemoBrand:
     postcode: str
     city: str
     delivery_options: dict[str, bool]
+    email_from: str  # its own sender and care address: an email reads as the brand's
+    reply_to: str
+    accent: str
 
 
 BRANDS = [
@@ -47,6 +50,9 @@ BRANDS = [
         "SW1A 1AA",
         "London",
         {"choose_date": True, "pickup_point": True, "reroute": True},
+        "updates@northwind-outfitters.example",
+        "care@northwind-outfitters.example",
+        "#1e4d2b",
     ),
     DemoBrand(
         "fjord",
@@ -58,6 +64,9 @@ BRANDS = [
         "10115",
         "Berlin",
         {"choose_date": True},
+        "hallo@fjordandpine.example",
+        "kundenservice@fjordandpine.example",
+        "#2c7a7b",
     ),
 ]
 
@@ -220,7 +229,13 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     brand = await create_brand(
         spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
     )
-    brand.settings = {"delivery_options": spec.delivery_options}
+    brand.settings = {
+        "delivery_options": spec.delivery_options,
+        "accent": spec.accent,
+        "reply_to": spec.reply_to,
+        "country": spec.country,
+    }
+    brand.email_from = spec.email_from
     brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"
     await brand.save()
     key = demo_api_key(spec.slug)

@@ -105,6 +105,12 @@ class BrandSettings(_Schema):
     activation_hours: Hours = Field(
         24, description="Hours from shipping to first scan that count as on time (KPIs)."
     )
+    reply_to: str | None = Field(
+        None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Where a shopper's reply to an email goes (the brand's customer care).",
+    )
     country: str | None = Field(
         None,
         pattern=r"^[A-Z]{2}$",

@@ -5,7 +5,7 @@ import urllib.error
 import anyio
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import CustomArg, Header, Mail
+from sendgrid.helpers.mail import CustomArg, From, Header, Mail, ReplyTo
 
 from porchlight.channels.base import Outgoing, PermanentSendError, TransientSendError
 from porchlight.platform.settings import Settings
@@ -26,12 +26,14 @@ class SendGridEmail:
 
     def _send(self, message: Outgoing) -> str:
         mail = Mail(
-            from_email=message.sender,
+            from_email=From(message.sender, message.sender_name or None),
             to_emails=message.to,
             subject=message.subject,
             plain_text_content=message.text,
             html_content=message.html,
         )
+        if message.reply_to:
+            mail.reply_to = ReplyTo(message.reply_to)
         # One-click unsubscribe (RFC 8058) and our id, echoed back in event webhooks.
         mail.add_header(Header("List-Unsubscribe", f"<{message.unsubscribe_url}>"))
         mail.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))

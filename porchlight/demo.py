@@ -12,6 +12,7 @@ from porchlight.carriers.base import NormalizedEvent
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
 from porchlight.insight.contacts import ContactIn, record_contact
+from porchlight.insight.volume import Shape, seed_volume
 from porchlight.models import ApiKey, Brand, Customer, Order
 from porchlight.orders.orders import upsert_order
 from porchlight.orders.payload import OrderIn
@@ -19,6 +20,10 @@ from porchlight.platform.clock import utcnow
 from porchlight.tracking import intake
 from porchlight.tracking.status_text import HEADLINE, N_
 
+# Thirteen weeks of a small shop's delivered parcels, cases and contacts before today's orders,
+# from the volume generator: every KPI chart of the demo has something to show.
+HISTORY_DAYS = 13 * 7
+HISTORY_SHIPMENTS = 600
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"
 
@@ -304,6 +309,9 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
     for spec in BRANDS:
         if not await Brand.exists(slug=spec.slug):
             await _seed_brand(spec, now, arq)
+            history = Shape(days=HISTORY_DAYS, prefix=f"{spec.slug[:2].upper()}H", views=(15, 60))
+            async for _ in seed_volume(spec.slug, HISTORY_SHIPMENTS, shape=history):
+                pass
     await upsert_agent(
         AGENT_EMAIL, DEMO_PASSWORD, "lead", [b.slug for b in BRANDS], name="Demo Lead"
     )

@@ -60,6 +60,11 @@ async def test_a_lead_assigns_and_an_agent_resolves_both_tracks_and_closes(
     await page.goto(f"{live_server}/agent/?owner=me")
     await page.click("text=NW-1002")
     assert await accessibility_violations(page) == []
+    # The Act card spans the grid's width: no empty column beside it.
+    act, grid = page.locator("section.act"), page.locator(".case-grid")
+    act_box, grid_box = await act.bounding_box(), await grid.bounding_box()
+    assert act_box["width"] > 0.95 * grid_box["width"]
+    await page.screenshot(path=artifact("agent-case-open.png"), full_page=True)
     await page.select_option("#customer-action", "reship")
     await page.click("#customer-form button[type=submit]")
     await page.wait_for_url("**#timeline")

@@ -293,7 +293,8 @@ async def test_a_pickup_point_request_is_stored_and_shown(client, arq_redis):
     assert change.details == {"pickup_point": "Kiosk Invalidenstr. 5"}
     assert [j.function for j in await arq_redis.queued_jobs()] == ["forward_delivery_request"]
     shown = page(await client.get(url))
-    assert "You asked us to change this delivery" in shown.css_first("article.parcel").text()
+    notice = shown.css_first("article.parcel .notice").text()
+    assert "You asked us to hold it at Kiosk Invalidenstr. 5." in notice
 
 
 async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, client):

@@ -24,7 +24,7 @@ from porchlight.enums import (
 )
 from porchlight.models import Case, EmailSuppression, Notification, Order, Refund, Shipment
 from porchlight.notifications import triggers
-from porchlight.notifications.messages import render_message
+from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
@@ -41,10 +41,11 @@ from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
 from porchlight.orders.refunds import refund_parcel
 from porchlight.orders.split import still_to_come
+from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import DELIVER_NOTIFICATION
 from porchlight.platform.settings import Settings
-from porchlight.tracking import timeline
+from porchlight.tracking import derive, timeline
 from porchlight.tracking.derive import Change
 from porchlight.tracking.status_text import headline
 
@@ -397,8 +398,9 @@ async def _render(
         "locale": locale,
         "order_url": link,
         "unsubscribe_url": unsubscribe,
-        "accent": chosen.accent,
+        **brand_look(brand, base),
         "support": chosen.support,
+        "tz": i18n.time_zone(customer.time_zone, brand.time_zone),
         "shipped_count": shipped,
         "parcel_count": total,
         "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
@@ -411,7 +413,8 @@ async def _render(
                 "carrier": p.shipment.carrier,
                 "tracking_number": p.shipment.tracking_number,
                 "headline": headline(p.shipment.direction, p.derived.status),
-                "estimated_delivery": p.derived.estimated_delivery,
+                "estimated_delivery": derive.date_ahead(p.derived),
+                "delivered_at": p.derived.delivered_at,
             }
             for p in parcels
             if p.shipment.id in in_message
@@ -431,6 +434,7 @@ async def _render(
         sender=(brand.email_from or settings.email_from)
         if email
         else (brand.sms_from or settings.twilio_from_number or ""),
+        sender_name=brand.name if email else "",
         unsubscribe_url=unsubscribe,
         status_callback=f"{settings.public_base_url}/hooks/twilio/status",
         reply_to=(chosen.reply_to or "") if email else "",

@@ -486,10 +486,31 @@ def deactivate_agent(email: str) -> None:
     click.echo(f"deactivated {agent.email}; their sessions are ended")
 
 
+def _wait_for_port(port: int, children: list[subprocess.Popen[bytes]], seconds: float) -> bool:
+    """True once something answers on `port`; False if a child died or time ran out first."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=int)
-def demo(port: int) -> None:
-    """Migrate, seed and run portal + worker in the foreground until Ctrl-C."""
+@click.option(
+    "--logs",
+    default="var",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="where the portal's and the worker's logs go (demo-portal.log, demo-worker.log)",
+)
+def demo(port: int, logs: str) -> None:
+    """Migrate, seed and run portal + worker in the foreground until Ctrl-C. Their logs go to
+    files, so what the demo prints (links, keys, the agent's sign-in) stays on screen."""
     from porchlight.platform.db import migrate as run_migrations
 
     settings = _settings()
@@ -497,15 +518,27 @@ def demo(port: int) -> None:
     asyncio.run(run_migrations(settings.database_url))
     lines = _seed_demo(port)
     exe = os.path.join(os.path.dirname(sys.executable), "porchlight")
-    # The demo's messages are for looking at: its agent reads them at /outbox.
-    portal_env = {**os.environ, "OUTBOX_VIEWER": "true"}
-    children = [
-        subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(port)], env=portal_env
-        ),
-        subprocess.Popen([exe, "worker"]),
-    ]
-    click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines, ""]))
+    # The demo's messages are for looking at: its agent reads them at /outbox, and /demo
+    # links one order of each kind.
+    portal_env = {**os.environ, "OUTBOX_VIEWER": "true", "DEMO_INDEX": "true"}
+    os.makedirs(logs, exist_ok=True)
+    portal_log = os.path.join(logs, "demo-portal.log")
+    worker_log = os.path.join(logs, "demo-worker.log")
+    with open(portal_log, "ab") as portal_out, open(worker_log, "ab") as worker_out:
+        children = [
+            subprocess.Popen(
+                [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=portal_env,
+                stdout=portal_out,
+                stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen([exe, "worker"], stdout=worker_out, stderr=subprocess.STDOUT),
+        ]
+    if _wait_for_port(port, children, 60):
+        click.echo("\n".join(["", "Porchlight demo is running. Ctrl-C stops it.", *lines]))
+        click.echo(f"Logs: {portal_log} (portal), {worker_log} (worker)\n")
+    else:
+        click.echo(f"The demo did not start: see {portal_log} and {worker_log}", err=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # TERM and HUP stop the children too, as Ctrl-C does
@@ -515,6 +548,7 @@ def demo(port: int) -> None:
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+        click.echo(f"The portal or the worker stopped: see {portal_log}, {worker_log}", err=True)
     except KeyboardInterrupt:
         pass
     finally:

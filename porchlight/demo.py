@@ -17,13 +17,19 @@ from porchlight.edd.calendar import calendar_for
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
 from porchlight.insight.contacts import ContactIn, record_contact
+from porchlight.insight.volume import Shape, seed_volume
 from porchlight.models import ApiKey, Brand, Customer, Order, Shipment, TrackingEvent
 from porchlight.orders.orders import upsert_order
 from porchlight.orders.payload import OrderIn, normalize_postcode
 from porchlight.orders.refunds import announce, record_refund
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import derive, intake
+from porchlight.tracking.status_text import HEADLINE, N_
 
+# Thirteen weeks of a small shop's delivered parcels, cases and contacts before today's orders,
+# from the volume generator: every KPI chart of the demo has something to show.
+HISTORY_DAYS = 13 * 7
+HISTORY_SHIPMENTS = 600
 DEMO_PASSWORD = "porchlight-demo"  # noqa: S105 - published on purpose, demo only
 AGENT_EMAIL = "lead@porchlight.test"
 OWNER_EMAIL = "owner@porchlight.test"  # the console (/admin): every brand, creates brands
@@ -40,6 +46,9 @@ class DemoBrand:
     postcode: str
     city: str
     delivery_options: dict[str, bool]
+    email_from: str  # its own sender and care address: an email reads as the brand's
+    reply_to: str
+    accent: str
 
 
 BRANDS = [
@@ -53,6 +62,9 @@ BRANDS = [
         "SW1A 1AA",
         "London",
         {"choose_date": True, "pickup_point": True, "reroute": True},
+        "updates@northwind-outfitters.example",
+        "care@northwind-outfitters.example",
+        "#1e4d2b",
     ),
     DemoBrand(
         "fjord",
@@ -64,6 +76,9 @@ BRANDS = [
         "10115",
         "Berlin",
         {"choose_date": True},
+        "hallo@fjordandpine.example",
+        "kundenservice@fjordandpine.example",
+        "#2c7a7b",
     ),
 ]
 
@@ -201,6 +216,52 @@ async def _dates_moving(
     return later
 
 
+# What the demo index (`/demo`) links for each brand: one order of each kind a newcomer wants
+# to see, by the status its parcel ends in (None: the split order of three parcels).
+SHOWCASE: list[S | None] = [S.DELIVERED, S.EXCEPTION, S.RETURNING_TO_SENDER, None, S.LABEL_CREATED]
+SPLIT = N_("Split order of three parcels")
+
+
+def _number(spec: DemoBrand, final: S | None) -> str:
+    code = spec.slug[:2].upper()
+    if final is None:
+        return f"{code}-2000"
+    return f"{code}-{1001 + [status for status, _ in JOURNEYS].index(final)}"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One order of the demo index: what it shows (untranslated), its number, its page."""
+
+    what: str
+    number: str
+    url: str
+
+
+async def showcase(port: int) -> list[tuple[DemoBrand, list[Shown]]]:
+    """Each demo brand's showcase orders with their tracking pages on the brand's own host."""
+    shown = []
+    for spec in BRANDS:
+        numbers = {_number(spec, final): final for final in SHOWCASE}
+        orders = await Order.filter(brand__slug=spec.slug, number__in=list(numbers))
+        by_number = {o.number: o for o in orders}
+        shown.append(
+            (
+                spec,
+                [
+                    Shown(
+                        HEADLINE[final] if final else SPLIT,
+                        number,
+                        f"http://{spec.host}:{port}/o/{by_number[number].access_token}",
+                    )
+                    for number, final in numbers.items()
+                    if number in by_number
+                ],
+            )
+        )
+    return shown
+
+
 def demo_api_key(slug: str) -> str:
     """Fixed, published keys: for the local demo only, never for a real brand."""
     return f"pl_demo_{slug}_key_do_not_use_in_production"
@@ -211,7 +272,14 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
         spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
     )
     # The demo shows date messages at once: a real brand holds them (estimate_hold_minutes).
-    brand.settings = {"delivery_options": spec.delivery_options, "estimate_hold_minutes": 0}
+    brand.settings = {
+        "delivery_options": spec.delivery_options,
+        "estimate_hold_minutes": 0,
+        "accent": spec.accent,
+        "reply_to": spec.reply_to,
+        "country": spec.country,
+    }
+    brand.email_from = spec.email_from
     brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"
     await brand.save()
     key = demo_api_key(spec.slug)
@@ -370,6 +438,9 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
     for spec in BRANDS:
         if not await Brand.exists(slug=spec.slug):
             await _seed_brand(spec, now, arq)
+            history = Shape(days=HISTORY_DAYS, prefix=f"{spec.slug[:2].upper()}H", views=(15, 60))
+            async for _ in seed_volume(spec.slug, HISTORY_SHIPMENTS, shape=history):
+                pass
     await upsert_agent(
         AGENT_EMAIL, DEMO_PASSWORD, "lead", [b.slug for b in BRANDS], name="Demo Lead"
     )
@@ -385,6 +456,7 @@ async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:
             f"  API key:                        {demo_api_key(spec.slug)}",
         ]
     lines += [
+        f"One order per status, per brand: http://localhost:{port}/demo",
         f"Agent workspace: http://localhost:{port}/agent/login  {AGENT_EMAIL} / {DEMO_PASSWORD}",
         f"Weekly KPIs (lead):  http://localhost:{port}/agent/kpis",
         f"Console (owner):     http://localhost:{port}/admin  {OWNER_EMAIL} / {DEMO_PASSWORD}",

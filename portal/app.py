@@ -17,7 +17,16 @@ from porchlight.insight.page_views import ViewTally
 from porchlight.platform.db import database
 from porchlight.platform.redis_version import UnsupportedRedis, require_supported_redis
 from porchlight.platform.settings import Settings
-from portal import admin, brand_assets, hooks, messaging_hooks, ops, outbox, shopify_hooks
+from portal import (
+    admin,
+    brand_assets,
+    demo_index,
+    hooks,
+    messaging_hooks,
+    ops,
+    outbox,
+    shopify_hooks,
+)
 from portal.admin import look_page
 from portal.agent import auth, case_page, desk, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
@@ -85,6 +94,7 @@ def create_app(settings: Settings) -> Starlette:
         *unsubscribe.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
         *brand_assets.routes,
+        *(demo_index.routes if settings.demo_index else []),
         *static_routes(),
     ]
     middleware = [

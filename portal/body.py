@@ -25,6 +25,13 @@ def error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+def unsigned() -> JSONResponse:
+    """One answer for every webhook whose signature (or URL token) is missing or wrong, from
+    aggregators and messaging providers alike: 403, as it is no HTTP authentication a client
+    could retry with other credentials (that is the API keys' 401)."""
+    return error(403, "signature missing or invalid")
+
+
 def too_large(exc: BodyTooLarge) -> JSONResponse:
     return error(413, f"the body exceeds the limit of {exc.limit:,} bytes")
 

@@ -17,7 +17,7 @@ from porchlight.connectors.accounts import aggregator_webhook_secret
 from porchlight.models import Brand, Shipment
 from porchlight.platform.metrics import EVENTS_RECEIVED, WEBHOOKS
 from porchlight.tracking import intake
-from portal.body import BodyTooLarge, error, read_limited, too_large
+from portal.body import BodyTooLarge, error, read_limited, too_large, unsigned
 from portal.state import app_state
 
 Verifier = Callable[[Request, bytes], Awaitable[bool]]
@@ -39,7 +39,7 @@ async def _intake(
         return too_large(exc)
     if not await verified(request, body):
         WEBHOOKS.labels(adapter.source, "unauthenticated").inc()
-        return error(401, "signature missing or invalid")
+        return unsigned()
     try:
         events = adapter.parse(body)
     except MalformedPayload as exc:

@@ -19,7 +19,7 @@ from porchlight.platform import json_input
 from porchlight.platform.i18n import Tone
 from porchlight.platform.metrics import WEBHOOKS
 from porchlight.platform.settings import Settings
-from portal.body import BodyTooLarge, error, read_limited, too_large
+from portal.body import BodyTooLarge, error, read_limited, too_large, unsigned
 from portal.state import app_state
 
 FORM_LIMIT = 64 * 1024
@@ -33,7 +33,7 @@ async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
     signature = request.headers.get("x-twilio-signature", "")
     if token is None or not signature:
         WEBHOOKS.labels("twilio", "unauthenticated").inc()
-        return error(403, "signature missing or invalid")
+        return unsigned()
     try:
         raw = await read_limited(request, FORM_LIMIT)
     except BodyTooLarge as exc:
@@ -45,7 +45,7 @@ async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
     url = settings.public_base_url.rstrip("/") + path
     if not RequestValidator(token.get_secret_value()).validate(url, params, signature):
         WEBHOOKS.labels("twilio", "unauthenticated").inc()
-        return error(403, "signature missing or invalid")
+        return unsigned()
     return params
 
 
@@ -93,7 +93,7 @@ async def sendgrid_events(request: Request) -> Response:
         return too_large(exc)
     if not verified_by_sendgrid(settings, body, signature, timestamp):
         WEBHOOKS.labels("sendgrid", "unauthenticated").inc()
-        return error(403, "signature missing or invalid")
+        return unsigned()
     try:
         events = json_input.loads(body)
     except json_input.BadJson:

@@ -111,7 +111,8 @@ async def test_the_tracking_page_and_the_api_share_one_budget_of_guesses_per_ord
     await an_order(brand, "A-1001", "TN1")
     token = await csrf(client, "/track")
     forms = [{"csrf_token": token, "order_number": "A-1001", "email": f"{n}@x.test"} for n in "abc"]
-    assert [(await client.post("/track", data=form)).status_code for form in forms] == [404] * 3
+    answers = [await client.post("/track", data=form, follow_redirects=True) for form in forms]
+    assert [answer.status_code for answer in answers] == [404] * 3
     await wrong_guesses_by_api(client, key, 2)
     blocked = await client.get("/api/v1/track", params=TRACK, headers=bearer(key))
     assert blocked.status_code == 429

@@ -134,7 +134,7 @@ async def test_a_fourth_photo_without_a_file_name_is_still_a_fourth_photo(client
     named = [(f"{n}.png", PNG) for n in "abc"]
     form = {"csrf_token": await csrf(client, url), "kind": "damaged"}
 
-    four = await client.post(report, **multipart(form, [*named, ("", PNG)]))
+    four = await client.post(report, **multipart(form, [*named, ("", PNG)]), follow_redirects=True)
     assert four.status_code == 422 and "at most three" in four.text
     assert not await Case.exists()
     assert not stored.exists() or not any(stored.iterdir())

@@ -7,7 +7,7 @@ from porchlight.accounts.brands import create_brand
 from porchlight.cases.cases import open_or_join
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.models import Case, Shipment
-from tests.browser_support import artifact
+from tests.browser_support import accessibility_violations, artifact, checked_for_accessibility
 from tests.factories import an_order, scans
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,7 @@ PASSWORD = "correct horse battery"
 async def sign_in(page, base, email):
     await page.goto(f"{base}/agent/")
     await page.wait_for_url("**/agent/login?next=/agent/")
+    assert await accessibility_violations(page) == []
     await page.fill("#email", email)
     await page.fill("#password", PASSWORD)
     await page.click("main button[type=submit]")
@@ -37,12 +38,14 @@ async def test_a_lead_assigns_and_an_agent_resolves_both_tracks_and_closes(
             shipment, ExceptionType.DAMAGE_REPORTED, CaseSource.SHOPPER, "Crushed box"
         )
     page = desktop_page
+    await checked_for_accessibility(page)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     await sign_in(page, live_server, "lee@northwind.test")
     assert await page.locator("table.queue tbody tr").count() == 3
     assert "due in" in await page.locator("time.countdown").first.inner_text()  # agent.js ran
+    assert await accessibility_violations(page) == []
     await page.screenshot(path=artifact("agent-queue.png"), full_page=True)
     await page.click("text=NW-1002")
     await page.select_option("#assignee", label="Sam Agent")
@@ -56,6 +59,12 @@ async def test_a_lead_assigns_and_an_agent_resolves_both_tracks_and_closes(
     await sign_in(page, live_server, "sam@northwind.test")
     await page.goto(f"{live_server}/agent/?owner=me")
     await page.click("text=NW-1002")
+    assert await accessibility_violations(page) == []
+    # The Act card spans the grid's width: no empty column beside it.
+    act, grid = page.locator("section.act"), page.locator(".case-grid")
+    act_box, grid_box = await act.bounding_box(), await grid.bounding_box()
+    assert act_box["width"] > 0.95 * grid_box["width"]
+    await page.screenshot(path=artifact("agent-case-open.png"), full_page=True)
     await page.select_option("#customer-action", "reship")
     await page.click("#customer-form button[type=submit]")
     await page.wait_for_url("**#timeline")
@@ -67,8 +76,12 @@ async def test_a_lead_assigns_and_an_agent_resolves_both_tracks_and_closes(
     await page.click("#close-form button[type=submit]")  # no close code chosen
     assert "Choose a close code" in await page.locator("#close-form [role=alert]").inner_text()
     await page.select_option("#close-code", "damage")
+    assert "CLM-4711" in await page.locator("#open-claim-warning").inner_text()
+    await page.check("input[name=claim_stays_open]")
     await page.click("#close-form button[type=submit]")
     await page.wait_for_url("**#timeline")
+    assert await page.locator("#carrier-form").is_visible()  # the payout can still come
+    assert await accessibility_violations(page) == []
     await page.screenshot(path=artifact("agent-case.png"), full_page=True)
 
     case = await Case.get(id=case.id)

@@ -22,7 +22,7 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     client, settings = viewer_client, viewer_settings
     lines = await seed(arq_redis)
     assert any("/agent/login" in line for line in lines)
-    assert await Contact.filter(order_id__not_isnull=True).count() == 3 * len(BRANDS)
+    assert await Contact.filter(external_id__startswith="demo-").count() == 3 * len(BRANDS)
     await run_worker(settings, arq_redis)
 
     statuses = set(await Shipment.all().values_list("status", flat=True))
@@ -50,7 +50,8 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     assert any("of 4 parcels of order NO-2000" in t and "Linen napkins" in t for t in texts)
     late = await Shipment.filter(status="in_transit", estimated_delivery__isnull=False).count()
     assert late >= len(BRANDS)
-    sent = await Notification.filter(status="sent").count()
+    # (the history before today, from the volume generator, sent nothing through a channel)
+    sent = await Notification.filter(status="sent", provider_id__isnull=False).count()
     assert sent > 0
     outbox = outbox_files(settings.outbox_dir)
     assert len(outbox) == sent
@@ -107,10 +108,11 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
         "OUTBOX_DIR": str(tmp_path / "outbox"),
     }
     children: list[str] = []
+    exe = str(Path(sys.executable).with_name("porchlight"))
     demo = subprocess.Popen(
-        [str(Path(sys.executable).with_name("porchlight")), "demo", "--port", str(port)],
+        [exe, "demo", "--port", str(port), "--logs", str(tmp_path / "logs")],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -129,8 +131,14 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
         outbox = httpx.get(f"http://127.0.0.1:{port}/outbox")
         assert outbox.status_code == 303
         assert outbox.headers["location"].startswith("/agent/login")
+        httpx.get(f"http://127.0.0.1:{port}/track")  # the portal logs a request
         demo.send_signal(signal.SIGTERM)
-        demo.wait(timeout=30)
+        printed = demo.communicate(timeout=30)[0].decode()
+        # The portal's and the worker's logs go to files: the banner stays the last thing shown.
+        assert printed.rstrip().splitlines()[-1].startswith("Logs: ")
+        assert "/agent/login" in printed and "/demo" in printed
+        assert "GET /track" not in printed
+        assert (tmp_path / "logs" / "demo-portal.log").exists()
         for pid in children:
             assert not Path(f"/proc/{pid}").exists(), f"child {pid} outlived the demo"
     finally:
@@ -139,3 +147,47 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
         Redis.from_url(redis_url).flushdb()
+
+
+async def test_the_demo_index_links_one_order_per_status_per_brand_only_in_the_demo(
+    client, settings, arq_redis
+):
+    from asgi_lifespan import LifespanManager
+    from selectolax.lexbor import LexborHTMLParser
+
+    from portal.app import create_app
+    from tests.conftest import client_for
+
+    await seed(arq_redis, port=8123)
+    assert (await client.get("/demo")).status_code == 404  # not outside the demo
+    demo = settings.model_copy(update={"demo_index": True})
+    async with LifespanManager(create_app(demo)) as manager, client_for(manager.app) as c:
+        page = LexborHTMLParser((await c.get("http://localhost:8123/demo")).text)
+    for spec in BRANDS:
+        [section] = [s for s in page.css("section.card") if s.css_first("h2").text() == spec.name]
+        links = {a.text(strip=True): a.attributes["href"] for a in section.css("a")}
+        assert list(links) == [
+            "Delivered",
+            "There is a problem with this parcel",
+            "Returning to sender",
+            "Split order of three parcels",
+            "Label created, waiting for the carrier",
+        ]
+        for href in links.values():
+            order = await Order.get(access_token=href.rsplit("/o/", 1)[1])
+            assert href.startswith(f"http://{spec.host}:8123/o/")
+            assert (await order.brand).slug == spec.slug
+
+
+async def test_the_demo_brands_have_thirteen_weeks_of_history_for_every_weekly_chart(arq_redis):
+    from porchlight.insight import kpis
+    from porchlight.models import Brand
+
+    await seed(arq_redis)
+    for spec in BRANDS:
+        report = await kpis.weekly(await Brand.get(slug=spec.slug), weeks=13)
+        shipments = report.series["shipments"]
+        assert all(shipments[:-1]), shipments  # every past week shipped something
+        empty = [key for key, values in report.series.items() if not any(values)]
+        assert empty == [], (spec.slug, empty)  # no chart is empty
+        assert any(report.series["exception_rate"]), spec.slug

@@ -170,7 +170,9 @@ async def test_refunding_the_customer_does_not_close_the_case():
         await cases.close(case, "", lead)
     await cases.carrier_recovery(case, "claim_filed", lead, claim_number="CLM-1", amount="19.90")
     assert (await Case.get(id=case.id)).carrier_recovery["state"] == "open"
-    await cases.close(case, "damage", lead)
+    with pytest.raises(cases.CaseError, match="claim is still open"):
+        await cases.close(case, "damage", lead)
+    await cases.close(case, "damage", lead, claim_stays_open=True)
     assert (await Case.get(id=case.id)).state == "closed"
 
 

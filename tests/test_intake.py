@@ -125,7 +125,7 @@ async def test_intake_enqueues_one_follow_up_job_per_tracking_number(client, arq
 async def test_a_bad_or_missing_easypost_signature_is_refused(client, headers):
     body = easypost_event("TN1", journey("pre_transit"))
     response = await client.post("/hooks/easypost", content=body, headers=headers)
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert await TrackingEvent.all().count() == 0
 
 
@@ -134,7 +134,7 @@ async def test_a_signature_made_with_another_secret_is_refused(client):
     response = await client.post(
         "/hooks/easypost", content=body, headers=easypost_headers(body, secret="other")
     )
-    assert response.status_code == 401
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -179,7 +179,7 @@ async def test_aftership_webhooks_are_verified_with_their_own_scheme(client):
     forged = await client.post(
         "/hooks/aftership", content=body, headers=aftership_headers(body, secret="guess")
     )
-    assert forged.status_code == 401
+    assert forged.status_code == 403
 
 
 async def test_shippo_webhooks_need_the_shared_token(client):
@@ -187,8 +187,8 @@ async def test_shippo_webhooks_need_the_shared_token(client):
         (FIXTURES / "shippo" / "track_test_get_status_usps_delivered.json").read_text()
     )
     body = json.dumps({"event": "track_updated", "test": False, "data": track}).encode()
-    assert (await client.post("/hooks/shippo?token=wrong", content=body)).status_code == 401
-    assert (await client.post("/hooks/shippo", content=body)).status_code == 401
+    assert (await client.post("/hooks/shippo?token=wrong", content=body)).status_code == 403
+    assert (await client.post("/hooks/shippo", content=body)).status_code == 403
     ok = await client.post("/hooks/shippo?token=shippo-token", content=body)
     assert ok.status_code == 200, ok.text
     assert await TrackingEvent.filter(source="shippo").count() == ok.json()["accepted"] > 0

@@ -63,7 +63,9 @@ async def test_each_lead_gets_last_weeks_digest_once(settings, arq_redis, data_s
     assert await digest.weekly_digest(ctx) == 0  # the same week again: nothing
     record = outbox_record(settings.outbox_dir, "digest-2026-11-23-*-email.json")
     assert record["to"] == "lee@northwind.test"
-    assert record["subject"] == "Northwind: your weekly delivery KPIs, week of Nov 16, 2026"
+    assert record["subject"] == (
+        "Northwind: your weekly delivery KPIs, week of Monday, November 16, 2026"
+    )
     assert "- WISMO contacts per 1,000 shipments: 500 (week before: —)" in record["text"]
     assert "/agent/kpis?brand=northwind" in record["text"]
 

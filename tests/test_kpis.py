@@ -174,7 +174,8 @@ async def test_tracking_page_views_are_counted_and_moved_into_the_database_once(
     order = await an_order(brand, "A-1001", "TN1")
     for _ in range(3):
         assert (await client.get(f"/o/{order.access_token}")).status_code == 200
-    assert await app_state.views.push(arq_redis) == 3
+    # (the portal's own pusher may have pushed some already: it runs every second)
+    await app_state.views.push(arq_redis)
     assert await flush(arq_redis) == 3
     assert await flush(arq_redis) == 0
     await client.get(f"/o/{order.access_token}")

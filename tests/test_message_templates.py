@@ -9,7 +9,7 @@ from markupsafe import escape
 
 from porchlight.enums import Trigger
 from porchlight.models import Brand, Customer, Order, Refund
-from porchlight.notifications.messages import render_message
+from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.sms import segments
 from porchlight.orders.split import StillToCome
 from porchlight.platform.i18n import SUPPORTED
@@ -38,7 +38,7 @@ def context(locale: str, brand_name: str = "Northwind Outfitters") -> dict:
         "locale": locale,
         "order_url": LONG_URL,
         "unsubscribe_url": "https://track.example/unsubscribe/abc",
-        "accent": "#1f5f8b",
+        **brand_look(brand, "https://track.example"),
         "shipped_count": 2,
         "parcel_count": 3,
         "parcels": [parcel, {**parcel, "position": 2}],

@@ -303,7 +303,7 @@ async def test_a_number_twilio_refuses_is_explained_and_not_kept(hooks, provider
     url = f"/o/{order.access_token}"
     stub.fail_next("400")
     form = {"csrf_token": await csrf(client, url), "phone": NEW_PHONE, "scope": "all"}
-    refused = await client.post(f"{url}/preferences", data=form)
+    refused = await client.post(f"{url}/preferences", data=form, follow_redirects=True)
     assert refused.status_code == 422
     assert "could not text that number" in refused.text
     customer = await Customer.get(id=order.customer_id)

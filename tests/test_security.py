@@ -70,6 +70,7 @@ CHECKED_APART = {
         "(tests/test_admin_console.py walks every route)"
         for route in admin.routes
     },
+    "/demo": "the demo brands' links, with DEMO_INDEX on only (porchlight demo; test_demo.py)",
 }
 
 
@@ -154,7 +155,9 @@ CROSS_BRAND = {
     "/agent/kpis": lambda c, w: c.get("/agent/kpis?brand=fjord"),
     "/agent/kpis.csv": lambda c, w: c.get("/agent/kpis.csv?brand=fjord"),
     "/track": lambda c, w: c.post(
-        "/track", data={"order_number": "F-1", "postcode": "10115", "csrf_token": w["csrf"]}
+        "/track",
+        data={"order_number": "F-1", "postcode": "10115", "csrf_token": w["csrf"]},
+        follow_redirects=True,
     ),
     "/o/{token:str}": lambda c, w: c.get(f"/o/{w['order'].access_token}"),
     "/o/{token:str}/parcels/{shipment_id:int}": lambda c, w: c.get(
@@ -185,7 +188,8 @@ CROSS_BRAND = {
 
 
 async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(viewer_settings):
-    assert app_paths(create_app(viewer_settings)) == (
+    everything = viewer_settings.model_copy(update={"demo_index": True})
+    assert app_paths(create_app(everything)) == (
         set(CROSS_BRAND) | set(NOT_BRAND_SCOPED) | set(CHECKED_APART)
     )
 
@@ -380,6 +384,7 @@ async def test_a_forged_x_forwarded_for_changes_neither_the_logged_client_nor_it
                         "/track",
                         data={"order_number": f"NOPE-{n}", "postcode": "1", "csrf_token": token},
                         headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                        follow_redirects=True,
                     )
                 ).status_code
                 for n in range(PER_CLIENT.attempts + 1)

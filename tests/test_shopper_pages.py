@@ -47,8 +47,9 @@ async def test_a_shopper_looks_up_an_order_by_postcode_and_sees_both_parcels(cli
         "Label created, waiting for the carrier",
     ]
     first_parcel = html.css("article.parcel")[0]
-    newest_first = [n.text(strip=True) for n in first_parcel.css(".event-message")]
-    assert newest_first[0] == "scan 2: delivered"
+    newest_first = [n.text(strip=True) for n in first_parcel.css(".event-text")]
+    assert newest_first[0] == "Delivered"
+    assert first_parcel.css(".carrier-words")[0].text(strip=True) == "scan 2: delivered"
     assert shown.headers["x-robots-tag"].startswith("noindex")
     assert shown.headers["referrer-policy"] == "no-referrer"
     assert "script-src 'self'" in shown.headers["content-security-policy"]
@@ -82,10 +83,14 @@ async def test_a_wrong_email_and_a_missing_order_get_the_same_refusal(client):
     await an_order(brand, "A-1001", "TN1")
     token = await csrf(client, "/track")
     wrong = await client.post(
-        "/track", data={"csrf_token": token, "order_number": "A-1001", "email": "eve@example.com"}
+        "/track",
+        data={"csrf_token": token, "order_number": "A-1001", "email": "eve@example.com"},
+        follow_redirects=True,
     )
     missing = await client.post(
-        "/track", data={"csrf_token": token, "order_number": "A-9999", "email": "eve@example.com"}
+        "/track",
+        data={"csrf_token": token, "order_number": "A-9999", "email": "eve@example.com"},
+        follow_redirects=True,
     )
     assert wrong.status_code == missing.status_code == 404
     assert (
@@ -102,9 +107,9 @@ async def five_wrong_guesses_then_the_right_one(client, host: str = "track.examp
     token = await csrf(client, "/track")
     for guess in range(5):
         form = {"csrf_token": token, "order_number": "A-1001", "postcode": f"9{guess}999"}
-        assert (await client.post("/track", data=form)).status_code == 404
+        assert (await client.post("/track", data=form, follow_redirects=True)).status_code == 404
     right = {"csrf_token": token, "order_number": "A-1001", "postcode": "10115"}
-    return await client.post("/track", data=right)
+    return await client.post("/track", data=right, follow_redirects=True)
 
 
 async def test_guessing_is_rate_limited_per_order_number(client):
@@ -212,7 +217,7 @@ async def test_a_bad_phone_number_is_explained_not_saved(client):
     order = await an_order(brand, "A-1001", "TN1")
     url = f"/o/{order.access_token}"
     form = {"csrf_token": await csrf(client, url), "sms": "1", "phone": "12", "scope": "all"}
-    response = await client.post(f"{url}/preferences", data=form)
+    response = await client.post(f"{url}/preferences", data=form, follow_redirects=True)
     assert response.status_code == 422
     assert "country code" in page(response).css_first("#preferences [role=alert]").text()
     assert (await Order.get(id=order.id)).notify_sms is None
@@ -255,6 +260,7 @@ async def test_a_fake_photo_is_refused(client):
         f"{url}/parcels/{shipment.id}/report",
         data={"csrf_token": await csrf(client, url), "kind": "damaged"},
         files={"photos": ("evil.png", b"<?php system($_GET['c']); ?>", "image/png")},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     assert await Case.all().count() == 0
@@ -287,7 +293,8 @@ async def test_a_pickup_point_request_is_stored_and_shown(client, arq_redis):
     assert change.details == {"pickup_point": "Kiosk Invalidenstr. 5"}
     assert [j.function for j in await arq_redis.queued_jobs()] == ["forward_delivery_request"]
     shown = page(await client.get(url))
-    assert "You asked us to change this delivery" in shown.css_first("article.parcel").text()
+    notice = shown.css_first("article.parcel .notice").text()
+    assert "You asked us to hold it at Kiosk Invalidenstr. 5." in notice
 
 
 async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, client):
@@ -303,7 +310,7 @@ async def test_guessing_from_many_addresses_is_still_stopped_per_order(app, clie
         ) as c:
             token = await csrf(c, "/track")
             form = {"csrf_token": token, "order_number": "A-1001", "postcode": postcode}
-            return await c.post("/track", data=form)
+            return await c.post("/track", data=form, follow_redirects=True)
 
     for n in range(5):
         assert (await from_address(f"203.0.113.{n}", f"9{n}999")).status_code == 404

@@ -91,7 +91,9 @@ async def test_what_a_shopper_types_comes_back_escaped(client):
     await a_brand()
     token = await csrf(client, "/track")
     response = await client.post(
-        "/track", data={"csrf_token": token, "order_number": XSS, "postcode": XSS}
+        "/track",
+        data={"csrf_token": token, "order_number": XSS, "postcode": XSS},
+        follow_redirects=True,
     )
     assert response.status_code == 404
     assert XSS not in response.text
@@ -102,7 +104,9 @@ async def test_what_a_shopper_types_comes_back_escaped(client):
 async def test_a_reroute_without_an_address_is_explained(client):
     _, shipment, url, token = await a_parcel_page(client, delivery_options={"reroute": True})
     form = {"csrf_token": token, "kind": "reroute", "line1": XSS}
-    response = await client.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
+    response = await client.post(
+        f"{url}/parcels/{shipment.id}/delivery", data=form, follow_redirects=True
+    )
     assert response.status_code == 422
     assert "street, postcode and city" in response.text
     assert await DeliveryRequest.all().count() == 0
@@ -203,9 +207,12 @@ async def test_a_return_can_be_neither_changed_nor_reported_even_by_a_hand_made_
     moved = await client.post(
         f"{url}/parcels/{parcel.id}/delivery",
         data={"csrf_token": token, "kind": "pickup_point", "pickup_point": "Kiosk 5"},
+        follow_redirects=True,
     )
     reported = await client.post(
-        f"{url}/parcels/{parcel.id}/report", data={"csrf_token": token, "kind": "damaged"}
+        f"{url}/parcels/{parcel.id}/report",
+        data={"csrf_token": token, "kind": "damaged"},
+        follow_redirects=True,
     )
     assert (moved.status_code, reported.status_code) == (422, 422)
     assert not await DeliveryRequest.exists()

@@ -238,6 +238,12 @@ class BrandSettings(_Schema):
     activation_hours: Hours = Field(
         24, description=N_("Hours from shipping to first scan that count as on time (KPIs).")
     )
+    country: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="Where the brand sells (ISO code: GB, DE): a phone number a shopper types "
+        "without a country code is read as this country's; unset, the order's destination.",
+    )
     accent: Colour = Field(
         "#1f5f8b",
         description=N_("Accent colour of pages and emails, as #rrggbb; white text sits on it."),

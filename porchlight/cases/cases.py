@@ -189,6 +189,18 @@ async def customer_resolution(
     return refund
 
 
+def carrier_track_open(case: Case) -> bool:
+    """The carrier track runs to its own end (payout or denial), even past the case's close:
+    a claim outlives the shopper's answer by weeks."""
+    return (case.carrier_recovery or {}).get("state") != "closed"
+
+
+def open_claim(case: Case) -> str:
+    """The number of a claim filed and not yet paid out or denied, else ""."""
+    track = case.carrier_recovery or {}
+    return str(track.get("claim_number") or "") if carrier_track_open(case) else ""
+
+
 async def carrier_recovery(
     case: Case,
     step: str,
@@ -199,8 +211,10 @@ async def carrier_recovery(
     currency: str = "",
     note: str = "",
 ) -> None:
-    """Investigation, claim, follow-up, payout: the money and evidence track."""
-    _open(case)
+    """Investigation, claim, follow-up, payout: the money and evidence track, which stays
+    usable after the case is closed until its own end."""
+    if not carrier_track_open(case):
+        raise CaseError(N_("The carrier recovery of this case is finished."))
     if step not in CARRIER_STEPS:
         raise CaseError(N_("Choose a carrier recovery step."))
     claim = claim_number.strip()[:64] or (case.carrier_recovery or {}).get("claim_number", "")
@@ -222,13 +236,24 @@ async def _add_step(case: Case, name: str, step: dict[str, Any], by: Agent, **tr
     await case.save(update_fields=[name])
 
 
-async def close(case: Case, code: str, by: Agent | None, note: str = "") -> None:
-    """Closing needs one of DESIGN.md's close codes: they are the prevention data."""
+async def close(
+    case: Case, code: str, by: Agent | None, note: str = "", *, claim_stays_open: bool = False
+) -> None:
+    """Closing needs one of DESIGN.md's close codes: they are the prevention data. With a
+    carrier claim still open, an agent must say they close anyway (`claim_stays_open`): the
+    claim's payout or denial is then recorded on the closed case."""
     _open(case)
     try:
         close_code = CloseCode(code)
     except ValueError:
         raise CaseError(N_("Choose a close code before closing the case.")) from None
+    if by is not None and open_claim(case) and not claim_stays_open:
+        raise CaseError(
+            N_(
+                "A carrier claim is still open. Tick “Close with the claim open” to close "
+                "anyway, then record its payout or denial here when it comes."
+            )
+        )
     case.state, case.close_code, case.closed_at, case.open_key = (
         CaseState.CLOSED,
         close_code,

@@ -26,7 +26,8 @@ class Outgoing:
     sender: str  # email address or phone number / messaging service
     unsubscribe_url: str
     status_callback: str
-    reply_to: str = ""  # the brand's reply-to address for emails; empty: replies go to sender
+    sender_name: str = ""  # an email's display name: the brand's, not "tracking@…"
+    reply_to: str = ""  # where a shopper's reply to an email goes (the brand's care address)
 
 
 class Channel(Protocol):

@@ -21,7 +21,9 @@ class Outbox:
         record = {
             "brand": message.brand_id,
             "to": message.to,
-            "from": message.sender,
+            "from": f"{message.sender_name} <{message.sender}>"
+            if message.sender_name
+            else message.sender,
             "reply_to": message.reply_to,
             "subject": message.subject,
             "text": message.text,

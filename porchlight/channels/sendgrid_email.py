@@ -5,7 +5,7 @@ import urllib.error
 import anyio
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import CustomArg, Header, Mail, ReplyTo
+from sendgrid.helpers.mail import CustomArg, From, Header, Mail, ReplyTo
 
 from porchlight.channels.base import Outgoing, PermanentSendError, TransientSendError
 from porchlight.platform.settings import Settings
@@ -26,7 +26,7 @@ class SendGridEmail:
 
     def _send(self, message: Outgoing) -> str:
         mail = Mail(
-            from_email=message.sender,
+            from_email=From(message.sender, message.sender_name or None),
             to_emails=message.to,
             subject=message.subject,
             plain_text_content=message.text,

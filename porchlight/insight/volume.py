@@ -24,18 +24,23 @@ from porchlight.edd.calendar import calendar_for
 from porchlight.enums import (
     CaseSource,
     CaseState,
+    Channel,
     CloseCode,
     ContactReason,
     Direction,
     EventSource,
     ExceptionType,
+    NotificationStatus,
     ShipmentStatus,
+    Trigger,
 )
 from porchlight.models import (
     Brand,
     Case,
+    CaseEntry,
     Contact,
     Customer,
+    Notification,
     Order,
     PageViewDay,
     Shipment,
@@ -87,6 +92,19 @@ JOURNEY = [
     ShipmentStatus.OUT_FOR_DELIVERY,
     ShipmentStatus.DELIVERED,
 ]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the history is spread: over how many days, with tracking numbers under which prefix
+    (they must not meet another brand's), and how many page views a day."""
+
+    days: float = 364
+    prefix: str = "V"
+    views: tuple[int, int] = (2000, 9000)
+
+
+YEAR = Shape()
 
 
 @dataclass(frozen=True)
@@ -159,23 +177,31 @@ def _trip(rng: random.Random, shipped: datetime) -> Trip:
 
 
 async def seed_volume(
-    slug: str, shipments: int, *, seed: int = 7, now: datetime | None = None
+    slug: str,
+    shipments: int,
+    *,
+    seed: int = 7,
+    now: datetime | None = None,
+    shape: Shape = YEAR,
 ) -> AsyncIterator[int]:
-    """Create the brand and its data; yields how many shipments are done after each batch."""
+    """Create the brand (or add to it) and its data; yields how many shipments are done after
+    each batch. `porchlight demo` gives its brands 13 weeks of a small shop this way."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     now = now or datetime.now(UTC)
     brand = await Brand.get_or_none(slug=slug) or await create_brand(
         slug, slug.title(), [f"{slug}.volume.invalid"]
     )
-    done = await Shipment.filter(brand=brand).count()
+    done = await Shipment.filter(
+        brand=brand, tracking_number__startswith=f"{shape.prefix}T"
+    ).count()
     while done < shipments:
         size = min(BATCH, shipments - done)
-        await _batch(brand, rng, done, size, now)
+        await _batch(brand, rng, done, size, now, shape)
         done += size
         if done % ANALYZE_EVERY < BATCH:
             await _analyze()
         yield done
-    await _page_views(brand, rng, now)
+    await _page_views(brand, rng, now, shape)
     await _analyze()
 
 
@@ -187,8 +213,10 @@ async def _analyze() -> None:
         await conn.execute_script("ANALYZE")
 
 
-async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: datetime) -> None:
-    numbers = [f"V-{i:08d}" for i in range(start, start + size)]
+async def _batch(
+    brand: Brand, rng: random.Random, start: int, size: int, now: datetime, shape: Shape
+) -> None:
+    numbers = [f"{shape.prefix}-{i:08d}" for i in range(start, start + size)]
     await Customer.bulk_create(
         [
             Customer(
@@ -206,7 +234,7 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
             brand=brand, email__in=[f"c{i}@volume.invalid" for i in range(start, start + size)]
         ).values_list("email", "id")
     )
-    trips = [_trip(rng, now - timedelta(days=rng.uniform(1, 364))) for _ in numbers]
+    trips = [_trip(rng, now - timedelta(days=rng.uniform(1, shape.days))) for _ in numbers]
     await Order.bulk_create(
         [
             Order(
@@ -226,7 +254,7 @@ async def _batch(brand: Brand, rng: random.Random, start: int, size: int, now: d
     rows, events, plans = [], [], []
     for k, (number, trip) in enumerate(zip(numbers, trips, strict=True)):
         in_flight = trip.delivered > now
-        tracking = f"VT{brand.id}-{start + k:09d}"  # unique across seeded brands
+        tracking = f"{shape.prefix}T{brand.id}-{start + k:09d}"  # unique across seeded brands
         rows.append(
             Shipment(
                 brand=brand,
@@ -369,15 +397,69 @@ async def _cases_and_contacts(
             )
     await Case.bulk_create(cases)
     await Contact.bulk_create(contacts)
+    await _answers(brand, rng, [c.shipment_id for c in cases], plans)  # type: ignore[attr-defined]
 
 
-async def _page_views(brand: Brand, rng: random.Random, now: datetime) -> None:
+# What agents and the notifier did about the cases: a refund or reship for some (the
+# refund/reship rate), a delay message for most delays (proactive coverage).
+ANSWERED = {
+    ExceptionType.DAMAGE_REPORTED,
+    ExceptionType.DELIVERED_NOT_RECEIVED,
+    ExceptionType.RETURN_TO_SENDER,
+}
+REFUND_SHARE = 0.4
+DELAY_TOLD_SHARE = 0.7
+
+
+async def _answers(
+    brand: Brand,
+    rng: random.Random,
+    shipment_ids: list[int],
+    plans: list[tuple[str, datetime, datetime, int]],
+) -> None:
+    made = await Case.filter(brand=brand, shipment_id__in=shipment_ids).values_list(
+        "id", "shipment_id", "type", "first_action_at", "opened_at"
+    )
+    order_of = {tracking: order_id for tracking, _, _, order_id in plans}
+    shipments = dict(
+        await Shipment.filter(id__in=shipment_ids).values_list("id", "tracking_number")
+    )
+    customers = dict(
+        await Order.filter(id__in=list(order_of.values())).values_list("id", "customer_id")
+    )
+    entries, told = [], []
+    for case_id, shipment_id, type_, first_action_at, opened_at in made:
+        if type_ in ANSWERED and first_action_at and rng.random() < REFUND_SHARE:
+            entries.append(
+                CaseEntry(
+                    case_id=case_id,
+                    kind=rng.choice(["customer:refund", "customer:reship"]),
+                    created_at=first_action_at,
+                )
+            )
+        if type_ == ExceptionType.DELAY and rng.random() < DELAY_TOLD_SHARE:
+            told.append(
+                Notification(
+                    brand=brand,
+                    shipment_id=shipment_id,
+                    customer_id=customers[order_of[shipments[shipment_id]]],
+                    trigger=Trigger.DELAY,
+                    channel=Channel.EMAIL,
+                    status=NotificationStatus.SENT,
+                    sent_at=opened_at + timedelta(minutes=rng.uniform(5, 90)),
+                )
+            )
+    await CaseEntry.bulk_create(entries)
+    await Notification.bulk_create(told)
+
+
+async def _page_views(brand: Brand, rng: random.Random, now: datetime, shape: Shape) -> None:
     days = {d.day for d in await PageViewDay.filter(brand=brand)}
     today = now.date()
     await PageViewDay.bulk_create(
         [
-            PageViewDay(brand=brand, day=day, views=rng.randint(2000, 9000))
-            for day in (today - timedelta(days=i) for i in range(365))
+            PageViewDay(brand=brand, day=day, views=rng.randint(*shape.views))
+            for day in (today - timedelta(days=i) for i in range(int(shape.days) + 1))
             if day not in days
         ]
     )

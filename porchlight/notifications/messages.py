@@ -29,6 +29,37 @@ class Rendered:
     sms: str
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+INK_LIGHT, INK_DARK = "#ffffff", "#1d2329"
+
+
+def ink_on(background: str) -> str:
+    """White or near-black text, whichever reads better on `background` (a brand's accent
+    may be dark green or pale blue)."""
+    lum = _luminance(background)
+    on_white = (1.05) / (lum + 0.05)
+    on_dark = (lum + 0.05) / (_luminance(INK_DARK) + 0.05)
+    return INK_LIGHT if on_white >= on_dark else INK_DARK
+
+
+def brand_look(brand: Brand, base_url: str) -> dict[str, str]:
+    """What makes an email the brand's: its accent, readable text on it, and its theme's logo
+    at the brand's own address (`base_url`, the scheme and host of its tracking links)."""
+    accent = settings_of(brand).accent
+    theme = brand.theme or "default"
+    return {
+        "accent": accent,
+        "accent_ink": ink_on(accent),
+        "logo_url": f"{base_url.rstrip('/')}/theme/{theme}/logo.svg",
+    }
+
+
 def render_message(
     trigger: Trigger,
     theme: str,

@@ -10,7 +10,10 @@ import hmac
 import secrets
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from tortoise.expressions import F
 
 from porchlight.accounts.brand_settings import settings_of
@@ -32,6 +35,22 @@ class Confirmation(StrEnum):
     WRONG = "wrong"
     EXPIRED = "expired"
     USED_UP = "used_up"  # no code waiting, or its tries are spent: a new code is needed
+
+
+def region(brand: Brand, destination: dict[str, Any]) -> str | None:
+    """The country a number typed without its code belongs to: the brand's, else the order's
+    destination; None when neither is a country phonenumbers knows."""
+    for code in (settings_of(brand).country, str(destination.get("country") or "").upper()):
+        if code and code in phonenumbers.SUPPORTED_REGIONS:
+            return code
+    return None
+
+
+def example(region: str | None) -> str:
+    """A mobile number that passes our own check, to show as the field's placeholder."""
+    number = phonenumbers.example_number_for_type(region or "GB", PhoneNumberType.MOBILE)
+    style = PhoneNumberFormat.NATIONAL if region else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style) if number else ""
 
 
 def masked(phone: str) -> str:

@@ -210,9 +210,11 @@ class RefundIn(Strict):
         return value.upper()
 
 
-def to_e164(value: str) -> str:
+def to_e164(value: str, region: str | None = None) -> str:
+    """`value` in E.164. With a `region` (GB), a national number ("07400 123456") reads as
+    that country's; spaces, dashes and brackets are allowed either way."""
     try:
-        number = phonenumbers.parse(value, None)
+        number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise ValueError("is not a phone number in international format (+4915112345678)") from None
     if not phonenumbers.is_valid_number(number):

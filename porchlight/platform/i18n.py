@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
@@ -142,12 +142,50 @@ def _locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
-def format_datetime(value: datetime, locale: str, tz: str = "UTC", fmt: str = "medium") -> str:
-    return dates.format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=_locale(locale))
+# One format per locale for every date and time a reader sees (pages, emails, SMS, the agent's
+# workspace), so a scan on the page and the same scan in an email read alike.
+DATE_SKELETON = "yMMMEd"  # Tue, Dec 1, 2026 · Di., 1. Dez. 2026
+DAY_FORMAT = "full"  # Tuesday, December 1, 2026 (a date with no time: delivery days)
 
 
-def format_date(value: date, locale: str, fmt: str = "full") -> str:
-    return dates.format_date(value, format=fmt, locale=_locale(locale))
+@cache
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return True
+
+
+def time_zone(*preferred: str | None) -> str:
+    """The first usable zone of `preferred` (the customer's, then the brand's), else UTC: the
+    zone a shopper reads every time in, on the page and in messages alike."""
+    return next((name for name in preferred if name and _zone_exists(name)), "UTC")
+
+
+def zone_name(value: datetime, locale: str) -> str:
+    """The zone's short name where the locale has one (CET, MEZ, GMT, EST), else its offset
+    as the locale writes it (GMT+05:30): never a bare "+0530"."""
+    loc = _locale(locale)
+    name = dates.format_time(value, "z", tzinfo=value.tzinfo, locale=loc)
+    if name[:1] in "+-":
+        return dates.get_timezone_gmt(value, "long", locale=loc)
+    return name
+
+
+def format_datetime(value: datetime, locale: str, tz: str = "UTC") -> str:
+    """Date, hours and minutes (no seconds) in `tz`, named: "Tue, Dec 1, 2026, 3:05 PM CET"."""
+    loc = _locale(locale)
+    local = value.astimezone(ZoneInfo(tz))
+    day = dates.format_skeleton(DATE_SKELETON, local, locale=loc)
+    time = dates.format_time(local, "short", tzinfo=local.tzinfo, locale=loc)
+    joined = str(loc.datetime_formats["medium"]).replace("{1}", day).replace("{0}", time)
+    return f"{joined} {zone_name(local, locale)}"
+
+
+def format_date(value: date, locale: str) -> str:
+    """A day with no time of day (a delivery or promise date): no zone to name."""
+    return dates.format_date(value, format=DAY_FORMAT, locale=_locale(locale))
 
 
 def format_number(value: float | Decimal, locale: str, digits: int = 2) -> str:

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     outbox_dir: str = "var/outbox"
     # /outbox shows signed-in agents their brands' outbox messages; off unless turned on (demo).
     outbox_viewer: bool = False
+    demo_index: bool = False  # /demo: one order per status of each demo brand (`porchlight demo`)
     upload_dir: str = "var/uploads"  # shoppers' photos of damaged parcels
     sendgrid_api_key: SecretStr | None = None
     sendgrid_api_base: str = "https://api.sendgrid.com"

@@ -40,6 +40,23 @@ class Derived:
     delivered_at: datetime | None
 
 
+# While a parcel is in one of these, a delivery date still lies ahead of the shopper. Once it is
+# delivered, on its way back, cancelled, or stuck with a problem (damaged, lost), a carrier's
+# old date would read as a promise nobody keeps.
+STILL_COMING = {
+    ShipmentStatus.UNKNOWN,
+    ShipmentStatus.LABEL_CREATED,
+    ShipmentStatus.IN_TRANSIT,
+    ShipmentStatus.OUT_FOR_DELIVERY,
+    ShipmentStatus.FAILED_ATTEMPT,
+}
+
+
+def date_ahead(derived: Derived) -> date | None:
+    """The delivery date to show a shopper (page, messages, `/api/v1/track`), if any."""
+    return derived.estimated_delivery if derived.status in STILL_COMING else None
+
+
 def timeline_order(event: TrackingEvent) -> tuple[datetime, int, int]:
     """Carrier time first, then progression, then arrival: the sane tie-break for equal times."""
     return (event.occurred_at, PROGRESSION[ShipmentStatus(event.status)], event.id)

@@ -1,7 +1,15 @@
 """Human names for the workspace's codes (exception types, flags, close codes, roles, audit
 entries), marked for translation; templates show `_(labels.exception[case.type])`."""
 
-from porchlight.enums import Channel, CloseCode, ExceptionType, PriorityFlag, Role, Trigger
+from porchlight.enums import (
+    Channel,
+    CloseCode,
+    ExceptionType,
+    NotificationStatus,
+    PriorityFlag,
+    Role,
+    Trigger,
+)
 from porchlight.tracking.status_text import N_
 
 exception = {
@@ -52,6 +60,41 @@ step = {
     "follow_up": N_("Follow-up"),
     "payout_received": N_("Payout received"),
     "claim_denied": N_("Claim denied"),
+}
+trigger: dict[str, str] = {
+    Trigger.SHIPPED: N_("Shipped"),
+    Trigger.FIRST_SCAN: N_("First scan"),
+    Trigger.OUT_FOR_DELIVERY: N_("Out for delivery"),
+    Trigger.DELIVERED: N_("Delivered"),
+    Trigger.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
+    Trigger.FAILED_ATTEMPT: N_("Failed delivery attempt"),
+    Trigger.DELAY: N_("Delayed"),
+    Trigger.EXCEPTION: N_("Delivery problem"),
+    Trigger.RETURNING_TO_SENDER: N_("Returning to sender"),
+    Trigger.RETURN_RECEIVED: N_("Return received"),
+    Trigger.REFUND_ISSUED: N_("Refund issued"),
+    Trigger.SPLIT_PROGRESS: N_("Split order progress"),
+}
+channel: dict[str, str] = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+notification_status: dict[str, str] = {
+    NotificationStatus.PENDING: N_("waiting"),
+    NotificationStatus.SENDING: N_("sending"),
+    NotificationStatus.SENT: N_("sent"),
+    NotificationStatus.DELIVERED: N_("delivered"),
+    NotificationStatus.FAILED: N_("failed"),
+    NotificationStatus.SKIPPED: N_("not sent"),
+    NotificationStatus.UNDELIVERED: N_("undelivered"),
+}
+# Why a message was not sent (notifications.policy, notifier.notifications), as an agent reads it.
+skip_reason: dict[str, str] = {
+    "opted_out": N_("the customer turned this channel off"),
+    "email_suppressed": N_("the address bounced or reported spam before"),
+    "sms_stopped": N_("the number replied STOP"),
+    "no_phone": N_("no mobile number"),
+    "policy_off": N_("the brand does not send this on this channel"),
+    "merged_into_shipped": N_("said in the shipped message instead"),
+    "superseded": N_("a newer message about this parcel replaced it"),
+    "daily_cap": N_("the day's message limit for this order was reached"),
 }
 contact_channel = {
     "phone": N_("Phone"),

@@ -59,3 +59,45 @@ NEXT_STEP: dict[S, str] = {
     S.CANCELLED: N_("Contact us if you did not expect this."),
     S.UNKNOWN: N_("Tracking appears as soon as the carrier reports the parcel."),
 }
+
+
+# One scan of the timeline, in the reader's language: what the canonical status means at that
+# moment (a parcel's headline speaks of its present, a scan of its past). The carrier's own
+# words go beneath, as they sent them.
+SCAN: dict[S, str] = {
+    S.LABEL_CREATED: N_("Shipping label created"),
+    S.IN_TRANSIT: N_("In transit"),
+    S.OUT_FOR_DELIVERY: N_("Out for delivery"),
+    S.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
+    S.FAILED_ATTEMPT: N_("Delivery attempted, nobody could take it"),
+    S.DELIVERED: N_("Delivered"),
+    S.EXCEPTION: N_("Delivery problem reported by the carrier"),
+    S.RETURNING_TO_SENDER: N_("Returning to sender"),
+    S.RETURNED: N_("Returned to sender"),
+    S.CANCELLED: N_("Shipment cancelled"),
+    S.UNKNOWN: N_("Tracking update"),
+}
+
+# Carrier sub-statuses that say more than their canonical status, keyed lower-cased: Shippo
+# substatus codes, EasyPost status_detail values and AfterShip subtags. The rest read as
+# their status.
+SCAN_DETAIL: dict[str, str] = {
+    "information_received": N_("The carrier has the parcel's details"),
+    "arrived_at_facility": N_("Arrived at a carrier facility"),
+    "departed_facility": N_("Left a carrier facility"),
+    "arrived_at_destination": N_("Arrived at the delivery depot"),
+    "delayed": N_("Delayed"),
+    "weather_delay": N_("Delayed by the weather"),
+    "exception_017": N_("Delayed by the weather"),
+    "exception_016": N_("Delayed at the carrier"),
+    "address_issue": N_("The carrier has a problem with the address"),
+    "package_damaged": N_("Damaged in transit"),
+    "exception_012": N_("Damaged in transit"),
+    "package_lost": N_("Lost in transit"),
+    "exception_013": N_("Lost in transit"),
+}
+
+
+def scan_text(status: str, substatus: str = "") -> str:
+    """A scan's description (untranslated): its sub-status's meaning where we know it."""
+    return SCAN_DETAIL.get(substatus.strip().lower()) or SCAN[S(status)]

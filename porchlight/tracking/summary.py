@@ -6,6 +6,7 @@ from babel.support import NullTranslations
 
 from porchlight.enums import ShipmentStatus as S
 from porchlight.platform import i18n
+from porchlight.tracking.derive import STILL_COMING, date_ahead
 from porchlight.tracking.status_text import HEADLINE
 from porchlight.tracking.timeline import Parcel
 
@@ -28,8 +29,9 @@ def summarize(parcels: Sequence[Parcel], locale: str, tone: i18n.Tone = i18n.Ton
         ) % {"num": len(outbound)}
     nxt = open_parcels[0]
     sentence = _(HEADLINE[nxt.derived.status]) + "."
-    if nxt.derived.estimated_delivery:
-        day = i18n.format_date(nxt.derived.estimated_delivery, locale)
+    ahead = date_ahead(nxt.derived)
+    if ahead:
+        day = i18n.format_date(ahead, locale)
         sentence = _("%(status)s, expected %(date)s.") % {
             "status": _(HEADLINE[nxt.derived.status]),
             "date": day,
@@ -47,3 +49,33 @@ def summarize(parcels: Sequence[Parcel], locale: str, tone: i18n.Tone = i18n.Ton
         }
         sentence = f"{progress} {sentence}"
     return sentence
+
+
+def order_progress(parcels: Sequence[Parcel], locale: str) -> str:
+    """What a split order as a whole is doing, for the top of its page: "1 of 3 delivered,
+    2 on the way, next expected Thursday, December 3, 2026". Counted from the parcels there
+    are; empty for an order of one parcel, whose card says it all."""
+    t: NullTranslations = i18n.translations(locale)
+    ngettext = t.ngettext
+    outbound = [p for p in parcels if p.shipment.direction == "outbound"]
+    if len(outbound) < 2:
+        return ""
+    statuses = [p.derived.status for p in outbound]
+    delivered = statuses.count(S.DELIVERED)
+    coming = sum(s in STILL_COMING for s in statuses)
+    stuck = len(outbound) - delivered - coming
+    parts = [
+        ngettext("%(num)s of %(total)s delivered", "%(num)s of %(total)s delivered", len(outbound))
+        % {"num": delivered, "total": len(outbound)}
+    ]
+    if coming:
+        parts.append(ngettext("%(num)s on the way", "%(num)s on the way", coming) % {"num": coming})
+    if stuck:
+        parts.append(
+            ngettext("%(num)s needs attention", "%(num)s need attention", stuck) % {"num": stuck}
+        )
+    dates = [d for d in (date_ahead(p.derived) for p in outbound) if d]
+    if dates:
+        day = i18n.format_date(min(dates), locale)
+        parts.append(t.gettext("next expected %(date)s") % {"date": day})
+    return ", ".join(parts)

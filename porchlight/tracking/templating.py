@@ -5,6 +5,7 @@ original. The worker renders notifications with the same environments, in the re
 locale, so shopper pages and messages never drift apart.
 """
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -38,10 +39,11 @@ def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -
     env.globals["locale"] = locale
     env.globals["labels"] = labels
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
-    env.filters["datetime"] = lambda v, tz="UTC", fmt="medium": i18n.format_datetime(
-        v, locale, tz, fmt
-    )
-    env.filters["date"] = lambda v, fmt="full": i18n.format_date(v, locale, fmt)
+    # One format per locale (porchlight.platform.i18n); a format argument older templates pass
+    # is accepted and left unused.
+    env.filters["datetime"] = lambda v, tz="UTC", *_: i18n.format_datetime(v, locale, tz)
+    env.filters["date"] = lambda v, *_: i18n.format_date(v, locale)
     env.filters["number"] = lambda v, digits=2: i18n.format_number(v, locale, digits)
+    env.filters["isodate"] = date.fromisoformat  # a date kept as text in JSON
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

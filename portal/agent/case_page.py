@@ -24,8 +24,8 @@ from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, CaseEntry, Notification, Order
 from porchlight.orders.refunds import announce
 from porchlight.platform.clock import utcnow
-from porchlight.tracking import timeline
-from porchlight.tracking.status_text import HEADLINE, N_
+from porchlight.tracking import labels, timeline
+from porchlight.tracking.status_text import HEADLINE, N_, scan_text
 from portal.agent.queue import case_for, colleagues
 from portal.agent.session import agent_of, requires_agent
 from portal.csrf import checked_form
@@ -56,6 +56,16 @@ class Moment:
     data: dict[str, Any] | None = None
 
 
+def _entry_body(entry: CaseEntry, _: Callable[[str], str]) -> str:
+    """What an agent action says, with the codes it stores (a trigger, a channel) in words."""
+    table: dict[str, dict[str, str]] = {
+        "customer_notified": labels.trigger,
+        "contact_logged": labels.contact_channel,
+    }
+    words = table.get(entry.kind, {})
+    return _(words[entry.body]) if entry.body in words else entry.body
+
+
 def place(location: dict[str, Any]) -> str:
     return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
 
@@ -70,21 +80,40 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
     )
     moments = [
-        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), place(e.location))
+        Moment(
+            e.occurred_at,
+            "scan",
+            _(scan_text(e.status, e.carrier_substatus)),
+            " · ".join(part for part in (e.message, place(e.location)) if part),
+        )
         for e in parcel.events
     ]
     moments += [
         Moment(
             n.sent_at or n.created_at,
             "message",
-            f"{n.channel} · {n.trigger} · {n.status}",
-            n.subject or n.body or n.skip_reason,
+            " · ".join(
+                _(table.get(code, code))
+                for table, code in (
+                    (labels.channel, n.channel),
+                    (labels.trigger, n.trigger),
+                    (labels.notification_status, n.status),
+                )
+            ),
+            n.subject or n.body or _(labels.skip_reason.get(n.skip_reason, n.skip_reason)),
             n.recipient,
         )
         for n in sent
     ]
     moments += [
-        Moment(e.created_at, "action", e.kind, e.body, e.author.email if e.author else "", e.data)
+        Moment(
+            e.created_at,
+            "action",
+            e.kind,
+            _entry_body(e, _),
+            e.author.email if e.author else "",
+            e.data,
+        )
         for e in entries
     ]
     photos = [name for e in entries for name in (e.data or {}).get("photos", [])]
@@ -105,6 +134,8 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "contact_channels": CONTACT_CHANNELS,
         "customer_actions": cases.CUSTOMER_ACTIONS,
         "carrier_steps": cases.CARRIER_STEPS,
+        "carrier_open": cases.carrier_track_open(case),
+        "open_claim": cases.open_claim(case),
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
         "registrations": await registration.of_shipment(case.shipment),
         "notice_sent": any(n.trigger == NOTICE[ExceptionType(case.type)] for n in sent),
@@ -177,7 +208,11 @@ ACTIONS: dict[str, Action] = {
         note=str(f.get("note", "")),
     ),
     "close": lambda r, c, f, by: cases.close(
-        c, str(f.get("close_code", "")), by, str(f.get("note", ""))
+        c,
+        str(f.get("close_code", "")),
+        by,
+        str(f.get("note", "")),
+        claim_stays_open=f.get("claim_stays_open") == "1",
     ),
     "notify": _notify,
     "contact": _log_contact,

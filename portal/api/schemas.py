@@ -120,8 +120,10 @@ class ParcelStatusOut(BaseModel):
     direction: Direction
     status: ShipmentStatus
     status_text: str
+    # Only while a delivery is still ahead: none once delivered, returning, cancelled or stuck.
     estimated_delivery: date | None  # the carrier's
     delivery_estimates: list[EstimateOut]
+    delivered_at: datetime | None
 
 
 class TrackOut(BaseModel):

@@ -10,7 +10,7 @@ from porchlight.models import Brand
 from porchlight.orders.links import order_url
 from porchlight.orders.lookup import find_order
 from porchlight.platform import i18n
-from porchlight.tracking import timeline
+from porchlight.tracking import derive, timeline
 from porchlight.tracking.status_text import headline
 from porchlight.tracking.summary import summarize
 from portal.api.auth import requires_api_key
@@ -84,8 +84,9 @@ async def track(request: Request, brand: Brand) -> Response:
                     direction=p.shipment.direction,
                     status=p.derived.status,
                     status_text=gettext(headline(p.shipment.direction, p.derived.status)),
-                    estimated_delivery=p.derived.estimated_delivery,
+                    estimated_delivery=derive.date_ahead(p.derived),
                     delivery_estimates=EstimateOut.all_of(p),
+                    delivered_at=p.derived.delivered_at,
                 )
                 for p in parcels
             ],

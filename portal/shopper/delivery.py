@@ -15,7 +15,7 @@ from porchlight.platform.jobs import FORWARD_DELIVERY_REQUEST
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import shipment_for_token
-from portal.shopper.order_page import page_context, render_order
+from portal.shopper.flash import refused
 from portal.shopper.parcels import delivery_options
 from portal.state import app_state
 
@@ -60,10 +60,8 @@ async def request_delivery_change(request: Request) -> Response:
     else:
         details, error = _details(kind, fields, _)
     if error:
-        context = await page_context(
-            request, brand, order, delivery_error=error, delivery_for=shipment.id
-        )
-        return render_order(request, brand, context, status=422)
+        path, anchor = f"/o/{order.access_token}", f"parcel-{shipment.id}"
+        return refused(request, path, 422, anchor, delivery_error=error, delivery_for=shipment.id)
     change = await DeliveryRequest.create(shipment=shipment, kind=kind, details=details)
     # The request is stored: if Redis is away, the retailer webhook sweep sends it later.
     await app_state(request).arq.enqueue_job(

@@ -13,16 +13,19 @@ from porchlight.notifications import phones
 from porchlight.notifications.policy import quiet_hours
 from porchlight.orders.split import still_to_come_for
 from porchlight.platform import i18n
+from porchlight.tracking.summary import order_progress
 from porchlight.tracking.timeline import Viewed
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
 from portal.shopper.brand import viewed_order
+from portal.shopper.flash import taken
 from portal.shopper.kept import kept
 from portal.shopper.parcel_cards import cards
+from portal.shopper.parcels import parcel_views
 from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
 # What the page confirms after a form.
-DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "requested")
+DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "report_joined", "requested")
 
 
 def page_locale(request: Request, brand: Brand, order: Order) -> str:
@@ -30,7 +33,7 @@ def page_locale(request: Request, brand: Brand, order: Order) -> str:
 
 
 def time_zone(brand: Brand, order: Order) -> str:
-    return order.customer.time_zone or brand.time_zone or "UTC"
+    return i18n.time_zone(order.customer.time_zone, brand.time_zone)
 
 
 async def page_context(
@@ -39,16 +42,13 @@ async def page_context(
     """`card_extra`: a form error to show on the card it belongs to."""
     customer = order.customer
     done = request.query_params.get("done", "")
+    locale = page_locale(request, brand, order)
+    views = await parcel_views(brand, order)
     return {
         "order": order,
         "customer": customer,
-        "cards": await cards(
-            brand,
-            order,
-            page_locale(request, brand, order),
-            time_zone(brand, order),
-            **card_extra,
-        ),
+        "progress": order_progress([view.parcel for view in views], locale),
+        "cards": cards(brand, order, views, locale, time_zone(brand, order), **card_extra),
         "done": done if done in DONE else "",
         "still_to_come": await still_to_come_for(order),
         "prefs": {
@@ -60,6 +60,7 @@ async def page_context(
             "scope": "order" if order.notify_email is not None else "all",
             # Whoever holds the link sees no more of a number than its last digits.
             "phone": phones.masked(customer.phone) if customer.phone else "",
+            "example": phones.example(phones.region(brand, order.destination)),
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
@@ -114,6 +115,13 @@ async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
 async def order_page(request: Request) -> Response:
     brand, viewed = await viewed_order(request)
     app_state(request).views.count(brand.id)
+    refusal = taken(request)
+    if refusal is not None:  # a form sent back here: its error shows once, on a fresh page
+        status, shown = refusal
+        context = await page_context(request, brand, viewed.order, **shown)
+        wait = shown.get("retry_after")
+        headers = {"Retry-After": str(wait)} if wait else None
+        return render_order(request, brand, {**context, **shown}, status=status, headers=headers)
     return await _page(request, brand, viewed)
 
 

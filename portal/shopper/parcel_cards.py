@@ -7,10 +7,10 @@ from markupsafe import Markup
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand, Order
-from porchlight.tracking.status_text import HEADLINE
+from porchlight.tracking.status_text import scan_text
 from porchlight.tracking.templating import environment
 from portal.csrf import SLOT
-from portal.shopper.parcels import parcel_views
+from portal.shopper.parcels import ParcelView
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,14 @@ class Card:
     html: Markup
 
 
-async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) -> list[Card]:
+def cards(
+    brand: Brand, order: Order, views: list[ParcelView], locale: str, tz: str, **extra: Any
+) -> list[Card]:
     """The order's cards, in order; `extra`: a form error shown on the card it belongs to."""
     template = environment(brand.theme, locale, settings_of(brand).tone).get_template(
         "_parcel.html"
     )
+    split = sum(not view.is_return for view in views) > 1
     return [
         Card(
             view.id,
@@ -33,11 +36,12 @@ async def cards(brand: Brand, order: Order, locale: str, tz: str, **extra: Any) 
                     order=order,
                     view=view,
                     tz=tz,
-                    headlines=HEADLINE,
+                    scan_text=scan_text,
+                    split=split,
                     csrf_token=SLOT,
                     **extra,
                 )
             ),
         )
-        for view in await parcel_views(brand, order)
+        for view in views
     ]

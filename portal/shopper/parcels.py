@@ -10,7 +10,7 @@ from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order, Refund
 from porchlight.platform.clock import utcnow
-from porchlight.tracking import timeline
+from porchlight.tracking import derive, timeline
 from porchlight.tracking.derive import Derived
 from porchlight.tracking.status_text import N_, NEXT_STEP, headline
 
@@ -141,7 +141,7 @@ async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
                 options=delivery_options(brand, status, direction, p.derived.estimated_delivery),
                 problems=problem_kinds(status, direction),
                 refunded=refunded,
-                estimate=shown(p.shipment, status, p.derived.estimated_delivery, chosen),
+                estimate=shown(p.shipment, status, derive.date_ahead(p.derived), chosen),
             )
         )
     return views

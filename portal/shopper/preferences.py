@@ -20,7 +20,7 @@ from portal.csrf import checked_form
 from portal.ratelimit import Limit, Limiter
 from portal.rendering import request_locale, translator
 from portal.shopper.brand import order_for_token
-from portal.shopper.order_page import page_context, render_order
+from portal.shopper.flash import refused
 from portal.state import app_state
 
 DAY = 24 * 3600
@@ -47,7 +47,7 @@ async def save_preferences(request: Request) -> Response:
         pass  # one error at a time, the first field's
     elif typed:
         try:
-            phone = to_e164(typed)
+            phone = to_e164(typed, phones.region(brand, order.destination))
         except ValueError:
             error = _(
                 "That does not look like a mobile number. Include the country code, e.g. +44."
@@ -55,9 +55,7 @@ async def save_preferences(request: Request) -> Response:
     elif sms and not (customer.phone or customer.pending_phone):
         error = _("Enter a mobile number to get text messages.")
     if error:
-        return await _order_page(
-            request, brand, order, 422, {"prefs_error": error, "typed_phone": typed}
-        )
+        return _order_page(request, order, 422, {"prefs_error": error, "typed_phone": typed})
 
     done = "preferences"
     if phone is not None:
@@ -126,7 +124,7 @@ async def confirm_phone(request: Request) -> Response:
         phones.Confirmation.EXPIRED: _("That code has expired. Send a new one."),
         phones.Confirmation.USED_UP: _("That code no longer works. Send a new one."),
     }[outcome]
-    return await _order_page(request, brand, order, 422, {"code_error": error})
+    return _order_page(request, order, 422, {"code_error": error})
 
 
 async def resend_code(request: Request) -> Response:
@@ -160,9 +158,7 @@ async def _text_code(
             error = _("Wait a minute before asking for another code.")
         else:
             error = _("You asked for too many codes. Try again tomorrow.")
-        return await _order_page(
-            request, brand, order, 429, {error_slot: error}, headers={"Retry-After": str(wait)}
-        )
+        return _order_page(request, order, 429, {error_slot: error}, retry_after=wait)
     if phone == customer.phone:
         if customer.pending_phone:
             await phones.forget_candidate(customer)
@@ -173,32 +169,27 @@ async def _text_code(
         "text START from it first."
     )
     if await phones.number_stopped(phone):
-        return await _order_page(request, brand, order, 422, {error_slot: cannot})
+        return _order_page(request, order, 422, {error_slot: cannot})
     for limiter, subject in limits:
         await limiter.failed(subject)
     try:
         await phones.send_code(app_state(request).settings, brand, customer, phone, locale)
     except TransientSendError:
         error = _("We could not send the text just now. Try again in a minute.")
-        return await _order_page(request, brand, order, 503, {error_slot: error})
+        return _order_page(request, order, 503, {error_slot: error})
     except PermanentSendError:
-        return await _order_page(request, brand, order, 422, {error_slot: cannot})
+        return _order_page(request, order, 422, {error_slot: cannot})
     customer.pending_phone = phone
     return None
 
 
-async def _order_page(
-    request: Request,
-    brand: Brand,
-    order: Order,
-    status: int,
-    shown: dict[str, str],
-    headers: dict[str, str] | None = None,
+def _order_page(
+    request: Request, order: Order, status: int, shown: dict[str, str], retry_after: int = 0
 ) -> Response:
-    """The order page again, with a form's error where it belongs (never kept)."""
-    order.customer = await Customer.get(id=order.customer.id)  # as the forms left it
-    context = await page_context(request, brand, order)
-    return render_order(request, brand, {**context, **shown}, status=status, headers=headers)
+    """Back to the order page, which shows a form's error where it belongs (never kept)."""
+    anchor = "confirm-phone" if "code_error" in shown else "preferences"
+    path = f"/o/{order.access_token}"
+    return refused(request, path, status, anchor, retry_after=retry_after, **shown)
 
 
 routes = [

@@ -16,7 +16,7 @@ from portal.body import FORM_LIMIT
 from portal.csrf import checked_form
 from portal.rendering import translator
 from portal.shopper.brand import shipment_for_token
-from portal.shopper.order_page import page_context, render_order
+from portal.shopper.flash import refused
 from portal.shopper.parcels import problem_kinds
 from portal.state import app_state
 
@@ -93,18 +93,17 @@ async def report_problem(request: Request) -> Response:
     finally:
         await form.close()
     if error:
-        context = await page_context(
-            request, brand, order, problem_error=error, problem_for=shipment.id
-        )
-        return render_order(request, brand, context, status=422)
-    await open_or_join(
+        path, anchor = f"/o/{order.access_token}", f"parcel-{shipment.id}"
+        return refused(request, path, 422, anchor, problem_error=error, problem_for=shipment.id)
+    _case, opened = await open_or_join(
         shipment,
         PROBLEM_TYPES[kind],
         CaseSource.SHOPPER,
         body=text,
         data={"problem": kind, "photos": names},
     )
-    return RedirectResponse(f"/o/{order.access_token}?done=reported", 303)
+    done = "reported" if opened else "report_joined"  # never "we opened a case" twice
+    return RedirectResponse(f"/o/{order.access_token}?done={done}", 303)
 
 
 routes = [

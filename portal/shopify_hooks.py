@@ -17,7 +17,7 @@ from porchlight.models import Brand, ShopifyWebhook, StoreConnection
 from porchlight.models.limits import fit
 from porchlight.platform.metrics import WEBHOOKS
 from porchlight.platform.sealed import SealBroken
-from portal.body import BodyTooLarge, error, read_limited, too_large
+from portal.body import BodyTooLarge, error, read_limited, too_large, unsigned
 from portal.state import app_state
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ async def shopify_webhook(request: Request) -> Response:
         != found[0].shop_domain
     ):
         WEBHOOKS.labels(SOURCE, "unauthenticated").inc()
-        return error(401, "signature missing or invalid")
+        return unsigned()
     webhook_id = headers.get("x-shopify-webhook-id", "").strip()
     topic = headers.get("x-shopify-topic", "").strip()
     if not webhook_id or len(webhook_id) > 64 or not topic:

@@ -124,7 +124,7 @@ async def test_the_order_view_shows_parcels_messages_preferences_and_cases(desk,
     view = page(await client.get(f"/agent/orders/{ana.id}"))
     assert "7712000001" in view.css_first("#parcels").text()
     messages = view.css_first("#messages").text()
-    assert "delay" in messages and "the customer opted out" in messages
+    assert "delay" in messages and "the customer turned this channel off" in messages
     assert "•••• 5678" in view.css_first("#customer").text()
     assert "+4915112345678" not in view.html
     assert view.css_first("#order-case-form") is not None

@@ -212,10 +212,10 @@ async def test_each_delivery_is_applied_once_by_its_webhook_id(client, settings)
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"secret": "someone-elses-secret"}, 401),
-        ({"headers": {"X-Shopify-Hmac-Sha256": ""}}, 401),
-        ({"headers": {"X-Shopify-Shop-Domain": "other.myshopify.com"}}, 401),
-        ({"path": "/hooks/shopify/fjord"}, 401),
+        ({"secret": "someone-elses-secret"}, 403),
+        ({"headers": {"X-Shopify-Hmac-Sha256": ""}}, 403),
+        ({"headers": {"X-Shopify-Shop-Domain": "other.myshopify.com"}}, 403),
+        ({"path": "/hooks/shopify/fjord"}, 403),
         ({"body": b"{not json"}, 400),
         ({"body": b"[1, 2]"}, 400),
         ({"body": b'{"id": "450789469"}'}, 400),
@@ -394,7 +394,7 @@ async def test_a_brands_own_easypost_webhook_is_verified_with_its_secret_and_kep
     deployment_signed = await client.post(
         "/hooks/easypost/northwind", content=ours, headers=easypost_headers(ours)
     )
-    assert deployment_signed.status_code == 401  # the deployment's secret is not the brand's
+    assert deployment_signed.status_code == 403  # the deployment's secret is not the brand's
     accepted = await client.post(
         "/hooks/easypost/northwind", content=ours, headers=easypost_headers(ours, EASYPOST_SECRET)
     )
@@ -409,7 +409,7 @@ async def test_a_brands_own_easypost_webhook_is_verified_with_its_secret_and_kep
     unknown = await client.post(
         "/hooks/easypost/nobody", content=ours, headers=easypost_headers(ours, EASYPOST_SECRET)
     )
-    assert unknown.status_code == 401
+    assert unknown.status_code == 403
 
 
 async def test_credentials_are_sealed_and_never_shown_again(settings):

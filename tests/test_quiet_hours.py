@@ -66,7 +66,9 @@ async def test_an_hour_not_on_the_list_is_refused_and_nothing_is_saved(client):
     _, _, order = await shopper_order()
     form, _ = await form_of(client, order)
     refused = await client.post(
-        f"/o/{order.access_token}/preferences", data={**form, "quiet_start": "25", "quiet_end": "7"}
+        f"/o/{order.access_token}/preferences",
+        data={**form, "quiet_start": "25", "quiet_end": "7"},
+        follow_redirects=True,  # post/redirect/get: the page shows the refusal once
     )
     assert refused.status_code == 422
     assert "Choose quiet hours from the lists." in refused.text

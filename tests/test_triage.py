@@ -44,6 +44,7 @@ def test_flags_weigh_in_the_order_the_issue_gives():
         "first_time_buyer",
         "subscription",
         "repeat_issue",
+        "predicted",  # a delay our prediction sees coming (issue 23): the lightest
     ]
     assert rank(["vip"]) > rank(["high_value", "first_time_buyer", "subscription", "repeat_issue"])
     assert rank(["subscription", "vip"]) == BIT[PriorityFlag.VIP] + BIT[PriorityFlag.SUBSCRIPTION]

@@ -93,7 +93,12 @@ async def open_or_join(
     brand = order.brand
     now = utcnow()
     first_due, resolution_due = due_times(brand, type_, now)
-    all_flags = sorted({*await priority_flags(brand, order, shipment), *flags})
+    # Weightiest first, as PriorityFlag declares them (the queue's order).
+    all_flags = [
+        f.value
+        for f in PriorityFlag
+        if f in {*await priority_flags(brand, order, shipment), *flags}
+    ]
     try:
         async with in_transaction():
             case = await Case.create(

@@ -95,6 +95,8 @@ skip_reason: dict[str, str] = {
     "merged_into_shipped": N_("said in the shipped message instead"),
     "superseded": N_("a newer message about this parcel replaced it"),
     "daily_cap": N_("the day's message limit for this order was reached"),
+    "paused": N_("an agent paused this order's notifications"),
+    "date_moved_back": N_("the delivery date moved back before it was sent"),
 }
 contact_channel = {
     "phone": N_("Phone"),
@@ -176,19 +178,6 @@ trigger = {
     Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
 }
 channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
-# Why a message was not sent (Notification.skip_reason), for the order view.
-skip_reason = {
-    "opted_out": N_("the customer opted out"),
-    "email_suppressed": N_("the address bounced or reported spam"),
-    "sms_stopped": N_("the number replied STOP"),
-    "no_phone": N_("no mobile number"),
-    "policy_off": N_("the brand does not send this on this channel"),
-    "superseded": N_("overtaken by a later status"),
-    "daily_cap": N_("the daily message cap was reached"),
-    "merged_into_shipped": N_("said in the shipped message"),
-    "paused": N_("an agent paused this order's notifications"),
-    "date_moved_back": N_("the delivery date moved back before it was sent"),
-}
 # What an agent search matched on (porchlight.desk.search).
 search_field = {
     "order_number": N_("order number"),

@@ -94,11 +94,8 @@ async def open_or_join(
     now = utcnow()
     first_due, resolution_due = due_times(brand, type_, now)
     # Weightiest first, as PriorityFlag declares them (the queue's order).
-    all_flags = [
-        f.value
-        for f in PriorityFlag
-        if f in {*await priority_flags(brand, order, shipment), *flags}
-    ]
+    wanted = {*await priority_flags(brand, order, shipment), *flags}
+    all_flags = [f.value for f in PriorityFlag if f in wanted]
     try:
         async with in_transaction():
             case = await Case.create(

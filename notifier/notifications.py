@@ -1,17 +1,13 @@
 """From a shipment's change to a message: plan (one row per shipment, trigger, channel, which
-the database keeps unique) and deliver (quiet hours, supersession, caps, grouping, provider)."""
+the database keeps unique); `notifier.delivery` sends the rows when they are due."""
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 
-from arq import Retry
-from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 
-from porchlight.accounts.brand_settings import settings_of
-from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
+from notifier.delivery import DATE_MOVED_BACK, wake
 from porchlight.enums import (
     CaseSource,
     CaseState,
@@ -24,54 +20,26 @@ from porchlight.enums import (
 )
 from porchlight.models import Case, EmailSuppression, Notification, Order, Refund, Shipment
 from porchlight.notifications import triggers
-from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
     customer_allows,
-    daily_cap,
     estimate_hold,
     group_hold,
     paused,
-    quiet_until,
     shipped_grace,
 )
-from porchlight.notifications.texts import own_texts
-from porchlight.notifications.unsubscribe import unsubscribe_token
-from porchlight.orders.links import order_url
 from porchlight.orders.refunds import refund_parcel
-from porchlight.orders.split import still_to_come
-from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
-from porchlight.platform.jobs import DELIVER_NOTIFICATION
-from porchlight.platform.settings import Settings
-from porchlight.tracking import derive, timeline
 from porchlight.tracking.derive import Change
-from porchlight.tracking.status_text import headline
 
-log = logging.getLogger(__name__)
 S = NotificationStatus
-MAX_ATTEMPTS = 5
-GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
-# A date message whose date moved back before it was due: nothing was sent, so the row may be
-# used again when the date moves once more (the one skip that does not close the slot).
-DATE_MOVED_BACK = "date_moved_back"
 
 
 async def enqueue(redis: Any, notification: Notification) -> None:
-    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job."""
-    due = notification.due_at or utcnow()
-    try:
-        await redis.enqueue_job(
-            DELIVER_NOTIFICATION,
-            notification.id,
-            _job_id=f"notify:{notification.id}:{int(due.timestamp())}",
-            _defer_until=due,
-        )
-    except (RedisError, OSError) as exc:
-        log.warning(
-            "notification %s not enqueued, the due sweep sends it: %s", notification.id, exc
-        )
+    """The row is sent by the job for its due time (`notifier.delivery`), with the others due
+    then."""
+    await wake(redis, notification.due_at or utcnow())
 
 
 async def schedule(
@@ -234,208 +202,10 @@ async def looking_into_it(ctx: dict[str, Any]) -> int:
 
 
 async def send_due(ctx: dict[str, Any]) -> int:
-    """Pending rows whose job was lost (Redis restarted empty) are enqueued again."""
+    """Pending rows whose job was lost (Redis restarted empty): one job now sends them all."""
     stale = await Notification.filter(
         status=S.PENDING, due_at__lte=utcnow() - timedelta(minutes=1)
-    ).limit(1000)
-    for row in stale:
-        await enqueue(ctx["redis"], row)
-    return len(stale)
-
-
-async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
-    row = await Notification.get_or_none(id=notification_id).select_related(
-        "shipment__order__brand", "customer"
-    )
-    if row is None:
-        return "gone"
-    if row.status == S.SENDING:
-        if row.grouped_into_id not in (None, row.id):  # type: ignore[attr-defined]
-            return "grouped"  # its message is another row's, in flight now
-        # (grouped into itself: the claim was made and the worker died before it settled)
-        # A worker died after recording the attempt: the provider may have sent it. At most once.
-        await _release_group(row, S.FAILED)
-        return await _finish(row, S.FAILED, error="interrupted mid-send: not resent")
-    if row.status != S.PENDING:
-        return row.status
-    if row.due_at and row.due_at > utcnow() + timedelta(seconds=1):
-        return "not due"  # an older job for a row since deferred: its own job will come
-    shipment, order, customer = row.shipment, row.shipment.order, row.customer
-    brand = order.brand
-    trigger = Trigger(row.trigger)
-    if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
-        return await _finish(row, S.SKIPPED, reason="superseded")
-    if paused(order):
-        return await _finish(row, S.SKIPPED, reason="paused")
-    if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
-        trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
-    ):
-        return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
-    now = utcnow()
-    wake = quiet_until(now, customer, brand)
-    if wake is not None:
-        row.due_at = wake
-        await row.save(update_fields=["due_at"])
-        await enqueue(ctx["redis"], row)
-        return "deferred"
-    sent_today = await Notification.filter(
-        shipment__order_id=order.id,
-        channel=row.channel,
-        status__in=[S.SENT, S.DELIVERED],
-        sent_at__gte=now - timedelta(days=1),
-        grouped_into_id=None,
     ).count()
-    if sent_today >= daily_cap(brand):
-        return await _finish(row, S.SKIPPED, reason="daily_cap")
-    # Claim before the provider call, in one statement per row: of two workers holding the
-    # same row, or two siblings each wanting to carry the other, exactly one goes on.
-    group = await _claim(row, order)
-    if not group:
-        return "taken"
-    row = group[0]
-    settings: Settings = ctx["settings"]
-    message = await _render(settings, row, order, group)
-    row.subject, row.body = message.subject, message.text
-    await row.save(update_fields=["subject", "body"])
-    try:
-        provider_id = await channel_for(Channel(row.channel), settings).send(message)
-    except TransientSendError as exc:
-        await _release_group(row, S.PENDING)
-        if row.attempts >= MAX_ATTEMPTS:
-            return await _finish(row, S.FAILED, error=str(exc))
-        row.status, row.error = S.PENDING, str(exc)[:255]
-        await row.save(update_fields=["status", "error"])
-        backoff = settings.notification_retry_seconds * 2**row.attempts
-        raise Retry(defer=timedelta(seconds=backoff)) from None
-    except PermanentSendError as exc:
-        await _release_group(row, S.PENDING)
-        return await _finish(row, S.FAILED, error=str(exc))
-    row.provider_id, row.sent_at, row.status, row.error = provider_id, utcnow(), S.SENT, ""
-    await row.save(update_fields=["provider_id", "sent_at", "status", "error"])
-    await Notification.filter(grouped_into_id=row.id, status=S.SENDING).update(
-        status=S.SENT, sent_at=row.sent_at, provider_id=provider_id, subject=row.subject
-    )
-    return S.SENT
-
-
-async def _finish(row: Notification, status: S, *, reason: str = "", error: str = "") -> str:
-    row.status, row.skip_reason, row.error = status, reason, error[:255]
-    await row.save(update_fields=["status", "skip_reason", "error"])
-    return status
-
-
-async def _claim(row: Notification, order: Order) -> list[Notification]:
-    """Mark this row, and for a "shipped" notice the order's other parcels waiting for the same
-    message, as being sent by this job. Returns what this job claimed, the carrier row (this
-    job's own, unless another job had taken it) first."""
-    ids: list[Any] = [row.id]
-    if row.trigger == Trigger.SHIPPED:
-        ids = await Notification.filter(
-            shipment__order_id=order.id,
-            trigger=row.trigger,
-            channel=row.channel,
-            due_at__lte=utcnow() + GROUP_WINDOW,
-            status=S.PENDING,
-        ).values_list("id", flat=True)
-    # The status test sits in the UPDATE's own WHERE, not in a subquery (which a filter across
-    # the shipment join becomes): PostgreSQL rechecks only the UPDATE's own conditions on a row
-    # a sibling's job claimed meanwhile, so both jobs would otherwise claim both rows.
-    await Notification.filter(id__in=ids, status=S.PENDING).update(
-        status=S.SENDING, grouped_into_id=row.id
-    )
-    group = await Notification.filter(grouped_into_id=row.id, status=S.SENDING).order_by("id")
-    if not group:
-        return []
-    # This job's own row carries the message: its job is this one, so no other job can find it
-    # in flight and take it for a crashed send (a sibling's job sees it is grouped and leaves).
-    group.sort(key=lambda n: n.id != row.id)
-    leader = await Notification.get(id=group[0].id).select_related("customer")
-    leader.grouped_into_id, leader.attempts = None, leader.attempts + 1  # type: ignore[attr-defined]
-    await leader.save(update_fields=["grouped_into_id", "attempts"])
-    for sibling in group[1:]:
-        if sibling.grouped_into_id != leader.id:  # type: ignore[attr-defined]
-            sibling.grouped_into_id = leader.id  # type: ignore[attr-defined]
-            await sibling.save(update_fields=["grouped_into_id"])
-    return [leader, *group[1:]]
-
-
-async def _release_group(row: Notification, status: S) -> None:
-    """Siblings go back to waiting on their own (or fail with an interrupted leader)."""
-    await Notification.filter(grouped_into_id=row.id, status=S.SENDING).update(
-        status=status, grouped_into_id=None
-    )
-
-
-async def _render(
-    settings: Settings, row: Notification, order: Order, group: list[Notification]
-) -> Outgoing:
-    brand, customer = order.brand, row.customer
-    parcels = await timeline.parcels(order)
-    in_message = {n.shipment_id for n in group}  # type: ignore[attr-defined]
-    outbound = [p for p in parcels if p.shipment.direction == Direction.OUTBOUND]
-    total = timeline.parcel_total(order, len(outbound))
-    trigger = Trigger(row.trigger)
-    if trigger == Trigger.SHIPPED and total > 1 and len(in_message) < total:
-        trigger = Trigger.SPLIT_PROGRESS  # "2 of 3 parcels shipped"
-    shipped = sum(1 for p in outbound if p.shipment.first_scan_at or p.shipment.id in in_message)
-    refund = (
-        await Refund.filter(order_id=order.id).order_by("-id").first()
-        if trigger == Trigger.REFUND_ISSUED
-        else None
-    )
-    link = await order_url(settings.public_base_url, brand, order)
-    base = link.rsplit("/o/", 1)[0]
-    unsubscribe = (
-        f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
-    )
-    chosen = settings_of(brand)
-    offered = customer.locale in chosen.languages  # else the brand stopped offering it
-    locale = (customer.locale if offered else None) or brand.default_locale
-    context = {
-        "brand": brand,
-        "order": order,
-        "customer": customer,
-        "locale": locale,
-        "order_url": link,
-        "unsubscribe_url": unsubscribe,
-        **brand_look(brand, base),
-        "support": chosen.support,
-        "tz": i18n.time_zone(customer.time_zone, brand.time_zone),
-        "shipped_count": shipped,
-        "parcel_count": total,
-        "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
-        "previous_date": row.about_date,  # a date message: the date before the move
-        "refund": refund,
-        "parcels": [
-            {
-                "position": p.position,
-                "of": p.of,
-                "carrier": p.shipment.carrier,
-                "tracking_number": p.shipment.tracking_number,
-                "headline": headline(p.shipment.direction, p.derived.status),
-                "estimated_delivery": derive.date_ahead(p.derived),
-                "delivered_at": p.derived.delivered_at,
-            }
-            for p in parcels
-            if p.shipment.id in in_message
-        ],
-    }
-    own = await own_texts(brand, trigger, locale)  # the brand's wording, from the console
-    rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
-    email = row.channel == Channel.EMAIL
-    return Outgoing(
-        reference=f"{row.id:08d}",
-        brand_id=brand.id,
-        kind=Channel(row.channel),
-        to=row.recipient,
-        subject=rendered.subject if email else "",
-        text=rendered.text if email else rendered.sms,
-        html=rendered.html if email else "",
-        sender=(brand.email_from or settings.email_from)
-        if email
-        else (brand.sms_from or settings.twilio_from_number or ""),
-        sender_name=brand.name if email else "",
-        unsubscribe_url=unsubscribe,
-        status_callback=f"{settings.public_base_url}/hooks/twilio/status",
-        reply_to=(chosen.reply_to or "") if email else "",
-    )
+    if stale:
+        await wake(ctx["redis"], utcnow())
+    return stale

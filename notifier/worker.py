@@ -9,13 +9,13 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from notifier import connectors, edd, notifications, retailer_webhooks, tracking
+from notifier import connectors, delivery, edd, notifications, retailer_webhooks, tracking
 from notifier.digest import weekly_digest
 from notifier.exception_sweep import exception_sweep, sla_alerts
 from notifier.kpi_rollup import refresh_all_kpis, refresh_recent_kpis
 from porchlight.insight import page_views
 from porchlight.platform.db import database
-from porchlight.platform.jobs import ANNOUNCE_REFUND, DELIVER_NOTIFICATION
+from porchlight.platform.jobs import ANNOUNCE_REFUND, DELIVER_BATCH, DELIVER_DUE
 from porchlight.platform.logs import correlation_id
 from porchlight.platform.redis_version import require_supported_redis
 from porchlight.platform.settings import Settings
@@ -64,11 +64,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 max_tries=retailer_webhooks.MAX_TRIES,
                 keep_result=0,
             ),
-            func(
-                notifications.deliver,
-                name=DELIVER_NOTIFICATION,
-                max_tries=notifications.MAX_ATTEMPTS + 1,
-            ),
+            # Job ids name a second of due time, or a batch of it: none is kept once done, so a
+            # row due in a second already served wakes a job of its own.
+            func(delivery.deliver_due, name=DELIVER_DUE, keep_result=0),
+            func(delivery.deliver_batch, name=DELIVER_BATCH, keep_result=0),
             func(connectors.register_tracker, max_tries=connectors.MAX_TRIES),
             func(connectors.import_shopify_order, max_tries=connectors.MAX_TRIES),
         ],

@@ -6,7 +6,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from notifier import notifications
+from notifier import delivery
 from porchlight.models import Notification, Shipment, TrackingEvent
 from tests.factories import a_brand, easypost_event, easypost_headers, reachable_orders
 from tests.worker_run import run_worker
@@ -57,7 +57,7 @@ async def test_a_shuffled_duplicated_burst_with_a_flaky_provider(client, provide
         "channel", "status", "attempts"
     )
     assert Counter(c for c, _, _ in final) == {"email": PARCELS, "sms": PARCELS}
-    assert all(s == "sent" or (s, a) == ("failed", notifications.MAX_ATTEMPTS) for _, s, a in final)
+    assert all(s == "sent" or (s, a) == ("failed", delivery.MAX_ATTEMPTS) for _, s, a in final)
     # What the provider accepted is exactly what we recorded as sent: no duplicate at the
     # provider, however many calls it refused.
     assert len(stub.emails) + len(stub.sms) == len(rows)

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from notifier.notifications import deliver, send_due
+from notifier.delivery import INTERRUPTED, deliver_batch
+from notifier.notifications import send_due
 from porchlight.models import Notification
 from tests.factories import deliver_scans, night_zone, shopper_order
 from tests.worker_run import run_worker
@@ -106,7 +107,8 @@ async def test_out_for_delivery_is_skipped_once_delivered_beats_it(client, provi
         due_at=datetime.now(UTC) - timedelta(hours=1)
     )
     ofd = await Notification.get(trigger="out_for_delivery", channel="email")
-    assert await deliver({"redis": arq_redis, "settings": settings}, ofd.id) == "skipped"
+    job = {"redis": arq_redis, "settings": settings, "job_id": "a-job"}
+    assert await deliver_batch(job, [ofd.id]) == {"skipped": 1}
     assert (await Notification.get(id=ofd.id)).skip_reason == "superseded"
 
 
@@ -174,30 +176,36 @@ async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
         recipient="ana@example.com",
         status="pending",
     )
-    # What a worker killed between claiming the row and settling the claim leaves behind.
-    await Notification.filter(id=row.id).update(status="sending", grouped_into_id=row.id)
-    assert await deliver({"redis": arq_redis, "settings": settings}, row.id) == "failed"
-    assert (await Notification.get(id=row.id)).error == "interrupted mid-send: not resent"
+    # What a worker killed between claiming the row and recording the provider's answer leaves
+    # behind; arq then runs the same job (same id) again.
+    await Notification.filter(id=row.id).update(status="sending", claimed_by="notify-due:1")
+    job = {"redis": arq_redis, "settings": settings, "job_id": "notify-due:1"}
+    assert await deliver_batch(job, [row.id]) == {}
+    assert (
+        (await Notification.get(id=row.id)).error
+        == INTERRUPTED
+        == "interrupted mid-send: not resent"
+    )
     assert stub.emails == []
 
 
 async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
     client, providers, arq_redis
 ):
-    from notifier import notifications
-    from porchlight.models import Order
-
-    _, settings = providers
+    stub, settings = providers
     await held_for_each_other(client, settings, arq_redis)
     shipped = Notification.filter(trigger="shipped", channel="email")
     await shipped.update(due_at=datetime.now(UTC))
-    first, second = await shipped.order_by("id").select_related("customer")
-    order = await Order.get(id=(await second.shipment).order_id)  # type: ignore[attr-defined]
-    # The later parcel's job claims both rows; the earlier parcel's job runs while it sends.
-    group = await notifications._claim(second, order)
-    assert [n.id for n in group] == [second.id, first.id]
-    assert await deliver({"redis": arq_redis, "settings": settings}, first.id) == "grouped"
+    first, second = await shipped.order_by("id")
+    # Another job claimed both rows, the later parcel's carrying the message, and is sending it.
+    await Notification.filter(id=second.id).update(status="sending", claimed_by="job-a")
+    await Notification.filter(id=first.id).update(
+        status="sending", claimed_by="job-a", grouped_into_id=second.id
+    )
+    job = {"redis": arq_redis, "settings": settings, "job_id": "job-b"}
+    assert await deliver_batch(job, [first.id, second.id]) == {}
     assert [n.status for n in await shipped.order_by("id")] == ["sending", "sending"]
+    assert stub.emails == []
 
 
 async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
@@ -209,9 +217,6 @@ async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
     import asyncpg
     import pytest
 
-    from notifier import notifications
-    from porchlight.models import Order
-
     _, settings = providers
     if not settings.database_url.startswith("postgres"):
         pytest.skip("row locks and their rechecks are PostgreSQL's; SQLite has one writer")
@@ -219,21 +224,21 @@ async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
     shipped = Notification.filter(trigger="shipped", channel="email")
     await shipped.update(due_at=datetime.now(UTC))
     first, second = await shipped.order_by("id")
-    order = await Order.get(id=(await second.shipment).order_id)  # type: ignore[attr-defined]
     other_job = await asyncpg.connect(settings.database_url)
     try:
         claim = other_job.transaction()
         await claim.start()
         await other_job.execute(
-            "UPDATE notification SET status = 'sending', grouped_into_id = $1"
-            " WHERE id = ANY($2::int[]) AND status = 'pending'",
+            "UPDATE notification SET status = 'sending', claimed_by = 'job-a',"
+            " grouped_into_id = $1 WHERE id = ANY($2::int[]) AND status = 'pending'",
             first.id,
             [first.id, second.id],
         )
-        racing = asyncio.create_task(notifications._claim(second, order))
+        job = {"redis": arq_redis, "settings": settings, "job_id": "job-b"}
+        racing = asyncio.create_task(deliver_batch(job, [second.id]))
         await asyncio.sleep(0.5)  # the sibling's UPDATE now waits on the first job's row locks
         await claim.commit()
-        assert await racing == []  # taken: the first job carries both
+        assert await racing == {"taken by another job": 1}  # the first job carries both
     finally:
         await other_job.close()
     assert {n.grouped_into_id for n in await shipped} == {first.id}  # type: ignore[attr-defined]

@@ -160,10 +160,30 @@ def values_of(trigger: Trigger, locale: str, context: Mapping[str, Any]) -> dict
 
 async def own_texts(brand: Brand, trigger: Trigger, locale: str) -> dict[Channel, MessageText]:
     """The brand's texts for this trigger in this language, by channel (none: the theme's)."""
-    rows = await MessageText.filter(
-        brand=brand, trigger=trigger, locale=i18n.supported(locale) or locale
-    )
+    rows = await MessageText.filter(brand=brand, trigger=trigger, locale=_text_locale(locale))
     return {Channel(row.channel): row for row in rows}
+
+
+class BrandTexts:
+    """Every text of some brands, read in one query: `own_texts` for a batch of messages."""
+
+    def __init__(self, rows: list[MessageText]) -> None:
+        self.found: dict[tuple[int, str, str], dict[Channel, MessageText]] = {}
+        for row in rows:
+            key = (row.brand_id, row.trigger, row.locale)  # type: ignore[attr-defined]
+            self.found.setdefault(key, {})[Channel(row.channel)] = row
+
+    @classmethod
+    async def of(cls, brand_ids: set[int]) -> "BrandTexts":
+        return cls(await MessageText.filter(brand_id__in=brand_ids))
+
+    def own(self, brand: Brand, trigger: Trigger, locale: str) -> dict[Channel, MessageText]:
+        return self.found.get((brand.id, trigger, _text_locale(locale)), {})
+
+
+def _text_locale(locale: str) -> str:
+    """Texts are saved under the supported language a locale falls back to."""
+    return i18n.supported(locale) or locale
 
 
 async def save_text(

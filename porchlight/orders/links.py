@@ -16,4 +16,9 @@ async def brand_base_url(public_base_url: str, brand: Brand) -> str:
 
 
 async def order_url(public_base_url: str, brand: Brand, order: Order) -> str:
-    return f"{await brand_base_url(public_base_url, brand)}/o/{order.access_token}"
+    return order_link(await brand_base_url(public_base_url, brand), order)
+
+
+def order_link(base_url: str, order: Order) -> str:
+    """The order's page under a brand base URL already looked up (the notifier's batches)."""
+    return f"{base_url}/o/{order.access_token}"

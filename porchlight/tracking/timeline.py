@@ -1,5 +1,6 @@
 """An order's parcels with their distinct events: what the shopper, agent and API all see."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -37,29 +38,50 @@ def parcel_total(order: Order, registered: int) -> int:
 
 async def parcels(order: Order) -> list[Parcel]:
     """Four queries, whatever the number of parcels: shipments, items, events and dates."""
-    shipments = await Shipment.filter(order=order).prefetch_related("items").order_by("id")
+    return (await parcels_of([order]))[order.id]
+
+
+async def parcels_of(orders: Sequence[Order]) -> dict[int, list[Parcel]]:
+    """`parcels` of many orders in the same four queries (the notifier's batches)."""
+    shipments = (
+        await Shipment.filter(order_id__in=[o.id for o in orders])
+        .prefetch_related("items")
+        .order_by("id")
+    )
     numbers = [s.tracking_number for s in shipments]
     events = await derive.events_for(numbers)
     estimates = await derive.estimates_for(numbers)
     by_number: dict[str, list[TrackingEvent]] = {}
     for event in events:
         by_number.setdefault(event.tracking_number, []).append(event)
-    result = []
+    by_order: dict[int, list[Shipment]] = {}
     for shipment in shipments:
-        same_direction = [s for s in shipments if s.direction == shipment.direction]
-        own = _distinct(by_number.get(shipment.tracking_number, []))
-        result.append(
-            Parcel(
-                shipment=shipment,
-                events=own,
-                derived=derive.derive(own, estimates.get(shipment.tracking_number)),
-                position=same_direction.index(shipment) + 1,
-                of=parcel_total(order, len(same_direction))
-                if shipment.direction == Direction.OUTBOUND
-                else len(same_direction),
-            )
-        )
+        by_order.setdefault(shipment.order_id, []).append(shipment)  # type: ignore[attr-defined]
+    result: dict[int, list[Parcel]] = {}
+    for order in orders:
+        own = by_order.get(order.id, [])
+        result[order.id] = [_parcel(order, s, own, by_number, estimates) for s in own]
     return result
+
+
+def _parcel(
+    order: Order,
+    shipment: Shipment,
+    shipments: list[Shipment],
+    by_number: dict[str, list[TrackingEvent]],
+    estimates: dict[str, derive.Dated],
+) -> Parcel:
+    same_direction = [s for s in shipments if s.direction == shipment.direction]
+    own = _distinct(by_number.get(shipment.tracking_number, []))
+    return Parcel(
+        shipment=shipment,
+        events=own,
+        derived=derive.derive(own, estimates.get(shipment.tracking_number)),
+        position=same_direction.index(shipment) + 1,
+        of=parcel_total(order, len(same_direction))
+        if shipment.direction == Direction.OUTBOUND
+        else len(same_direction),
+    )
 
 
 # Everything `parcels` and the order's delivery requests read, summed up. Items, events and

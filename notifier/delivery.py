@@ -1,0 +1,333 @@
+"""Sending due notifications in batches. Rows due in the same second wake one job; it takes up to
+BATCH of the rows due and gives every further batch a job of its own. A batch is read in a few
+queries and decided row by row (superseded, paused, a date moved back, quiet hours, the daily
+cap); then it is claimed, sent and recorded a wave at a time. A claim says the provider may have
+the message, so it covers only the wave in flight: a worker dying mid-wave fails those rows
+(at most once), and the rest of its batch is still sent by the job's next run."""
+
+import asyncio
+import logging
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from time import monotonic
+from typing import Any
+
+from redis.exceptions import RedisError
+from tortoise.expressions import Q
+
+from notifier.compose import Reading, compose
+from porchlight.channels import (
+    Channel,
+    Outgoing,
+    PermanentSendError,
+    TransientSendError,
+    channel_for,
+)
+from porchlight.enums import Channel as Kind
+from porchlight.enums import NotificationStatus, ShipmentStatus, Trigger
+from porchlight.models import Notification
+from porchlight.notifications import triggers
+from porchlight.notifications.policy import daily_cap, paused, quiet_until
+from porchlight.platform.clock import utcnow
+from porchlight.platform.jobs import DELIVER_BATCH, DELIVER_DUE
+from porchlight.platform.settings import Settings
+from porchlight.platform.sql import Sql
+
+log = logging.getLogger(__name__)
+S = NotificationStatus
+BATCH = 300  # rows per job: read in a handful of queries
+WAVE = 20  # rows claimed together, just before their provider calls
+SENDS = 10  # provider calls in flight per worker (twilio's HTTP session keeps 10 connections)
+MAX_DUE = 100 * BATCH  # rows one wake-up hands out; a bigger backlog wakes another job
+MAX_ATTEMPTS = 5
+GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
+# A date message whose date moved back before it was due: nothing was sent, so the row may be
+# used again when the date moves once more (the one skip that does not close the slot).
+DATE_MOVED_BACK = "date_moved_back"
+INTERRUPTED = "interrupted mid-send: not resent"
+
+
+async def wake(redis: Any, due: datetime) -> None:
+    """One job per second of due time (rounded up): rows due together share it, and the job
+    for a second starts only once that second is over, so it finds them all."""
+    second = math.ceil(max(due, utcnow()).timestamp())
+    try:
+        await redis.enqueue_job(
+            DELIVER_DUE,
+            _job_id=f"notify-due:{second}",
+            _defer_until=datetime.fromtimestamp(second, UTC),
+        )
+    except (RedisError, OSError) as exc:
+        log.warning("messages due %s not woken, the due sweep sends them: %s", due, exc)
+
+
+async def deliver_due(ctx: dict[str, Any]) -> dict[str, int]:
+    """The rows due now: the first batch here, one job for each further batch."""
+    job = ctx["job_id"]
+    await _fail_interrupted(job)
+    due = await (
+        Notification.filter(status=S.PENDING, due_at__lte=utcnow())
+        .order_by("due_at", "id")
+        .limit(MAX_DUE)
+        .values_list("id", flat=True)
+    )
+    ids: list[int] = list(due)  # type: ignore[arg-type]
+    batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+    for n, batch in enumerate(batches[1:], 1):
+        await ctx["redis"].enqueue_job(DELIVER_BATCH, batch, _job_id=f"{job}:{n}")
+    if len(ids) == MAX_DUE:  # the batches handed out claim theirs meanwhile
+        await wake(ctx["redis"], utcnow() + timedelta(seconds=30))
+    return await _deliver(ctx, batches[0]) if batches else {}
+
+
+async def deliver_batch(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
+    """A batch a `deliver_due` job handed out (rows another job took meanwhile are left)."""
+    await _fail_interrupted(ctx["job_id"])
+    return await _deliver(ctx, ids)
+
+
+async def _fail_interrupted(job: str) -> None:
+    """This job ran before and its worker died mid-wave: what it had claimed may have reached
+    the provider. At most once: failed, never resent."""
+    await Notification.filter(claimed_by=job, status=S.SENDING).update(
+        status=S.FAILED, error=INTERRUPTED
+    )
+
+
+@dataclass
+class Send:
+    """One message: its row, and for a "shipped" email the order's other parcels' rows riding
+    along ({row id: shipment id})."""
+
+    row: Notification
+    riders: dict[int, int] = field(default_factory=dict)
+
+
+async def _deliver(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
+    settings: Settings = ctx["settings"]
+    deadline = monotonic() + settings.job_timeout_seconds / 2
+    now = utcnow()
+    rows = await (
+        Notification.filter(
+            Q(due_at__lte=now + timedelta(seconds=1)) | Q(due_at=None),
+            id__in=ids,
+            status=S.PENDING,
+        )
+        .select_related("shipment__order__brand", "customer")
+        .order_by("id")
+    )
+    outcome: Counter[str] = Counter()
+    candidates = await _decide(ctx["redis"], rows, now, outcome)
+    sends = await _sends(candidates, now, outcome)
+    reading = await Reading.of(settings, [send.row for send in sends])
+    for start in range(0, len(sends), WAVE):
+        if monotonic() > deadline:  # the rest to a fresh job, long before this one times out
+            await wake(ctx["redis"], utcnow())
+            outcome["handed on"] += len(sends) - start
+            break
+        await _wave(ctx, sends[start : start + WAVE], reading, outcome)
+    return dict(outcome)
+
+
+def skip_reason(row: Notification) -> str:
+    """Why a due row says nothing any more ("" when it still should be sent)."""
+    shipment, order = row.shipment, row.shipment.order
+    trigger = Trigger(row.trigger)
+    if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
+        return "superseded"
+    if paused(order):
+        return "paused"
+    if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
+        trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
+    ):
+        return DATE_MOVED_BACK
+    return ""
+
+
+async def _decide(
+    redis: Any, rows: list[Notification], now: datetime, outcome: Counter[str]
+) -> list[Notification]:
+    """Skips and quiet-hour deferrals recorded, one UPDATE per reason or wake-up time (a row
+    another job took meanwhile is left alone); returns the rows to send."""
+    skipped: dict[str, list[int]] = defaultdict(list)
+    deferred: dict[datetime, list[int]] = defaultdict(list)
+    candidates = []
+    for row in rows:
+        reason = skip_reason(row)
+        wake_at = None if reason else quiet_until(now, row.customer, row.shipment.order.brand)
+        if reason:
+            skipped[reason].append(row.id)
+        elif wake_at is not None:
+            deferred[wake_at].append(row.id)
+        else:
+            candidates.append(row)
+    await _skip(skipped, outcome)
+    for wake_at, ids in deferred.items():
+        await Notification.filter(id__in=ids, status=S.PENDING).update(due_at=wake_at)
+        await wake(redis, wake_at)
+        outcome["deferred"] += len(ids)
+    return candidates
+
+
+async def _skip(skipped: dict[str, list[int]], outcome: Counter[str]) -> None:
+    for reason, ids in skipped.items():
+        await Notification.filter(id__in=ids, status=S.PENDING).update(
+            status=S.SKIPPED, skip_reason=reason, error=""
+        )
+        outcome[S.SKIPPED] += len(ids)
+
+
+async def _sends(
+    candidates: list[Notification], now: datetime, outcome: Counter[str]
+) -> list[Send]:
+    """One message per row, except an order's "shipped" rows due within GROUP_WINDOW, which go
+    out together in the first one's message; then the brand's daily cap per order and channel."""
+    if not candidates:
+        return []
+    orders = {row.shipment.order.id for row in candidates}
+    shipped_orders = {r.shipment.order.id for r in candidates if r.trigger == Trigger.SHIPPED}
+    mates: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    if shipped_orders:
+        waiting = await Notification.filter(
+            shipment__order_id__in=shipped_orders,
+            trigger=Trigger.SHIPPED,
+            status=S.PENDING,
+            due_at__lte=now + GROUP_WINDOW,
+        ).values_list("id", "shipment__order_id", "channel", "shipment_id")
+        for row_id, order_id, channel, shipment_id in waiting:
+            mates[(order_id, channel)][row_id] = shipment_id
+    sent_today = Counter(
+        await Notification.filter(
+            shipment__order_id__in=orders,
+            status__in=[S.SENT, S.DELIVERED],
+            sent_at__gte=now - timedelta(days=1),
+            grouped_into_id=None,
+        ).values_list("shipment__order_id", "channel")
+    )
+    sends: list[Send] = []
+    riding: set[int] = set()
+    capped: list[int] = []
+    for row in candidates:
+        if row.id in riding:
+            continue  # in the message of an earlier row of its order
+        key = (row.shipment.order.id, row.channel)
+        if sent_today[key] >= daily_cap(row.shipment.order.brand):
+            capped.append(row.id)
+            continue
+        sent_today[key] += 1
+        riders = {}
+        if row.trigger == Trigger.SHIPPED:
+            riders = {i: s for i, s in mates[key].items() if i != row.id}
+            riding.update(riders)
+        sends.append(Send(row, riders))
+    await _skip({"daily_cap": capped} if capped else {}, outcome)
+    return sends
+
+
+async def _claim(job: str, ids: list[int], *, carrier: int | None = None) -> set[int]:
+    """Mark rows as being sent by this job, in one statement, and return those it got. The status
+    test sits in the UPDATE's own WHERE: PostgreSQL rechecks it on a row another job claimed
+    meanwhile, so of two jobs holding the same row exactly one goes on. Riders of a "shipped"
+    email point at the row carrying it; a carrier's attempt is counted."""
+    sql = Sql()
+    marks = "attempts = attempts + 1" if carrier is None else "grouped_into_id = ?"
+    params: list[Any] = [S.SENDING.value, job] + ([] if carrier is None else [carrier])
+    marks_in = ", ".join("?" * len(ids))
+    set_ = f"status = ?, claimed_by = ?, {marks}"
+    query = f"UPDATE notification SET {set_} WHERE status = ? AND id IN ({marks_in}) RETURNING id"  # noqa: S608 - fixed text, values as parameters
+    rows = await sql.rows(query, [*params, S.PENDING.value, *ids])
+    return {row["id"] for row in rows}
+
+
+async def _wave(
+    ctx: dict[str, Any], sends: list[Send], reading: Reading, outcome: Counter[str]
+) -> None:
+    job, settings = ctx["job_id"], ctx["settings"]
+    claimed = await _claim(job, [send.row.id for send in sends])
+    outcome["taken by another job"] += len(sends) - len(claimed)
+    sends = [send for send in sends if send.row.id in claimed]
+    if not sends:
+        return
+    for send in sends:
+        send.row.status, send.row.attempts = S.SENDING, send.row.attempts + 1
+        if send.riders:
+            got = await _claim(job, list(send.riders), carrier=send.row.id)
+            send.riders = {i: s for i, s in send.riders.items() if i in got}
+    messages: list[tuple[Send, Outgoing]] = []
+    for send in sends:
+        try:
+            in_message = {send.row.shipment_id, *send.riders.values()}  # type: ignore[attr-defined]
+            messages.append((send, compose(settings, send.row, in_message, reading)))
+        except Exception as exc:  # a bug in a template must not stop the batch
+            log.exception("notification %s not rendered", send.row.id)
+            _settle(ctx, send, RenderError(str(exc)), outcome)
+    results = await asyncio.gather(
+        *(_send(ctx, message) for _, message in messages), return_exceptions=True
+    )
+    for (send, message), result in zip(messages, results, strict=True):
+        send.row.subject, send.row.body = message.subject, message.text
+        _settle(ctx, send, result, outcome)
+    await Notification.bulk_update(
+        [send.row for send in sends],
+        fields=["status", "provider_id", "sent_at", "error", "subject", "body", "due_at"],
+    )
+    await _settle_riders(sends)
+    for due in {send.row.due_at for send in sends if send.row.status == S.PENDING}:
+        await wake(ctx["redis"], due or utcnow())  # a retry after the provider's transient refusal
+
+
+class RenderError(Exception):
+    """The message could not be rendered: nothing went to the provider."""
+
+
+async def _send(ctx: dict[str, Any], message: Outgoing) -> str:
+    """Through the worker's one client per provider (its HTTP connections reused), at most
+    SENDS calls at a time."""
+    channels: dict[Kind, Channel] = ctx.setdefault("channels", {})
+    gate: asyncio.Semaphore = ctx.setdefault("sends", asyncio.Semaphore(SENDS))
+    async with gate:
+        if message.kind not in channels:
+            channels[message.kind] = channel_for(message.kind, ctx["settings"])
+        return await channels[message.kind].send(message)
+
+
+def _settle(
+    ctx: dict[str, Any], send: Send, result: str | BaseException, outcome: Counter[str]
+) -> None:
+    """The carrier row's new state from its provider call, saved with the wave's others (its
+    riders follow in `_settle_riders`)."""
+    row, settings = send.row, ctx["settings"]
+    row.error = "" if isinstance(result, str) else str(result)[:255]
+    if isinstance(result, str):
+        row.provider_id, row.sent_at, row.status = result, utcnow(), S.SENT
+    elif isinstance(result, TransientSendError) and row.attempts < MAX_ATTEMPTS:
+        row.status = S.PENDING
+        row.due_at = utcnow() + timedelta(
+            seconds=settings.notification_retry_seconds * 2**row.attempts
+        )
+    elif isinstance(result, (TransientSendError, PermanentSendError, RenderError)):
+        row.status = S.FAILED
+    else:  # the call broke off without an answer: the provider may have it
+        log.error("notification %s: send ended without an answer: %r", row.id, result)
+        row.status, row.error = S.FAILED, INTERRUPTED
+    outcome["retrying" if row.status == S.PENDING else row.status] += 1
+
+
+async def _settle_riders(sends: list[Send]) -> None:
+    """Riders share their carrier's fate: sent with it, failed when its call broke off, else
+    back to waiting on their own."""
+    for send in sends:
+        if not send.riders:
+            continue
+        ours = Notification.filter(grouped_into_id=send.row.id, status=S.SENDING)
+        row = send.row
+        if row.status == S.SENT:
+            await ours.update(
+                status=S.SENT, sent_at=row.sent_at, provider_id=row.provider_id, subject=row.subject
+            )
+        elif row.error == INTERRUPTED:
+            await ours.update(status=S.FAILED, error=INTERRUPTED)
+        else:
+            await ours.update(status=S.PENDING, grouped_into_id=None)

@@ -264,7 +264,7 @@ async def _wave(
             log.exception("notification %s not rendered", send.row.id)
             _settle(ctx, send, RenderError(str(exc)), outcome)
     results = await asyncio.gather(
-        *(_send(ctx, message) for _, message in messages), return_exceptions=True
+        *(send_message(ctx, message) for _, message in messages), return_exceptions=True
     )
     for (send, message), result in zip(messages, results, strict=True):
         send.row.subject, send.row.body = message.subject, message.text
@@ -282,7 +282,7 @@ class RenderError(Exception):
     """The message could not be rendered: nothing went to the provider."""
 
 
-async def _send(ctx: dict[str, Any], message: Outgoing) -> str:
+async def send_message(ctx: dict[str, Any], message: Outgoing) -> str:
     """Through the worker's one client per provider (its HTTP connections reused), at most
     SENDS calls at a time."""
     channels: dict[Kind, Channel] = ctx.setdefault("channels", {})

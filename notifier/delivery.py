@@ -40,6 +40,7 @@ S = NotificationStatus
 BATCH = 300  # rows per job: read in a handful of queries
 WAVE = 20  # rows claimed together, just before their provider calls
 SENDS = 10  # provider calls in flight per worker (twilio's HTTP session keeps 10 connections)
+BATCHES = 2  # batches a worker works on at once: one read or rendered while one sends
 MAX_DUE = 100 * BATCH  # rows one wake-up hands out; a bigger backlog wakes another job
 MAX_ATTEMPTS = 5
 GROUP_WINDOW = timedelta(hours=2)  # parcels shipping this close together share one message
@@ -106,8 +107,20 @@ class Send:
 
 
 async def _deliver(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
+    """A few batches at a time per worker, the others' jobs waiting their turn: sends go out
+    as soon as one batch is ready, and a job that waited too long hands its rows on unread."""
     settings: Settings = ctx["settings"]
     deadline = monotonic() + settings.job_timeout_seconds / 2
+    gate: asyncio.Semaphore = ctx.setdefault("batches", asyncio.Semaphore(BATCHES))
+    async with gate:
+        if monotonic() > deadline:
+            await wake(ctx["redis"], utcnow())
+            return {"handed on": len(ids)}
+        return await _deliver_now(ctx, ids, deadline)
+
+
+async def _deliver_now(ctx: dict[str, Any], ids: list[int], deadline: float) -> dict[str, int]:
+    settings: Settings = ctx["settings"]
     now = utcnow()
     rows = await (
         Notification.filter(
@@ -262,20 +275,39 @@ async def _wave(
             messages.append((send, compose(settings, send.row, in_message, reading)))
         except Exception as exc:  # a bug in a template must not stop the batch
             log.exception("notification %s not rendered", send.row.id)
-            _settle(ctx, send, RenderError(str(exc)), outcome)
+            _settle(ctx, send, RenderError(str(exc)), utcnow(), outcome)
     results = await asyncio.gather(
         *(send_message(ctx, message) for _, message in messages), return_exceptions=True
     )
+    answered = utcnow()
     for (send, message), result in zip(messages, results, strict=True):
         send.row.subject, send.row.body = message.subject, message.text
-        _settle(ctx, send, result, outcome)
-    await Notification.bulk_update(
-        [send.row for send in sends],
-        fields=["status", "provider_id", "sent_at", "error", "subject", "body", "due_at"],
-    )
+        _settle(ctx, send, result, answered, outcome)
+    await _record([send.row for send in sends])
     await _settle_riders(sends)
     for due in {send.row.due_at for send in sends if send.row.status == S.PENDING}:
         await wake(ctx["redis"], due or utcnow())  # a retry after the provider's transient refusal
+
+
+async def _record(rows: list[Notification]) -> None:
+    """The wave's answers: one UPDATE for the messages sent (each with its provider id and
+    text), one per row for the few others."""
+    sent = [row for row in rows if row.status == S.SENT]
+    for row in rows:
+        if row.status != S.SENT:
+            await Notification.filter(id=row.id).update(
+                status=row.status, error=row.error, due_at=row.due_at, subject=row.subject
+            )
+    if not sent:
+        return
+    sql = Sql()
+    cases, params = [], []
+    for column in ("provider_id", "subject", "body"):
+        cases.append(f"{column} = CASE id {' '.join(['WHEN ? THEN ?'] * len(sent))} END")
+        params += [value for row in sent for value in (row.id, getattr(row, column))]
+    marks = ", ".join("?" * len(sent))
+    query = f"UPDATE notification SET status = ?, error = '', sent_at = {sql.moment()}, {', '.join(cases)} WHERE id IN ({marks})"  # noqa: S608, E501 - fixed text, values as parameters
+    await sql.rows(query, [S.SENT.value, sent[0].sent_at, *params, *(row.id for row in sent)])
 
 
 class RenderError(Exception):
@@ -294,14 +326,18 @@ async def send_message(ctx: dict[str, Any], message: Outgoing) -> str:
 
 
 def _settle(
-    ctx: dict[str, Any], send: Send, result: str | BaseException, outcome: Counter[str]
+    ctx: dict[str, Any],
+    send: Send,
+    result: str | BaseException,
+    answered: datetime,
+    outcome: Counter[str],
 ) -> None:
     """The carrier row's new state from its provider call, saved with the wave's others (its
     riders follow in `_settle_riders`)."""
     row, settings = send.row, ctx["settings"]
     row.error = "" if isinstance(result, str) else str(result)[:255]
     if isinstance(result, str):
-        row.provider_id, row.sent_at, row.status = result, utcnow(), S.SENT
+        row.provider_id, row.sent_at, row.status = result, answered, S.SENT
     elif isinstance(result, TransientSendError) and row.attempts < MAX_ATTEMPTS:
         row.status = S.PENDING
         row.due_at = utcnow() + timedelta(

@@ -38,8 +38,10 @@ from porchlight.platform.sql import Sql
 log = logging.getLogger(__name__)
 S = NotificationStatus
 BATCH = 300  # rows per job: read in a handful of queries
-WAVE = 20  # rows claimed together, just before their provider calls
 SENDS = 10  # provider calls in flight per worker (twilio's HTTP session keeps 10 connections)
+# Rows claimed together, just before their provider calls: one round of calls, so a wave
+# started within half the job's timeout ends well inside it.
+WAVE = SENDS
 BATCHES = 2  # batches a worker works on at once: one read or rendered while one sends
 MAX_DUE = 100 * BATCH  # rows one wake-up hands out; a bigger backlog wakes another job
 MAX_ATTEMPTS = 5
@@ -255,6 +257,18 @@ async def _claim(job: str, ids: list[int], *, carrier: int | None = None) -> set
 
 
 async def _wave(
+    ctx: dict[str, Any], sends: list[Send], reading: Reading, outcome: Counter[str]
+) -> None:
+    try:
+        await _claimed_and_sent(ctx, sends, reading, outcome)
+    except asyncio.CancelledError:
+        # The job ran out of time, or the worker stops: what this wave claimed may have reached
+        # the provider (a call in its thread runs on). At most once: failed, never resent.
+        await _fail_interrupted(ctx["job_id"])
+        raise
+
+
+async def _claimed_and_sent(
     ctx: dict[str, Any], sends: list[Send], reading: Reading, outcome: Counter[str]
 ) -> None:
     job, settings = ctx["job_id"], ctx["settings"]

@@ -224,11 +224,14 @@ async def _sends(
     sends: list[Send] = []
     riding: set[int] = set()
     capped: list[int] = []
+    caps: dict[int, int] = {}
     for row in candidates:
         if row.id in riding:
             continue  # in the message of an earlier row of its order
-        key = (row.shipment.order.id, row.channel)
-        if sent_today[key] >= daily_cap(row.shipment.order.brand):
+        key, brand = (row.shipment.order.id, row.channel), row.shipment.order.brand
+        if brand.id not in caps:
+            caps[brand.id] = daily_cap(brand)  # read from the brand's settings once a batch
+        if sent_today[key] >= caps[brand.id]:
             capped.append(row.id)
             continue
         sent_today[key] += 1
@@ -273,7 +276,8 @@ async def _claimed_and_sent(
 ) -> None:
     job, settings = ctx["job_id"], ctx["settings"]
     claimed = await _claim(job, [send.row.id for send in sends])
-    outcome["taken by another job"] += len(sends) - len(claimed)
+    if len(claimed) < len(sends):
+        outcome["taken by another job"] += len(sends) - len(claimed)
     sends = [send for send in sends if send.row.id in claimed]
     if not sends:
         return

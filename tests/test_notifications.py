@@ -311,3 +311,65 @@ async def test_emails_carry_the_brands_reply_to_and_speak_only_offered_languages
     [email] = stub.emails
     assert email.json["reply_to"] == {"email": "care@northwind.test"}
     assert email.json["subject"] == "Deine Bestellung A-1001 wurde zugestellt"
+
+
+async def test_messages_due_together_share_one_job_and_each_goes_out_once(
+    client, providers, arq_redis
+):
+    from arq.constants import default_queue_name
+
+    from notifier.notifications import enqueue
+    from porchlight.models import Shipment
+    from tests.factories import a_brand, reachable_orders
+
+    stub, settings = providers
+    brand, _ = await a_brand()
+    await reachable_orders(brand, "W", 12)
+    now = datetime.now(UTC)
+    for shipment in await Shipment.filter(brand=brand).select_related("order__customer"):
+        customer = shipment.order.customer
+        for channel, to in (("email", customer.email), ("sms", customer.phone)):
+            row = await Notification.create(
+                brand=brand,
+                shipment=shipment,
+                customer=customer,
+                trigger="failed_attempt",
+                channel=channel,
+                recipient=to,
+                due_at=now,
+            )
+            await enqueue(arq_redis, row)  # what planning does for each row
+    assert await arq_redis.zcard(default_queue_name) == 1  # the morning wave wakes one job
+    await run_worker(settings, arq_redis)
+    assert set(await Notification.all().values_list("status", flat=True)) == {"sent"}
+    assert len(stub.emails) == len(stub.sms) == 12
+    assert len({e.json["personalizations"][0]["to"][0]["email"] for e in stub.emails}) == 12
+
+
+async def test_a_job_run_again_after_its_worker_died_fails_its_wave_and_sends_the_rest(
+    client, providers, arq_redis
+):
+    stub, settings = providers
+    brand, _, order = await shopper_order()
+    shipment = await order.shipments.all().first()
+    rows = [
+        await Notification.create(
+            brand=brand,
+            shipment=shipment,
+            customer_id=order.customer_id,
+            trigger="delivered",
+            channel=channel,
+            recipient=to,
+            due_at=datetime.now(UTC),
+        )
+        for channel, to in (("email", "ana@example.com"), ("sms", "+4915112345678"))
+    ]
+    # The job's first run claimed the email's wave and died before the provider answered.
+    await Notification.filter(id=rows[0].id).update(status="sending", claimed_by="notify-due:7")
+    job = {"redis": arq_redis, "settings": settings, "job_id": "notify-due:7"}
+    assert await deliver_batch(job, [r.id for r in rows]) == {"sent": 1}
+    email, sms = [await Notification.get(id=r.id) for r in rows]
+    assert (email.status, email.error) == ("failed", INTERRUPTED)
+    assert sms.status == "sent"
+    assert [s.form["To"] for s in stub.sms] == ["+4915112345678"]
+    assert stub.emails == []

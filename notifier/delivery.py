@@ -110,14 +110,14 @@ class Send:
 
 async def _deliver(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
     """A few batches at a time per worker, the others' jobs waiting their turn: sends go out
-    as soon as one batch is ready, and a job that waited too long hands its rows on unread."""
+    as soon as one batch is ready, and a job that waited too long hands its rows on unread
+    to a job of their own."""
     settings: Settings = ctx["settings"]
     deadline = monotonic() + settings.job_timeout_seconds / 2
     gate: asyncio.Semaphore = ctx.setdefault("batches", asyncio.Semaphore(BATCHES))
     async with gate:
         if monotonic() > deadline:
-            await wake(ctx["redis"], utcnow())
-            return {"handed on": len(ids)}
+            return await _hand_on(ctx, ids, "")
         return await _deliver_now(ctx, ids, deadline)
 
 
@@ -139,11 +139,18 @@ async def _deliver_now(ctx: dict[str, Any], ids: list[int], deadline: float) -> 
     reading = await Reading.of(settings, [send.row for send in sends])
     for start in range(0, len(sends), WAVE):
         if monotonic() > deadline:  # the rest to a fresh job, long before this one times out
-            await wake(ctx["redis"], utcnow())
-            outcome["handed on"] += len(sends) - start
+            rest = [send.row.id for send in sends[start:]]
+            outcome.update(await _hand_on(ctx, rest, str(start)))
             break
         await _wave(ctx, sends[start : start + WAVE], reading, outcome)
     return dict(outcome)
+
+
+async def _hand_on(ctx: dict[str, Any], ids: list[int], part: str) -> dict[str, int]:
+    """Rows this job has no time left for go to a job of their own (a fresh timeout), not back
+    to a wake-up, which would hand out again the rows other jobs are waiting to send."""
+    await ctx["redis"].enqueue_job(DELIVER_BATCH, ids, _job_id=f"{ctx['job_id']}+{part}")
+    return {"handed on": len(ids)}
 
 
 def skip_reason(row: Notification) -> str:

@@ -113,12 +113,14 @@ async def _deliver(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
     as soon as one batch is ready, and a job that waited too long hands its rows on unread
     to a job of their own."""
     settings: Settings = ctx["settings"]
-    deadline = monotonic() + settings.job_timeout_seconds / 2
+    started = monotonic()
     gate: asyncio.Semaphore = ctx.setdefault("batches", asyncio.Semaphore(BATCHES))
     async with gate:
-        if monotonic() > deadline:
+        # A job that waited a quarter of its time hands its rows on before reading them, so
+        # one that starts has at least a quarter left before its waves stop (at half).
+        if monotonic() > started + settings.job_timeout_seconds / 4:
             return await _hand_on(ctx, ids, "")
-        return await _deliver_now(ctx, ids, deadline)
+        return await _deliver_now(ctx, ids, started + settings.job_timeout_seconds / 2)
 
 
 async def _deliver_now(ctx: dict[str, Any], ids: list[int], deadline: float) -> dict[str, int]:

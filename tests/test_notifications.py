@@ -325,20 +325,21 @@ async def test_messages_due_together_share_one_job_and_each_goes_out_once(
     stub, settings = providers
     brand, _ = await a_brand()
     await reachable_orders(brand, "W", 12)
-    now = datetime.now(UTC)
+    due = datetime.now(UTC) + timedelta(seconds=2)  # all due in the same second
     for shipment in await Shipment.filter(brand=brand).select_related("order__customer"):
         customer = shipment.order.customer
         for channel, to in (("email", customer.email), ("sms", customer.phone)):
-            row = await Notification.create(
+            await Notification.create(
                 brand=brand,
                 shipment=shipment,
                 customer=customer,
                 trigger="failed_attempt",
                 channel=channel,
                 recipient=to,
-                due_at=now,
+                due_at=due,
             )
-            await enqueue(arq_redis, row)  # what planning does for each row
+    for row in await Notification.all():
+        await enqueue(arq_redis, row)  # what planning does for each row
     assert await arq_redis.zcard(default_queue_name) == 1  # the morning wave wakes one job
     await run_worker(settings, arq_redis)
     assert set(await Notification.all().values_list("status", flat=True)) == {"sent"}

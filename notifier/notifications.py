@@ -59,13 +59,15 @@ DATE_MOVED_BACK = "date_moved_back"
 
 
 async def enqueue(redis: Any, notification: Notification) -> None:
-    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job."""
+    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job. The
+    due time counts microseconds: a row re-armed within the second it was first due would
+    otherwise meet its old job's id (still queued, or kept as a result) and never be sent."""
     due = notification.due_at or utcnow()
     try:
         await redis.enqueue_job(
             DELIVER_NOTIFICATION,
             notification.id,
-            _job_id=f"notify:{notification.id}:{int(due.timestamp())}",
+            _job_id=f"notify:{notification.id}:{int(due.timestamp() * 1_000_000)}",
             _defer_until=due,
         )
     except (RedisError, OSError) as exc:

@@ -4,8 +4,6 @@ the promise, back-and-forth dates held into one message or none, and silent parc
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from notifier.exception_sweep import exception_sweep
 from notifier.tracking import reconcile
 from porchlight.accounts.brand_settings import stored, validate_settings

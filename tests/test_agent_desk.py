@@ -8,7 +8,16 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from notifier.notifications import schedule
 from porchlight.desk.search import phone_candidates, search
 from porchlight.enums import Trigger
-from porchlight.models import AuditEntry, Brand, Case, Contact, Notification, Order, Shipment
+from porchlight.models import (
+    AuditEntry,
+    Brand,
+    Case,
+    Contact,
+    DeliveryRequest,
+    Notification,
+    Order,
+    Shipment,
+)
 from portal.app import create_app
 from tests.conftest import client_for
 from tests.factories import a_brand, an_order
@@ -124,10 +133,34 @@ async def test_the_order_view_shows_parcels_messages_preferences_and_cases(desk,
     view = page(await client.get(f"/agent/orders/{ana.id}"))
     assert "7712000001" in view.css_first("#parcels").text()
     messages = view.css_first("#messages").text()
-    assert "delay" in messages and "the customer turned this channel off" in messages
+    assert "Delayed" in messages and "the customer turned this channel off" in messages
     assert "•••• 5678" in view.css_first("#customer").text()
     assert "+4915112345678" not in view.html
     assert view.css_first("#order-case-form") is not None
+
+
+async def test_the_order_view_says_every_code_in_words_in_the_agents_language(desk, arq_redis):
+    client, token, ana, _ = desk
+    ana = await Order.get(id=ana.id).select_related("brand", "customer")
+    shipment = await Shipment.get(order=ana)
+    await schedule({"redis": arq_redis}, shipment, ana, Trigger.OUT_FOR_DELIVERY)
+    await DeliveryRequest.create(shipment=shipment, kind="pickup_point", details={})
+    await client.post(
+        f"/agent/orders/{ana.id}/contact", data={"channel": "phone", "csrf_token": token}
+    )
+    view = page(await client.get(f"/agent/orders/{ana.id}", headers={"accept-language": "de"}))
+    messages = view.css_first("#messages").text()
+    for words in ("In Zustellung", "E-Mail", "SMS", "wartet", "nicht gesendet"):
+        assert words in messages
+    assert "der Kunde hat diesen Kanal abgeschaltet" in messages
+    requests = view.css_first("#requests").text()
+    assert "Ein Abholpunkt" in requests and "Telefon" in requests
+    assert "Deutsch" in view.css_first("#customer").text()
+    moments = view.css_first("#timeline").text()
+    assert "Kontakt erfasst" in moments and "In Zustellung" in moments
+    words = " ".join(view.css_first(s).text() for s in ("#messages", "#requests", "#timeline"))
+    for code in ("out_for_delivery", "opted_out", "pending", "skipped", "pickup_point", "phone"):
+        assert code not in words
 
 
 async def test_another_brands_order_is_a_404(desk):

@@ -6,6 +6,7 @@ from asgi_lifespan import LifespanManager
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from notifier.notifications import schedule
+from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.desk.search import phone_candidates, search
 from porchlight.enums import Trigger
 from porchlight.models import (
@@ -72,6 +73,16 @@ async def test_a_national_number_from_a_country_no_brand_is_in_still_finds_the_c
     assert phone_candidates("0151 1234 5678", [brand]) == []
     [hit] = await search("0151 1234 5678", [brand])
     assert (hit.order.number, hit.via, hit.exact) == ("A-1001", "phone", False)
+
+
+async def test_a_national_number_is_read_in_the_country_the_brand_sells_in():
+    brand, _ = await a_brand()  # UTC and English, but it sells in Germany
+    brand.settings = stored(validate_settings({"country": "DE"}))
+    await brand.save(update_fields=["settings"])
+    await ana_and_ben(brand)
+    assert phone_candidates("0151 1234 5678", [brand]) == ["+4915112345678"]
+    [hit] = await search("0151 1234 5678", [brand])
+    assert (hit.order.number, hit.via, hit.exact) == ("A-1001", "phone", True)
 
 
 async def test_an_exact_match_is_the_answer_and_fragments_come_when_nothing_is_exact():

@@ -44,6 +44,7 @@ NOT_BRAND_SCOPED = {
     "/agent/logout": "ends the caller's own session",
     "/agent/welcome/{token:str}": "an invitation: its one-time token is the credential",
     "/agent/availability": "the caller's own availability for new cases",
+    "/agent/language": "the caller's own language for alert emails",
     "/hooks/easypost": "carrier events, verified by signature, attach by tracking number",
     "/hooks/aftership": "same",
     "/hooks/shippo": "same",

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise import Tortoise
 
+from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.accounts.brands import create_brand
 from porchlight.edd.calendar import calendar_for
 from porchlight.enums import (
@@ -188,9 +189,7 @@ async def seed_volume(
     each batch. `porchlight demo` gives its brands 13 weeks of a small shop this way."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     now = now or datetime.now(UTC)
-    brand = await Brand.get_or_none(slug=slug) or await create_brand(
-        slug, slug.title(), [f"{slug}.volume.invalid"]
-    )
+    brand = await Brand.get_or_none(slug=slug) or await _new_brand(slug)
     done = await Shipment.filter(
         brand=brand, tracking_number__startswith=f"{shape.prefix}T"
     ).count()
@@ -203,6 +202,14 @@ async def seed_volume(
         yield done
     await _page_views(brand, rng, now, shape)
     await _analyze()
+
+
+async def _new_brand(slug: str) -> Brand:
+    """A German shop: its customers' numbers typed nationally (0151 …) are read as German."""
+    brand = await create_brand(slug, slug.title(), [f"{slug}.volume.invalid"])
+    brand.settings = stored(validate_settings({"country": "DE"}))
+    await brand.save(update_fields=["settings"])
+    return brand
 
 
 async def _analyze() -> None:

@@ -75,7 +75,11 @@ trigger: dict[str, str] = {
     Trigger.REFUND_ISSUED: N_("Refund issued"),
     Trigger.SPLIT_PROGRESS: N_("Split order progress"),
 }
-channel: dict[str, str] = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+channel: dict[str, str] = {
+    Channel.EMAIL: N_("Email"),
+    Channel.SMS: N_("SMS"),
+    Channel.WHATSAPP: N_("WhatsApp"),
+}
 notification_status: dict[str, str] = {
     NotificationStatus.PENDING: N_("waiting"),
     NotificationStatus.SENDING: N_("sending"),
@@ -90,6 +94,7 @@ skip_reason: dict[str, str] = {
     "opted_out": N_("the customer turned this channel off"),
     "email_suppressed": N_("the address bounced or reported spam before"),
     "sms_stopped": N_("the number replied STOP"),
+    "whatsapp_stopped": N_("the number replied STOP on WhatsApp"),
     "no_phone": N_("no mobile number"),
     "policy_off": N_("the brand does not send this on this channel"),
     "merged_into_shipped": N_("said in the shipped message instead"),
@@ -177,7 +182,7 @@ trigger = {
     Trigger.REFUND_ISSUED: N_("Refund issued"),
     Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
 }
-channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS"), Channel.WHATSAPP: N_("WhatsApp")}
 # What an agent search matched on (porchlight.desk.search).
 search_field = {
     "order_number": N_("order number"),

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
@@ -72,6 +73,9 @@ async def page_context(
             "example": phones.example(phones.region(brand, order.destination)),
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
+            "whatsapp_offered": settings_of(brand).whatsapp.enabled,
+            "whatsapp": customer.whatsapp_opt_in,  # a STOP is said apart, as for texts
+            "whatsapp_stopped": customer.whatsapp_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
             "quiet": quiet_hours(customer, brand),
             "zone": time_zone(brand, order),

@@ -322,6 +322,7 @@ EVENT_COLUMNS = (
     "location",
     "fingerprint",
     "raw_payload",
+    "signed_by",
 )
 
 
@@ -347,6 +348,7 @@ async def _store_events(events: list[TrackingEvent], now: datetime) -> None:
             "{}",
             e.fingerprint,
             "{}",
+            "",
         )
         for e in events
     ]

@@ -23,11 +23,12 @@ from porchlight.enums import (
     Trigger,
 )
 from porchlight.models import Case, EmailSuppression, Notification, Order, Refund, Shipment
-from porchlight.notifications import triggers
+from porchlight.notifications import triggers, whatsapp
 from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
+    channels_for,
     customer_allows,
     daily_cap,
     estimate_hold,
@@ -91,7 +92,7 @@ async def schedule(
     the date a date message starts from."""
     brand, customer = order.brand, order.customer
     suppressed = await EmailSuppression.exists(email=customer.email)
-    for channel in (Channel.EMAIL, Channel.SMS):
+    for channel in channels_for(brand, trigger):
         if skip_reason:
             decision = Decision(False, skip_reason)
         elif paused(order):
@@ -273,6 +274,10 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
+    if row.channel == Channel.WHATSAPP:  # a STOP or a change of mind while it waited
+        allowed = customer_allows(customer, order, Channel.WHATSAPP, suppressed=False)
+        if not allowed.send:
+            return await _finish(row, S.SKIPPED, reason=allowed.reason)
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:
@@ -296,10 +301,10 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         return "taken"
     row = group[0]
     settings: Settings = ctx["settings"]
-    message = await _render(settings, row, order, group)
-    row.subject, row.body = message.subject, message.text
-    await row.save(update_fields=["subject", "body"])
     try:
+        message = await _render(settings, row, order, group)
+        row.subject, row.body = message.subject, message.text
+        await row.save(update_fields=["subject", "body"])
         provider_id = await channel_for(Channel(row.channel), settings).send(message)
     except TransientSendError as exc:
         await _release_group(row, S.PENDING)
@@ -424,6 +429,24 @@ async def _render(
     }
     own = await own_texts(brand, trigger, locale)  # the brand's wording, from the console
     rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
+    if row.channel == Channel.WHATSAPP:
+        template = whatsapp.template_for(brand, (trigger, Trigger(row.trigger)), locale, context)
+        if template is None:  # turned off since the row was written
+            raise PermanentSendError("WhatsApp is off for this brand or message")
+        return Outgoing(
+            reference=f"{row.id:08d}",
+            brand_id=brand.id,
+            kind=Channel.WHATSAPP,
+            to=whatsapp.address(row.recipient),
+            subject="",
+            text=rendered.sms,
+            html="",
+            sender=whatsapp.address(chosen.whatsapp.sender or ""),
+            unsubscribe_url=unsubscribe,
+            status_callback=f"{settings.public_base_url}/hooks/twilio/status",
+            content_sid=template.content_sid,
+            content_variables=template.content_variables,
+        )
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -97,6 +97,27 @@ JOURNEYS: list[tuple[S, list[S]]] = [
     (S.UNKNOWN, []),
 ]
 
+SIGNER = "A. Demo"
+# WhatsApp on, with made-up template SIDs (the outbox shows which would go, and with what):
+# the moments a shopper wants on their phone.
+WHATSAPP = {
+    "enabled": True,
+    "sender": "+447700900123",
+    "templates": {
+        trigger: {
+            "content_sids": {"en": "HX" + digit * 32, "de": "HX" + digit.upper() * 32},
+            "variables": {"1": "customer_name", "2": "order_number", "3": "order_url"},
+        }
+        for trigger, digit in (
+            ("out_for_delivery", "a"),
+            ("delivered", "b"),
+            ("failed_attempt", "c"),
+            ("available_for_pickup", "d"),
+            ("delay", "e"),
+        )
+    },
+}
+
 MESSAGES = {
     S.LABEL_CREATED: "Shipping label created",
     S.IN_TRANSIT: "Arrived at sort facility",
@@ -125,6 +146,8 @@ def _events(
             message=MESSAGES[status],
             location={"city": spec.city if i else "Warehouse", "country": spec.country},
             estimated_delivery=due,
+            # Proof of delivery: the page names the signer once the order is looked up.
+            signed_by=SIGNER if status == S.DELIVERED else "",
         )
         for i, status in enumerate(steps)
     ]
@@ -159,7 +182,11 @@ def _order(
                 "locale": spec.locale,
                 "time_zone": "Europe/Berlin" if spec.country == "DE" else "Europe/London",
                 "phone": "+4915112345678",
-                "notifications": {"email": True, "sms": True},
+                "notifications": {
+                    "email": True,
+                    "sms": True,
+                    "whatsapp": {"opt_in": True, "source": "demo checkout"},
+                },
             },
             "destination": {
                 "postcode": spec.postcode,
@@ -278,6 +305,7 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
         "accent": spec.accent,
         "reply_to": spec.reply_to,
         "country": spec.country,
+        "whatsapp": WHATSAPP,
     }
     brand.email_from = spec.email_from
     brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"

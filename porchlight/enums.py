@@ -69,6 +69,12 @@ class PriorityFlag(StrEnum):
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    WHATSAPP = "whatsapp"  # Twilio's Messages API with pre-approved templates (a brand's choice)
+
+
+# The channels whose wording a brand writes itself and turns on per trigger in the console;
+# WhatsApp sends the templates the brand maps to triggers in its own settings instead.
+TEXT_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
 
 class Trigger(StrEnum):

@@ -48,7 +48,7 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
         provider_id__isnull=False,
         shipment__order__promised_delivery_date__isnull=True,
     ).count()
-    assert delayed == 2 * len(BRANDS), "email and SMS of the parcel with no promise"
+    assert delayed == 3 * len(BRANDS), "email, SMS and WhatsApp of the parcel with no promise"
     texts = [json.loads(p.read_text()).get("text", "") for p in outbox_files(settings.outbox_dir)]
     assert any("of 4 parcels of order NO-2000" in t and "Linen napkins" in t for t in texts)
     late = await Shipment.filter(status="in_transit", estimated_delivery__isnull=False).count()
@@ -70,6 +70,11 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     assert shown.status_code == 200 and "<!doctype html>" in shown.text.lower()
     assert "sandbox" in shown.headers["content-security-policy"]
     assert (await client.get("/outbox/..%2Fsecrets")).status_code == 404
+    # WhatsApp: the template that would go, to the whatsapp: address, in the outbox.
+    whatsapp = [json.loads(p.read_text()) for p in outbox if p.stem.endswith("-whatsapp")]
+    assert whatsapp and all(m["to"].startswith("whatsapp:+") for m in whatsapp)
+    assert all(m["content_sid"].startswith("HX") for m in whatsapp)
+    assert "WhatsApp template HX" in page.text
 
 
 async def test_seeding_again_changes_nothing(arq_redis):

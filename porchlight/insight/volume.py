@@ -329,6 +329,7 @@ EVENT_COLUMNS = (
     "location",
     "fingerprint",
     "raw_payload",
+    "signed_by",
 )
 
 
@@ -354,6 +355,7 @@ async def _store_events(events: list[TrackingEvent], now: datetime) -> None:
             "{}",
             e.fingerprint,
             "{}",
+            "",
         )
         for e in events
     ]

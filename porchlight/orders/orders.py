@@ -9,6 +9,8 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from porchlight.accounts.consent import FIELDS as CONSENT_FIELDS
+from porchlight.accounts.consent import RETAILER, record_whatsapp
 from porchlight.models import Brand, Customer, Order, Shipment, ShipmentItem
 from porchlight.orders.payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
 from porchlight.platform.jobs import REACT_TO_REGISTRATION
@@ -86,10 +88,21 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
             customer.email_opt_in = data.notifications.email
         if customer.sms_unsubscribed_at is None:
             customer.sms_opt_in = data.notifications.sms
+        given = data.notifications.whatsapp
+        if given is not None:
+            record_whatsapp(customer, given.opt_in, f"{RETAILER}{given.source}")
     # Only the retailer's fields: saving the whole row would put back a STOP, an unsubscribe or
     # a phone code that arrived while this request ran.
     await customer.save(
-        update_fields=["name", "phone", "locale", "time_zone", "email_opt_in", "sms_opt_in"]
+        update_fields=[
+            "name",
+            "phone",
+            "locale",
+            "time_zone",
+            "email_opt_in",
+            "sms_opt_in",
+            *CONSENT_FIELDS,
+        ]
     )
     return customer
 

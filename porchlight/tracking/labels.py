@@ -85,6 +85,7 @@ skip_reason: dict[str, str] = {
     "opted_out": N_("the customer turned this channel off"),
     "email_suppressed": N_("the address bounced or reported spam before"),
     "sms_stopped": N_("the number replied STOP"),
+    "whatsapp_stopped": N_("the number replied STOP on WhatsApp"),
     "no_phone": N_("no mobile number"),
     "policy_off": N_("the brand does not send this on this channel"),
     "merged_into_shipped": N_("said in the shipped message instead"),
@@ -184,7 +185,11 @@ trigger: dict[str, str] = {
     Trigger.REFUND_ISSUED: N_("Refund issued"),
     Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
 }
-channel: dict[str, str] = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+channel: dict[str, str] = {
+    Channel.EMAIL: N_("Email"),
+    Channel.SMS: N_("SMS"),
+    Channel.WHATSAPP: N_("WhatsApp"),
+}
 # What an agent search matched on (porchlight.desk.search).
 search_field = {
     "order_number": N_("order number"),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from porchlight.enums import Direction
+from porchlight.enums import Direction, ShipmentStatus
 from porchlight.models import Customer, Order, Shipment, TrackingEvent
 from porchlight.platform.sql import Sql
 from porchlight.tracking import derive
@@ -17,6 +17,15 @@ class Parcel:
     derived: derive.Derived
     position: int  # 1-based among the order's parcels of the same direction
     of: int  # outbound: the retailer's announced count when higher (`parcel_total`)
+
+    @property
+    def signed_by(self) -> str:
+        """Who signed for the delivery, as the newest delivery scan naming someone says; ""
+        unless the parcel is delivered now."""
+        if self.derived.status != ShipmentStatus.DELIVERED:
+            return ""
+        signed = (e.signed_by for e in reversed(self.events) if e.status == self.derived.status)
+        return next((name for name in signed if name), "")
 
 
 def _distinct(events: list[TrackingEvent]) -> list[TrackingEvent]:
@@ -64,12 +73,13 @@ async def parcels(order: Order) -> list[Parcel]:
 
 # Everything `parcels` and the order's delivery requests read, summed up. Items, events and
 # requests are only ever added or replaced (new ids), so a count with the newest id changes with
-# any of them. Shipments and dates are saved in place, each with a new time: every row's time is
-# listed, since a save that commits late can carry a time older than another row's newest.
+# any of them; an event's signer, filled in later in place, is counted on its own. Shipments
+# and dates are saved in place, each with a new time: every row's time is listed, since a save
+# that commits late can carry a time older than another row's newest.
 _CONTENT = """
   (SELECT {shipments} FROM shipment WHERE order_id = o.id) AS v_shipments,
   (SELECT count(*) || '/' || coalesce(max(id), 0) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_items,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
+  (SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || count(nullif(signed_by, '')) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
   (SELECT {estimates} FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
   (SELECT count(*) || '/' || coalesce(max(id), 0) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_requests
 """  # noqa: E501

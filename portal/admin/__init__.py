@@ -31,6 +31,7 @@ from portal.admin import (
     operations_page,
     people,
     shopify_page,
+    whatsapp_page,
 )
 
 routes = [
@@ -38,6 +39,7 @@ routes = [
     *brand_page.routes,
     *look_page.routes,
     *messages.routes,
+    *whatsapp_page.routes,
     *operations_page.routes,
     *integrations_page.routes,
     *people.routes,

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
@@ -21,6 +22,7 @@ from portal.shopper.flash import taken
 from portal.shopper.kept import kept
 from portal.shopper.parcel_cards import cards
 from portal.shopper.parcels import parcel_views
+from portal.shopper.verified import looked_up
 from portal.state import app_state
 
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
@@ -48,7 +50,15 @@ async def page_context(
         "order": order,
         "customer": customer,
         "progress": order_progress([view.parcel for view in views], locale),
-        "cards": cards(brand, order, views, locale, time_zone(brand, order), **card_extra),
+        "cards": cards(
+            brand,
+            order,
+            views,
+            locale,
+            time_zone(brand, order),
+            looked_up=looked_up(request, order.id),
+            **card_extra,
+        ),
         "done": done if done in DONE else "",
         "still_to_come": await still_to_come_for(order),
         "prefs": {
@@ -63,6 +73,9 @@ async def page_context(
             "example": phones.example(phones.region(brand, order.destination)),
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
+            "whatsapp_offered": settings_of(brand).whatsapp.enabled,
+            "whatsapp": customer.whatsapp_opt_in,  # a STOP is said apart, as for texts
+            "whatsapp_stopped": customer.whatsapp_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
             "quiet": quiet_hours(customer, brand),
             "zone": time_zone(brand, order),
@@ -91,12 +104,14 @@ def render_order(
 
 def _key(request: Request, brand: Brand, viewed: Viewed, *rest: object) -> tuple[object, ...]:
     """All a page or card shows depends on: the order's row and version, the brand, the
-    language and the page's own parameters (a form error is never kept)."""
+    language, whether this browser looked the order up (personal details) and the page's own
+    parameters (a form error is never kept)."""
     done = request.query_params.get("done", "")
     return (
         viewed.fingerprint,
         fingerprint(brand),
         page_locale(request, brand, viewed.order),
+        looked_up(request, viewed.order.id),
         done if done in DONE else "",
         *rest,
     )

@@ -20,9 +20,18 @@ class Card:
 
 
 def cards(
-    brand: Brand, order: Order, views: list[ParcelView], locale: str, tz: str, **extra: Any
+    brand: Brand,
+    order: Order,
+    views: list[ParcelView],
+    locale: str,
+    tz: str,
+    *,
+    looked_up: bool,
+    **extra: Any,
 ) -> list[Card]:
-    """The order's cards, in order; `extra`: a form error shown on the card it belongs to."""
+    """The order's cards, in order; `looked_up`: this browser passed the lookup with the
+    shopper's details (portal.shopper.verified), so personal details show; `extra`: a form
+    error shown on the card it belongs to."""
     template = environment(brand.theme, locale, settings_of(brand).tone).get_template(
         "_parcel.html"
     )
@@ -38,6 +47,7 @@ def cards(
                     tz=tz,
                     scan_text=scan_text,
                     split=split,
+                    looked_up=looked_up,
                     csrf_token=SLOT,
                     **extra,
                 )

@@ -32,9 +32,9 @@ from porchlight.notifications.policy import (
     daily_cap,
     estimate_hold,
     group_hold,
-    paused,
     quiet_until,
     shipped_grace,
+    withheld,
 )
 from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
@@ -92,8 +92,8 @@ async def schedule(
     for channel in (Channel.EMAIL, Channel.SMS):
         if skip_reason:
             decision = Decision(False, skip_reason)
-        elif paused(order):
-            decision = Decision(False, "paused")
+        elif reason := withheld(order):
+            decision = Decision(False, reason)
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -265,8 +265,8 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     trigger = Trigger(row.trigger)
     if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
-    if paused(order):
-        return await _finish(row, S.SKIPPED, reason="paused")
+    if reason := withheld(order):
+        return await _finish(row, S.SKIPPED, reason=reason)
     if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):

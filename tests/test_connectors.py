@@ -270,6 +270,57 @@ async def test_a_refund_records_once_and_sends_one_refund_notice(
     assert sorted(rows) == [("email", "sent"), ("sms", "skipped")]
 
 
+async def test_a_cancelled_order_is_cancelled_for_the_shopper_the_agent_and_the_notifier(
+    client, settings, arq_redis
+):
+    """orders/cancelled: the order keeps Shopify's cancellation time, its tracking page says it
+    was cancelled, the messages still waiting and any later ones are skipped with the reason, and
+    the agent's order view shows it."""
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_agent_workspace import an_agent, sign_in
+
+    brand, _ = await a_connected_brand(settings)
+    order = shipped(consenting(recorded("order")))
+    order["fulfillments"][0]["tracking_numbers"] = ["1Z2345", "1Z2346"]  # two parcels
+    await deliver(client, "orders/create", order, "wh-1")
+    await any_hour(brand)
+    scans = easypost_event("1Z2345", journey("in_transit"))
+    await client.post("/hooks/easypost", content=scans, headers=easypost_headers(scans))
+    await run_worker(settings, arq_redis)
+    # A split order's "shipped" waits for its sibling parcel: still pending.
+    waiting = await Notification.filter(trigger="shipped", status="pending").values_list(
+        "id", flat=True
+    )
+    assert waiting
+
+    cancelled = copy.deepcopy(order)
+    cancelled.update(cancelled_at="2026-11-30T12:00:00-05:00", cancel_reason="customer")
+    response = await deliver(client, "orders/cancelled", cancelled, "wh-2")
+    assert response.json()["outcome"] == "order 1001 cancelled in Shopify"
+    ours = await Order.get(number="1001")
+    assert ours.cancelled_at.isoformat() == "2026-11-30T17:00:00+00:00"
+    rows = await Notification.filter(id__in=waiting).values_list("status", "skip_reason")
+    assert rows == [("skipped", "order_cancelled")] * len(waiting)
+    more = easypost_event("1Z2346", journey("in_transit", "out_for_delivery"))
+    await client.post("/hooks/easypost", content=more, headers=easypost_headers(more))
+    await run_worker(settings, arq_redis)
+    later = await Notification.exclude(trigger="shipped").values_list("status", "skip_reason")
+    assert ("skipped", "order_cancelled") in later
+    assert not [status for status, _ in later if status != "skipped"]
+
+    page = HTMLParser((await client.get(f"/o/{ours.access_token}")).text)
+    assert page.css_first("p.order-cancelled").text() == (
+        "This order was cancelled on Monday, November 30, 2026."
+    )
+    assert page.css_first("p.order-progress") is None
+    await an_agent()
+    await sign_in(client, "agent@northwind.test")
+    agent_view = HTMLParser((await client.get(f"/agent/orders/{ours.id}")).text)
+    assert agent_view.css_first("#cancelled-note").text().startswith("Cancelled ")
+    assert "the order was cancelled" in agent_view.text()
+
+
 # Aggregator registration
 
 

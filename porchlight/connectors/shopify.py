@@ -18,11 +18,14 @@ from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
-from porchlight.carriers.base import JsonObject, MalformedPayload, items, obj, text
+from porchlight.carriers.base import JsonObject, MalformedPayload, items, obj, text, timestamp
 from porchlight.connectors.carrier_codes import from_shopify
 from porchlight.connectors.registration import request_registration
-from porchlight.models import Brand, Order, ShopifyOrder
+from porchlight.enums import NotificationStatus
+from porchlight.models import Brand, Notification, Order, Shipment, ShopifyOrder
+from porchlight.notifications.policy import ORDER_CANCELLED
 from porchlight.orders.orders import (
     TrackingNumberTaken,
     add_shipment,
@@ -250,7 +253,7 @@ async def apply_order(
     with suppress(IntegrityError):  # a twin delivery linked it a moment ago
         await ShopifyOrder.get_or_create(brand=brand, shopify_id=order_id, defaults={"order": ours})
     await react_to_registration(arq, changes)
-    if order.get("cancelled_at"):
+    if await _cancelled(ours, order):
         return f"order {ours.number} cancelled in Shopify"
     await request_registration(arq, brand, [s.tracking_number for s in data.shipments])
     refunds = items(order.get("refunds"), "refunds")
@@ -259,6 +262,22 @@ async def apply_order(
     return (
         f"order {ours.number} {verb}, {len(data.shipments)} parcels, {sum(new_refunds)} new refunds"
     )
+
+
+async def _cancelled(ours: Order, order: JsonObject) -> bool:
+    """Store Shopify's `cancelled_at` on our order; a newly cancelled order's messages still
+    waiting are skipped with the reason (the notifier skips any later one the same way)."""
+    raw = order.get("cancelled_at")
+    when = None if raw in (None, "") else timestamp(raw, "cancelled_at")
+    if (when is None) != (ours.cancelled_at is None):
+        ours.cancelled_at = when
+        await ours.save(update_fields=["cancelled_at", "updated_at"])
+        if when is not None:
+            parcels = Subquery(Shipment.filter(order_id=ours.id).values("id"))
+            await Notification.filter(
+                shipment_id__in=parcels, status=NotificationStatus.PENDING
+            ).update(status=NotificationStatus.SKIPPED, skip_reason=ORDER_CANCELLED)
+    return when is not None
 
 
 async def _linked(brand: Brand, order_id: int) -> Order | None:

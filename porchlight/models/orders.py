@@ -77,6 +77,9 @@ class Order(Model):
     # An agent paused every message about this order (the shopper asked, or a case is delicate):
     # the notifier records each message it would have sent as skipped, "paused".
     notifications_paused_at = fields.DatetimeField(null=True)
+    # The store cancelled the order (Shopify's orders/cancelled): the tracking page says so and
+    # the notifier skips every message about it, "order_cancelled".
+    cancelled_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

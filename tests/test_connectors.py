@@ -165,6 +165,35 @@ async def test_consent_says_which_channels_a_shopper_is_messaged_on(client, sett
     assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
 
 
+async def test_no_consent_record_keeps_an_opt_in_given_on_the_tracking_page(client, settings):
+    """Consent absent is not consent withdrawn: only Shopify's "unsubscribed" turns it off."""
+    from tests.test_shopper_pages import csrf
+
+    await a_connected_brand(settings)
+    await deliver(client, "orders/create", consenting(recorded("order"), sms=False), "wh-1")
+    order = await Order.get(number="1001").select_related("customer")
+    assert order.customer.sms_opt_in is False  # a new customer without SMS consent
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "email": "1", "sms": "1", "scope": "all"}
+    assert (await client.post(f"{url}/preferences", data=form)).status_code == 303
+
+    silent = recorded("order")  # no consent records at all, accepts_marketing false
+    silent["customer"]["phone"] = "+16136120707"
+    await deliver(client, "orders/updated", silent, "wh-2")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
+    never = consenting(recorded("order"), email=False, sms=False)  # "not_subscribed"
+    await deliver(client, "orders/updated", never, "wh-3")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
+
+    withdrawn = consenting(recorded("order"))
+    withdrawn["customer"]["sms_marketing_consent"]["state"] = "unsubscribed"
+    await deliver(client, "orders/updated", withdrawn, "wh-4")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, False)
+
+
 async def test_a_shopper_who_unsubscribed_stays_unsubscribed_whatever_shopify_says(
     client, settings
 ):

@@ -68,12 +68,15 @@ def shopify_id(value: Any, where: str) -> int:
     return value
 
 
-def _consent(customer: JsonObject, key: str, legacy: str | None = None) -> bool:
-    """Opt in only where the shopper's consent says subscribed; no record means no."""
+def _consent(customer: JsonObject, key: str, legacy: str | None = None) -> bool | None:
+    """True where the shopper's consent says subscribed, False only where they withdrew it
+    ("unsubscribed"); otherwise None, no word: an opt-in given elsewhere (our tracking page)
+    stands, and a new customer is not messaged."""
     consent = customer.get(key)
     if isinstance(consent, dict):
-        return consent.get("state") == "subscribed"
-    return legacy is not None and customer.get(legacy) is True
+        state = consent.get("state")
+        return True if state == "subscribed" else False if state == "unsubscribed" else None
+    return True if legacy is not None and customer.get(legacy) is True else None
 
 
 def _phone(*candidates: Any) -> str | None:

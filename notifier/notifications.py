@@ -205,11 +205,29 @@ async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
     refund = await Refund.get_or_none(id=refund_id).select_related(
         "order__brand", "order__customer"
     )
-    shipment = await refund_parcel(refund.order) if refund else None
-    if refund is None or shipment is None:
-        return "no parcel"
-    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
-    return "scheduled"
+    if refund is None:
+        return "gone"
+    shipment = await refund_parcel(refund.order)
+    if shipment is not None:
+        await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    await Refund.filter(id=refund.id, notice_at=None).update(notice_at=utcnow())
+    return "scheduled" if shipment is not None else "no parcel"
+
+
+OWED_FOR = timedelta(days=2)  # an older refund's notice would come too late to help
+
+
+async def owed_refunds(ctx: dict[str, Any]) -> int:
+    """Refunds recorded whose notice was never scheduled (Redis was away when they were): the
+    notice goes now, once, as the lost job would have sent it. A minute's grace leaves a job
+    just enqueued to run first."""
+    now = utcnow()
+    owed = await Refund.filter(
+        notice_at=None, created_at__lte=now - timedelta(minutes=1), created_at__gte=now - OWED_FOR
+    )
+    for refund in owed:
+        await announce_refund(ctx, refund.id)
+    return len(owed)
 
 
 # The sweep's silent parcels the shopper hears about on their own: "we're looking into it".

@@ -77,6 +77,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(retailer_webhooks.resend_stuck_delivery_requests, minute=set(range(2, 60, 10))),
             cron(notifications.shipped_after_grace, minute=set(range(4, 60, 10))),
             cron(notifications.send_due, minute=set(range(1, 60, 5))),
+            cron(notifications.owed_refunds, minute=set(range(3, 60, 5)), unique=True),
             cron(exception_sweep, minute={7, 22, 37, 52}, unique=True),
             cron(sla_alerts, minute=set(range(60)), unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),

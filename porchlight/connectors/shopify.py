@@ -233,6 +233,7 @@ async def _refund(arq: ArqRedis, order: Order, refund: JsonObject, *, notify: bo
         currency=currency,
         source="shopify",
         external_id=f"shopify:{refund_id}",
+        notice_owed=notify,
     )
     if new and notify:
         await announce(arq, recorded)

@@ -178,6 +178,10 @@ class Refund(Model):
     method = fields.CharField(max_length=32, default="")
     source = fields.CharField(max_length=16)  # api, agent, or a connector's name
     external_id = fields.CharField(max_length=128, null=True)
+    # When the shopper's notice was scheduled, or found not owed (a refund shopify-sync found
+    # late, an order with no parcel). Null: still owed, and the worker's sweep sends it if the
+    # job asking for it was lost (Redis was down when the refund was recorded).
+    notice_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

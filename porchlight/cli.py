@@ -687,30 +687,21 @@ def import_orders(csv_file: Any, slug: str) -> None:
     """Import orders and parcels from CSV (columns in the README), validated as the API does.
     Bad rows are named by line and skipped; good ones are stored and their parcels registered
     at the brand's aggregators. Exit status 1 if any row was refused."""
-    from porchlight.connectors.order_csv import RowError, import_order, read_orders
+    from porchlight.connectors.order_csv import Imported, import_rows, read_orders
 
     lines = csv_file.readlines()
     _require_redis(_settings())
 
-    async def work(arq: Any) -> tuple[int, list[RowError]]:
+    async def work(arq: Any) -> Imported:
         brand = await _brand(slug)
-        stored, errors = 0, []
         with click.progressbar(
             read_orders(iter(lines)), length=max(len(lines) - 1, 0), label="importing orders"
         ) as rows:
-            for line, row in rows:
-                problem = (
-                    row if isinstance(row, RowError) else await import_order(arq, brand, line, row)
-                )
-                if problem:
-                    errors.append(problem)
-                else:
-                    stored += 1
-        return stored, errors
+            return await import_rows(arq, brand, rows)
 
-    stored, errors = _with_queue(work)
-    click.echo(f"{stored} rows imported, {len(errors)} rows refused")
-    for problem in errors:
+    result = _with_queue(work)
+    click.echo(f"{result.stored} rows imported, {len(result.refused)} rows refused")
+    for problem in result.refused:
         click.echo(f"line {problem.line}: {problem.message}", err=True)
-    if errors:
+    if result.refused:
         sys.exit(1)

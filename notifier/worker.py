@@ -71,6 +71,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             ),
             func(connectors.register_tracker, max_tries=connectors.MAX_TRIES),
             func(connectors.import_shopify_order, max_tries=connectors.MAX_TRIES),
+            func(connectors.subscribe_shopify_webhooks, max_tries=connectors.MAX_TRIES),
         ],
         "cron_jobs": [
             cron(tracking.reconcile, minute=set(range(0, 60, 5)), run_at_startup=True),
@@ -82,6 +83,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(sla_alerts, minute=set(range(60)), unique=True),
             cron(flush_page_views, minute=set(range(3, 60, 5))),
             cron(connectors.resend_pending_registrations, minute=set(range(6, 60, 10))),
+            cron(connectors.resend_pending_subscriptions, minute=set(range(8, 60, 10))),
             cron(refresh_recent_kpis, minute=set(range(4, 60, 5)), unique=True),
             cron(refresh_all_kpis, hour=3, minute=17, unique=True),
             # Lanes learn from yesterday's deliveries within the hour; accuracy once a day.

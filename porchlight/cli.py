@@ -1,6 +1,7 @@
 """`porchlight`: the operator's command line. Every command reads the same settings."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -591,23 +592,42 @@ def _with_queue(work: Callable[[Any], Awaitable[Any]]) -> Any:
 def connect_shopify(slug: str, shop: str) -> None:
     """Connect the brand's Shopify store. Reads the Admin API access token, then the webhook
     secret, from standard input (one a line); neither is shown again."""
+    import httpx
+
+    from porchlight.connectors import subscriptions
     from porchlight.connectors.accounts import ConnectError
     from porchlight.connectors.accounts import connect_shopify as connect
     from porchlight.connectors.shopify import TOPICS
+    from porchlight.connectors.shopify_api import ShopifyUnavailable
 
     settings = _settings()
     token, secret = _secret_line("Admin API access token"), _secret_line("Webhook secret")
 
-    async def work() -> Any:
-        return await connect(settings, await _brand(slug), shop, token, secret, actor="cli")
+    async def work() -> tuple[Any, int]:
+        connection = await connect(settings, await _brand(slug), shop, token, secret, actor="cli")
+        async with httpx.AsyncClient() as http:
+            with contextlib.suppress(ShopifyUnavailable):  # pending: the worker's sweep retries
+                return connection, await subscriptions.subscribe(settings, http, connection)
+        return connection, 0
 
     try:
-        connection = _with_db(work)
+        connection, new = _with_db(work)
     except ConnectError as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from None
     click.echo(f"connected {connection.shop_domain} to {slug} (token …{connection.token_hint})")
     click.echo(f"webhook URL: {settings.public_base_url}/hooks/shopify/{slug}")
     click.echo(f"topics: {', '.join(TOPICS)}")
+    if connection.webhooks_state == subscriptions.SUBSCRIBED:
+        click.echo(f"webhooks subscribed ({new} new, {len(TOPICS) - new} already there)")
+    elif connection.webhooks_state == subscriptions.PENDING:
+        click.echo(
+            f"webhooks not subscribed yet ({connection.webhooks_error}): the worker retries",
+            err=True,
+        )
+    else:
+        raise click.ClickException(
+            f"webhooks not subscribed: {connection.webhooks_error}; subscribe them by hand"
+        )
 
 
 @main.command("connect-aggregator")

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from porchlight.carriers.base import MalformedPayload
 from porchlight.connectors.accounts import connect_aggregator, connect_shopify
 from porchlight.connectors.shopify import (
+    TOPICS,
     Unmappable,
     fulfillment_shipments,
     order_in,
@@ -580,24 +581,26 @@ async def porchlight(settings, *args: str, stdin: str = "", **env: str) -> tuple
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_them(client, settings):
+async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_them(
+    client, settings, connector_stub
+):
     await a_brand()
-    code, out, err = await porchlight(
-        settings,
-        "connect-shopify",
-        "northwind",
-        "--shop",
-        SHOP,
-        stdin=f"{TOKEN}\n{SHOPIFY_SECRET}\n",
-    )
+    env = {"SHOPIFY_API_BASE": connector_stub.base}
+    args = ("connect-shopify", "northwind", "--shop", SHOP)
+    stdin = f"{TOKEN}\n{SHOPIFY_SECRET}\n"
+    code, out, err = await porchlight(settings, *args, stdin=stdin, **env)
     assert code == 0, err
     assert f"connected {SHOP} to northwind (token …0123)" in out
     assert "webhook URL: https://track.example.com/hooks/shopify/northwind" in out
+    assert "webhooks subscribed (6 new, 0 already there)" in out
+    code, out, err = await porchlight(settings, *args, stdin=stdin, **env)
+    assert code == 0 and "webhooks subscribed (0 new, 6 already there)" in out
+    assert sorted(w["topic"] for w in connector_stub.webhooks) == sorted(TOPICS)
     assert TOKEN not in out + err and SHOPIFY_SECRET not in out + err
     # The portal reads the sealed secret back to check Shopify's signature.
     response = await deliver(client, "orders/create", recorded("order"), "wh-1")
     assert response.status_code == 200
-    [entry] = await AuditEntry.filter(action="shopify.connect")
+    entry = await AuditEntry.filter(action="shopify.connect").order_by("id").first()
     assert (entry.actor, entry.after) == ("cli", {"shop": SHOP, "token": "0123"})
 
     code, _, err = await porchlight(
@@ -792,3 +795,69 @@ async def test_an_admin_connects_the_store_and_an_aggregator_from_the_console(cl
         ("shopify.connect", "admin@northwind.test"),
         ("easypost.connect", "admin@northwind.test"),
     ]
+
+
+async def test_connecting_a_store_subscribes_its_webhooks_once_retrying_an_outage(
+    client, settings, connector_stub, arq_redis
+):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    token = await an_admin(client)
+    address = "https://track.example.com/hooks/shopify/northwind"
+    # Someone subscribed one topic by hand already; another app's subscription is not ours.
+    connector_stub.webhooks = [
+        {"id": 901, "topic": "orders/create", "address": address, "format": "json"},
+        {"id": 902, "topic": "orders/paid", "address": "https://erp.example/h", "format": "json"},
+    ]
+    connector_stub.failures.append(503)  # Shopify's first answer: an outage
+    store = {"csrf_token": token, "shop": SHOP, "token": TOKEN, "webhook_secret": SHOPIFY_SECRET}
+    page = "/admin/brands/northwind/integrations/shopify"
+    assert (await client.post(f"{page}/store", data=store)).status_code == 303
+    assert (await StoreConnection.get()).webhooks_state == "pending"
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+
+    shopify_calls = [(c.method, c.path.split("?")[0]) for c in connector_stub.of("/admin/")]
+    listing = ("GET", "/admin/api/2025-10/webhooks.json")
+    assert shopify_calls[:2] == [listing, listing]  # failed once, then listed before subscribing
+    ours = sorted(w["topic"] for w in connector_stub.webhooks if w["address"] == address)
+    assert ours == sorted(TOPICS)
+    assert {w["format"] for w in connector_stub.webhooks} == {"json"}
+    connection = await StoreConnection.get()
+    assert (connection.webhooks_state, connection.webhooks_error) == ("subscribed", "")
+    shown = HTMLParser((await client.get(page)).text).css_first("p.webhooks-state")
+    assert " ".join(shown.text().split()) == "Webhooks subscribed for every topic."
+
+    # Connected again: nothing is subscribed twice.
+    assert (await client.post(f"{page}/store", data=store)).status_code == 303
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert len(connector_stub.webhooks) == len(TOPICS) + 1
+    assert (await StoreConnection.get()).webhooks_state == "subscribed"
+
+
+async def test_a_token_shopify_refuses_shows_the_webhooks_failed_with_why(
+    client, settings, connector_stub, arq_redis
+):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    token = await an_admin(client)
+    store = {
+        "csrf_token": token,
+        "shop": SHOP,
+        "token": "shpat_not_the_right_one",
+        "webhook_secret": SHOPIFY_SECRET,
+    }
+    page = "/admin/brands/northwind/integrations/shopify"
+    await client.post(f"{page}/store", data=store)
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert connector_stub.webhooks == []
+    connection = await StoreConnection.get()
+    assert connection.webhooks_state == "failed"
+    assert connection.webhooks_error == "Shopify refused the access token (401)"
+    shown = HTMLParser((await client.get(page)).text).css_first("p.webhooks-failed").text()
+    assert "could not be subscribed: Shopify refused the access token (401)." in shown

@@ -1,7 +1,8 @@
 """Integrations → Shopify (/admin/brands/<slug>/integrations/shopify): connect the brand's store
 and its own aggregator accounts (as `porchlight connect-shopify` and `connect-aggregator` do),
-see the webhook addresses to paste, the store's last deliveries and how registrations at the
-aggregators are going.
+see whether the store's webhooks are subscribed (the worker does it on connecting), the
+aggregators' webhook addresses to paste, the store's last deliveries and how registrations at
+the aggregators are going.
 
 Secrets go in password fields and are never shown again: only their last four characters."""
 
@@ -15,6 +16,7 @@ from tortoise.functions import Count
 
 from porchlight.connectors.accounts import ConnectError, connect_aggregator, connect_shopify
 from porchlight.connectors.shopify import TOPICS
+from porchlight.connectors.subscriptions import hook_url, subscribe_later
 from porchlight.models import (
     AggregatorAccount,
     ShopifyWebhook,
@@ -55,7 +57,7 @@ async def _page(
         "errors": errors or {},
         "saved": saved,
         "store": await StoreConnection.get_or_none(brand=brand, platform="shopify"),
-        "store_url": f"{base}/hooks/shopify/{brand.slug}",
+        "store_url": hook_url(app_state(request).settings, brand),
         "topics": TOPICS,
         "deliveries": await ShopifyWebhook.filter(brand=brand)
         .order_by("-received_at", "-id")
@@ -104,7 +106,7 @@ async def save(request: Request) -> Response:
     brand = brand_of(request)
     named = text(form, field, width)
     try:
-        await connect(
+        connected = await connect(
             app_state(request).settings,
             brand,
             named,
@@ -114,6 +116,8 @@ async def save(request: Request) -> Response:
         )
     except ConnectError as exc:
         return await _page(request, {field: named}, _refused(request, exc), status=400)
+    if isinstance(connected, StoreConnection):
+        await subscribe_later(app_state(request).arq, connected)
     return RedirectResponse(
         f"/admin/brands/{brand.slug}/integrations/shopify?done={kind}", status_code=303
     )

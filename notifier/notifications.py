@@ -33,9 +33,9 @@ from porchlight.notifications.policy import (
     daily_cap,
     estimate_hold,
     group_hold,
-    paused,
     quiet_until,
     shipped_grace,
+    withheld,
 )
 from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
@@ -95,8 +95,8 @@ async def schedule(
     for channel in channels_for(brand, trigger):
         if skip_reason:
             decision = Decision(False, skip_reason)
-        elif paused(order):
-            decision = Decision(False, "paused")
+        elif reason := withheld(order):
+            decision = Decision(False, reason)
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -208,11 +208,29 @@ async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
     refund = await Refund.get_or_none(id=refund_id).select_related(
         "order__brand", "order__customer"
     )
-    shipment = await refund_parcel(refund.order) if refund else None
-    if refund is None or shipment is None:
-        return "no parcel"
-    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
-    return "scheduled"
+    if refund is None:
+        return "gone"
+    shipment = await refund_parcel(refund.order)
+    if shipment is not None:
+        await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    await Refund.filter(id=refund.id, notice_at=None).update(notice_at=utcnow())
+    return "scheduled" if shipment is not None else "no parcel"
+
+
+OWED_FOR = timedelta(days=2)  # an older refund's notice would come too late to help
+
+
+async def owed_refunds(ctx: dict[str, Any]) -> int:
+    """Refunds recorded whose notice was never scheduled (Redis was away when they were): the
+    notice goes now, once, as the lost job would have sent it. A minute's grace leaves a job
+    just enqueued to run first."""
+    now = utcnow()
+    owed = await Refund.filter(
+        notice_at=None, created_at__lte=now - timedelta(minutes=1), created_at__gte=now - OWED_FOR
+    )
+    for refund in owed:
+        await announce_refund(ctx, refund.id)
+    return len(owed)
 
 
 # The sweep's silent parcels the shopper hears about on their own: "we're looking into it".
@@ -268,8 +286,8 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     trigger = Trigger(row.trigger)
     if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
-    if paused(order):
-        return await _finish(row, S.SKIPPED, reason="paused")
+    if reason := withheld(order):
+        return await _finish(row, S.SKIPPED, reason=reason)
     if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):

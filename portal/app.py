@@ -27,7 +27,7 @@ from portal import (
     outbox,
     shopify_hooks,
 )
-from portal.admin import look_page
+from portal.admin import import_page, look_page
 from portal.agent import auth, case_page, desk, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> Starlette:
                 ),
                 *((r, problems.BODY_LIMIT) for r in problems.routes),
                 *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),
+                *((r, import_page.CSV_BODY_LIMIT) for r in import_page.upload_routes),
             ],
         ),
     ]

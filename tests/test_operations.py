@@ -5,16 +5,28 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import httpx
 from asgi_lifespan import LifespanManager
 
-from porchlight.models import TrackingEvent
+from notifier.notifications import owed_refunds
+from porchlight.models import Notification, Refund, TrackingEvent
+from porchlight.platform.clock import utcnow
 from porchlight.platform.db import tortoise_config
 from porchlight.platform.logs import configure
 from portal.app import create_app
 from tests.conftest import METRICS_TOKEN, client_for, start_redis
-from tests.factories import a_brand, an_order, bearer, easypost_event, easypost_headers, journey
+from tests.factories import (
+    a_brand,
+    an_order,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    shopper_order,
+)
+from tests.worker_run import run_worker
 
 
 async def test_liveness_and_readiness_answer_when_database_and_redis_are_up(client):
@@ -46,6 +58,34 @@ async def test_intake_keeps_events_while_redis_is_down(client_with_own_redis):
     response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert response.status_code == 200
     assert await TrackingEvent.filter(tracking_number="TN-DOWN").count() == 2
+
+
+async def test_a_refund_recorded_while_redis_is_down_is_announced_once_by_the_sweep(
+    client_with_own_redis, providers, arq_redis
+):
+    """The API records the refund but cannot enqueue its notice; the worker's sweep finds the
+    notice owed and sends it, once, however often the sweep runs."""
+    client, redis, _ = client_with_own_redis
+    stub, settings = providers
+    _, key, _ = await shopper_order("A-1001", "TN1")
+    redis.kill()
+    redis.wait()
+    refund = {"amount": "12.50", "currency": "EUR", "external_id": "R-1"}
+    headers = {**bearer(key), "host": "track.example.com"}
+    recorded = await client.post("/api/v1/orders/A-1001/refunds", json=refund, headers=headers)
+    assert recorded.status_code == 201, recorded.text
+    assert (await Refund.get()).notice_at is None
+    sweep = {"redis": arq_redis, "settings": settings}
+    assert await owed_refunds(sweep) == 0  # a job just enqueued gets its minute to run first
+    await Refund.all().update(created_at=utcnow() - timedelta(minutes=2))
+    assert await owed_refunds(sweep) == 1
+    assert await owed_refunds(sweep) == 0
+    await run_worker(settings, arq_redis)
+    assert await owed_refunds(sweep) == 0
+    notices = [e for e in stub.emails if "refund" in e.json["subject"]]
+    assert [e.json["subject"] for e in notices] == ["Your refund for order A-1001 has been issued"]
+    rows = await Notification.filter(trigger="refund_issued").values_list("channel", "status")
+    assert sorted(rows) == [("email", "sent"), ("sms", "skipped")]  # SMS: the brand's policy
 
 
 async def test_the_order_page_is_served_while_redis_is_down(client_with_own_redis):

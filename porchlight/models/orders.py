@@ -83,6 +83,9 @@ class Order(Model):
     # An agent paused every message about this order (the shopper asked, or a case is delicate):
     # the notifier records each message it would have sent as skipped, "paused".
     notifications_paused_at = fields.DatetimeField(null=True)
+    # The store cancelled the order (Shopify's orders/cancelled): the tracking page says so and
+    # the notifier skips every message about it, "order_cancelled".
+    cancelled_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -181,6 +184,10 @@ class Refund(Model):
     method = fields.CharField(max_length=32, default="")
     source = fields.CharField(max_length=16)  # api, agent, or a connector's name
     external_id = fields.CharField(max_length=128, null=True)
+    # When the shopper's notice was scheduled, or found not owed (a refund shopify-sync found
+    # late, an order with no parcel). Null: still owed, and the worker's sweep sends it if the
+    # job asking for it was lost (Redis was down when the refund was recorded).
+    notice_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

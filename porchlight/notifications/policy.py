@@ -68,10 +68,16 @@ def daily_cap(brand: Brand) -> int:
     return settings_of(brand).daily_message_cap
 
 
-def paused(order: Order) -> bool:
-    """An agent paused this order's messages (porchlight.desk.actions): each one it would have
-    had is recorded as skipped, "paused", and not sent later."""
-    return order.notifications_paused_at is not None
+ORDER_CANCELLED = "order_cancelled"
+
+
+def withheld(order: Order) -> str:
+    """Why no message about this order goes out, or "": the store cancelled it
+    ("order_cancelled"), or an agent paused its messages (porchlight.desk.actions, "paused").
+    Each message it would have had is recorded as skipped with that reason, not sent later."""
+    if order.cancelled_at is not None:
+        return ORDER_CANCELLED
+    return "paused" if order.notifications_paused_at is not None else ""
 
 
 def customer_allows(

@@ -75,7 +75,7 @@ async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[
 
 
 async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
-    customer, _ = await Customer.get_or_create(brand=brand, email=data.email)
+    customer, created = await Customer.get_or_create(brand=brand, email=data.email)
     customer.name = data.name or customer.name
     customer.phone = data.phone or customer.phone
     customer.locale = data.locale or customer.locale
@@ -83,11 +83,13 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
     # The retailer may turn a channel on or off, but never back on over the shopper's own
     # opt-out (unsubscribe link, mail client, our page). A STOP is kept apart and only START
     # from the phone undoes it.
+    # No word on a channel (None) leaves a known customer's choice, made anywhere, as it is.
     if data.notifications is not None:
-        if customer.email_unsubscribed_at is None:
-            customer.email_opt_in = data.notifications.email
-        if customer.sms_unsubscribed_at is None:
-            customer.sms_opt_in = data.notifications.sms
+        email, sms = data.notifications.email, data.notifications.sms
+        if customer.email_unsubscribed_at is None and (email is not None or created):
+            customer.email_opt_in = bool(email)
+        if customer.sms_unsubscribed_at is None and (sms is not None or created):
+            customer.sms_opt_in = bool(sms)
         given = data.notifications.whatsapp
         if given is not None:
             record_whatsapp(customer, given.opt_in, f"{RETAILER}{given.source}")

@@ -54,10 +54,12 @@ class WhatsAppConsent(Strict):
 
 class NotificationChoice(Strict):
     """The retailer's consent record. A channel the shopper turned off themselves (unsubscribe,
-    STOP, the order page) stays off whatever this says."""
+    STOP, the order page) stays off whatever this says. `null`: the retailer has no word on the
+    channel (no consent record is not a withdrawal): a known customer keeps their choice, a new
+    one is not messaged on it."""
 
-    email: bool = True
-    sms: bool = False
+    email: bool | None = True
+    sms: bool | None = False
     whatsapp: WhatsAppConsent | None = None  # None: the consent on record stays as it is
 
 

@@ -92,6 +92,7 @@ skip_reason: dict[str, str] = {
     "superseded": N_("a newer message about this parcel replaced it"),
     "daily_cap": N_("the day's message limit for this order was reached"),
     "paused": N_("an agent paused this order's notifications"),
+    "order_cancelled": N_("the order was cancelled"),
     "date_moved_back": N_("the delivery date moved back before it was sent"),
 }
 # What a shopper asked to change about a delivery (portal.shopper.delivery), and where it stands.

@@ -25,6 +25,7 @@ from portal.admin import (
     audit_page,
     brand_page,
     home,
+    import_page,
     integrations_page,
     look_page,
     messages,
@@ -44,5 +45,6 @@ routes = [
     *integrations_page.routes,
     *people.routes,
     *shopify_page.routes,
+    *import_page.routes,
     *audit_page.routes,
 ]

@@ -453,7 +453,10 @@ def prepare(large_db: str | None) -> dict[str, Any]:
 def cases(
     data: dict[str, Any], folder: Path, baseline: Path, large_db: str | None, hooks: int
 ) -> list[Case]:
-    """Every measurement, floors first. (A case added here is measured in every round.)"""
+    """Every measurement, floors first; a case added here is measured in every round, and
+    `table_rows` puts it in the table. The request path's own cases (`/healthz` through the
+    middleware beside bare GET, a 304 beside bare + one SELECT: issue 22, items 2 and 3) join
+    the list after the repeat views."""
     bare_dir = folder / "bare"
     bare_dir.mkdir()
     (bare_dir / "bare_app.py").write_text(BARE_APP)

@@ -152,9 +152,11 @@ async def main(shipments: int, weeks: int) -> dict[str, Any]:
 
 def rows(large: bool) -> list[Row]:
     """For `make bench`: 1,000,000 shipments (20,000 on the small data set, in a database of
-    its own: DATABASE_URL, or the default's name + "_small")."""
+    its own: DATABASE_URL, or BENCH_SMALL_DATABASE_URL's (default: the large one's) name +
+    "_small")."""
     if not large:
-        os.environ.setdefault("DATABASE_URL", DEFAULT_URL + "_small")
+        named = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL.removesuffix("_edd"))
+        os.environ.setdefault("DATABASE_URL", named + "_small_edd")
     size = 1_000_000 if large else 20_000
     outcome = asyncio.run(main(size, 8))
     RESULTS.parent.mkdir(exist_ok=True)

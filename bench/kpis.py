@@ -134,9 +134,11 @@ async def main(shipments: int, small: int, weeks: int) -> dict[str, object]:
 
 def rows(large: bool) -> list[Row]:
     """For `make bench`: 1,000,000 and 50,000 shipments (20,000 and 2,000 on the small data set,
-    in a database of its own: DATABASE_URL, or the default's name + "_small")."""
+    in a database of its own: DATABASE_URL, or BENCH_SMALL_DATABASE_URL's (default: the large
+    one's) name + "_small")."""
     if not large:
-        os.environ.setdefault("DATABASE_URL", DEFAULT_URL + "_small")
+        named = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL)
+        os.environ.setdefault("DATABASE_URL", named + "_small")
     big, small = (1_000_000, 50_000) if large else (20_000, 2_000)
     outcome = asyncio.run(main(big, small, 13))
     RESULTS.parent.mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ console and the CLI write it through `validate_settings`, so an unknown key or a
 range is refused with the field named instead of surfacing later as a wrong message or a 500.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -418,8 +419,23 @@ def validate_settings(data: dict[str, Any]) -> BrandSettings:
         raise InvalidSettings.of(exc) from None
 
 
+# Validated settings by their stored JSON: a tracking page asks a dozen times (every parcel's
+# options, the cards, quiet hours), and validating them each time was a tenth of a first view.
+# The models are frozen, so one may serve every caller.
+_VALIDATED: dict[str, BrandSettings] = {}
+VALIDATED_KEPT = 256
+
+
 def settings_of(brand: Brand) -> BrandSettings:
-    return validate_settings(brand.settings or {})
+    stored = brand.settings or {}
+    key = json.dumps(stored, sort_keys=True, default=str)
+    found = _VALIDATED.get(key)
+    if found is None:
+        found = validate_settings(stored)
+        if len(_VALIDATED) >= VALIDATED_KEPT:
+            _VALIDATED.clear()
+        _VALIDATED[key] = found
+    return found
 
 
 # Text colours of the default theme that sit on the brand's colours: white on the accent

@@ -12,7 +12,7 @@ from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order
 from porchlight.notifications import phones
 from porchlight.notifications.policy import quiet_hours
-from porchlight.orders.split import still_to_come_for
+from porchlight.orders.split import still_to_come
 from porchlight.platform import i18n
 from porchlight.tracking.summary import order_progress
 from porchlight.tracking.timeline import Viewed
@@ -60,7 +60,7 @@ async def page_context(
             **card_extra,
         ),
         "done": done if done in DONE else "",
-        "still_to_come": await still_to_come_for(order),
+        "still_to_come": still_to_come(order, [view.parcel.shipment for view in views]),
         "prefs": {
             "email": order.notify_email
             if order.notify_email is not None

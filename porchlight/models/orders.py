@@ -77,6 +77,11 @@ class Order(Model):
     # An agent paused every message about this order (the shopper asked, or a case is delicate):
     # the notifier records each message it would have sent as skipped, "paused".
     notifications_paused_at = fields.DatetimeField(null=True)
+    # Goes up with every write to anything the tracking page shows (the order, its customer,
+    # parcels, items, scans, dates, delivery requests, refunds): the page's ETag and the key it
+    # is kept under. The database keeps it (triggers, migration 0016): no writer can forget it,
+    # and a save from a stale copy of the row cannot take it back.
+    version = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -292,10 +292,3 @@ async def test_a_refused_form_shows_its_error_once_then_the_kept_page(client, sh
     assert refused.status_code == 422 and "etag" not in refused.headers
     again = await client.get(url)
     assert again.status_code == 200 and "etag" in again.headers
-
-
-def test_the_release_digest_names_no_time():
-    # Two processes of one deploy compute the same tags: nothing but the files goes in.
-    from portal.shopper import etags
-
-    assert etags._release() == etags.RELEASE

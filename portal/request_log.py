@@ -3,7 +3,9 @@ proxy set one), echoed back in the response so a shopper's complaint can be trac
 REQUEST_LOG_SAMPLE below 1, only that share of the 2xx GETs (most of a busy portal's lines,
 and the least telling) is logged; every other request always is."""
 
+import itertools
 import logging
+import os
 import random
 import re
 import secrets
@@ -31,10 +33,25 @@ def _loggable_path(scope: Scope) -> str:
     return SECRET_SEGMENT.sub(r"\1/{token}", scope["path"])
 
 
+# A new id is this process's random half and a count: unique without a system call each.
+_process = secrets.token_hex(4)
+_count = itertools.count()
+
+
+def _new_process() -> None:
+    global _process
+    _process = secrets.token_hex(4)
+
+
+os.register_at_fork(after_in_child=_new_process)  # a forked worker counts under its own half
+
+
 def request_id(incoming: bytes | None) -> str:
-    """The proxy's X-Request-ID when it is a plain one, else a new one."""
+    """The proxy's X-Request-ID when it is a plain one, else a new one (16 hex digits)."""
     sent = incoming.decode("latin-1") if incoming else ""
-    return sent if SAFE_ID.match(sent) else secrets.token_hex(8)
+    if SAFE_ID.match(sent):
+        return sent
+    return f"{_process}{next(_count) & 0xFFFFFFFF:08x}"
 
 
 class RequestLog:

@@ -35,7 +35,7 @@ class _Lines(JsonFormatter):
         }
         for name in names:
             line[name] = getattr(record, name)
-        return json.dumps(line, default=str)
+        return json.dumps(line)  # the C encoder: the fields named are str, int, float or None
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -1,7 +1,8 @@
 """One structured log line per request, tagged with a request id (taken from X-Request-ID when a
 proxy set one), echoed back in the response so a shopper's complaint can be traced. With
-REQUEST_LOG_SAMPLE below 1, only that share of the 2xx GETs (most of a busy portal's lines,
-and the least telling) is logged; every other request always is."""
+REQUEST_LOG_SAMPLE below 1, only that share of the successful GETs (2xx, and 304: a repeat view
+answered from its ETag) is logged, most of a busy portal's lines and the least telling; every
+other request always is."""
 
 import itertools
 import logging
@@ -71,7 +72,7 @@ class RequestLog:
         method = scope["method"]
         if (
             self.sample < 1.0
-            and 200 <= status < 300
+            and (200 <= status < 300 or status == 304)
             and method in ("GET", "HEAD")
             and random.random() >= self.sample  # noqa: S311 - a sample, no secret
         ):

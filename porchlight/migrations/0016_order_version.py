@@ -37,7 +37,8 @@ PG_ORDERS_OF = {
     "customer": 'SELECT o.id FROM "order" o JOIN changed c ON o.customer_id = c.id',
 }
 BUMP = 'UPDATE "order" SET version = version + 1 WHERE id IN ({orders})'
-# A customer row is only ever updated while its orders exist; the rest on every change.
+# A new customer has no orders yet and one with orders cannot be deleted (RESTRICT): of a
+# customer's writes only updates count. The other tables count every insert, update, delete.
 OPERATIONS = {table: ("INSERT", "UPDATE", "DELETE") for table in ORDERS_OF} | {
     "customer": ("UPDATE",)
 }

@@ -21,6 +21,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench.json"
 # HTTP rates first (wrk, alternating rounds), then the in-process and end-to-end benches.
 BENCHES = (
     "bench.http_load",
+    "bench.request_path",
     "bench.notifier_drain",
     "bench.burst",
     "bench.workspace",

@@ -254,11 +254,21 @@ WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk_rate(
-    base_url: str, host: str, script: Path, args: list[str], seconds: float, concurrency: int
+    base_url: str,
+    host: str,
+    script: Path,
+    args: list[str],
+    seconds: float,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """One wrk run (one thread: the client, not the server, is the cheap side) with `script`."""
+    """One wrk run (one thread: the client, not the server, is the cheap side) with `script`;
+    `headers`: sent with every request too."""
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
-    command += ["-H", f"Host: {host}", "-s", str(script), base_url, "--", *args]
+    command += ["-H", f"Host: {host}", "-s", str(script), base_url]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["--", *args]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures: dict[str, float] = {"errors": 0}
     for line in out.splitlines():

@@ -182,6 +182,28 @@ async def test_each_request_logs_one_json_line_with_its_request_id(client, capsy
     assert "secret" not in json.dumps(ours)  # query strings can carry tokens: never logged
 
 
+async def test_a_sampled_request_log_still_logs_every_error_and_every_post(settings, capsys):
+    quiet = settings.model_copy(update={"request_log_sample": 0.0})
+    await a_brand()
+    configure()
+    try:
+        async with LifespanManager(create_app(quiet)) as manager, client_for(manager.app) as c:
+            assert (await c.get("/healthz")).status_code == 200
+            assert (await c.get("/nowhere")).status_code == 404
+            assert (await c.post("/track", data={})).status_code == 403
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    logged = [(r["method"], r["path"], r["status"]) for r in lines if r.get("message") == "request"]
+    assert logged == [("GET", "/nowhere", 404), ("POST", "/track", 403)]
+
+
+async def test_request_ids_made_here_are_16_hex_digits_and_never_repeat(client):
+    ids = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+
+
 async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(settings, tmp_path):
     from arq import create_pool
     from arq.connections import RedisSettings

@@ -86,6 +86,11 @@ class Order(Model):
     # The store cancelled the order (Shopify's orders/cancelled): the tracking page says so and
     # the notifier skips every message about it, "order_cancelled".
     cancelled_at = fields.DatetimeField(null=True)
+    # Goes up with every write to anything the tracking page shows (the order, its customer,
+    # parcels, items, scans, dates, delivery requests, refunds): the page's ETag and the key it
+    # is kept under. The database keeps it (triggers, migration 0022): no writer can forget it,
+    # and a save from a stale copy of the row cannot take it back.
+    version = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

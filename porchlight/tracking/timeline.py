@@ -93,54 +93,31 @@ async def parcels(order: Order) -> list[Parcel]:
     return result
 
 
-# Everything `parcels` and the order's delivery requests read, summed up. Items, events and
-# requests are only ever added or replaced (new ids), so a count with the newest id changes with
-# any of them; an event's signer, filled in later in place, is counted on its own. Shipments
-# and dates are saved in place, each with a new time: every row's time is listed, since a save
-# that commits late can carry a time older than another row's newest.
-_CONTENT = """
-  (SELECT {shipments} FROM shipment WHERE order_id = o.id) AS v_shipments,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_items,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || count(nullif(signed_by, '')) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
-  (SELECT {estimates} FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_requests
-"""  # noqa: E501
-
-
 @dataclass(frozen=True)
 class Viewed:
     """An order behind a shopper's link, with its customer, as one query found it."""
 
     order: Order
-    shipment_ids: frozenset[int]
-    # Every column of the order and its customer, and the version of all its parcels show:
-    # two views with the same fingerprint show the same.
+    # Every column of the order and its customer, the order's `version` among them (raised by
+    # the database on any write to what its page shows): two views with the same fingerprint
+    # show the same.
     fingerprint: tuple[str, ...]
 
 
 @cache
-def _by_token_sql(sqlite: bool) -> str:
-    """Built once per dialect (`sqlite`, as `Sql` tells it)."""
-    sql = Sql()
+def _by_token_sql() -> str:
     order = Order._meta.fields_db_projection.values()
     customer = Customer._meta.fields_db_projection.values()
     columns = [f'o."{c}"' for c in order] + [f'c."{c}" AS "customer.{c}"' for c in customer]
-    content = _CONTENT.format(
-        shipments=sql.joined("id || ':' || CAST(updated_at AS TEXT)", "id"),
-        estimates=sql.joined("id || ':' || CAST(received_at AS TEXT)", "id"),
-    )
-    return (
-        f"SELECT {', '.join(columns)},{content}"
-        'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
-    )
+    joined = 'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
+    return f"SELECT {', '.join(columns)} {joined}"
 
 
 async def by_token(brand_id: int, token: str) -> Viewed | None:
-    """One round trip for what every view of a tracking page needs first: the order, its
-    customer and whether anything it shows changed. Built from the row as the ORM would,
-    minus the ORM's query building, which cost more than the query itself."""
-    sql = Sql()
-    rows = await sql.rows(_by_token_sql(sql.sqlite), [token])
+    """One indexed SELECT for what every view of a tracking page needs first: the order, its
+    customer and (their version) whether anything it shows changed. Built from the row as the
+    ORM would, minus the ORM's query building, which cost more than the query itself."""
+    rows = await Sql().rows(_by_token_sql(), [token])
     if not rows or rows[0]["brand_id"] != brand_id:
         return None
     [row] = rows
@@ -149,10 +126,8 @@ async def by_token(brand_id: int, token: str) -> Viewed | None:
     for column, value in row.items():
         if column.startswith("customer."):
             customer_columns[column.removeprefix("customer.")] = value
-        elif not column.startswith("v_"):
+        else:
             order_columns[column] = value
     order = Order._init_from_db(**order_columns)
     object.__setattr__(order, "_customer", Customer._init_from_db(**customer_columns))
-    shipments = row["v_shipments"] or ""
-    ids = frozenset(int(stamp.split(":", 1)[0]) for stamp in shipments.split(",") if stamp)
-    return Viewed(order, ids, tuple(map(str, row.values())))
+    return Viewed(order, tuple(map(str, row.values())))

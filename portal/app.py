@@ -37,7 +37,15 @@ from portal.body import FORM_LIMIT
 from portal.errors import http_error
 from portal.request_log import RequestLog
 from portal.security import BodyLimit, RefuseNul, SecurityHeaders
-from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
+from portal.shopper import (
+    delivery,
+    lookup,
+    order_page,
+    preferences,
+    problems,
+    ratings,
+    unsubscribe,
+)
 from portal.state import AppState
 
 VIEW_PUSH_SECONDS = 1.0
@@ -92,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         *problems.routes,
         *delivery.routes,
         *unsubscribe.routes,
+        *ratings.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
         *brand_assets.routes,
         *(demo_index.routes if settings.demo_index else []),

@@ -2,6 +2,8 @@
 measured again when a rating lands in a week the worker no longer refreshes, and one call-back
 case per order for a score of 1 or 2 (when the brand wants them)."""
 
+from typing import Any
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -22,7 +24,12 @@ async def record_rating(
     """Create or change the order's rating; `comment` replaces the one before (the form shows
     it). Two first clicks racing both end in the one row."""
     now = utcnow()
-    values = {"shipment_id": shipment.id, "score": score, "comment": comment, "updated_at": now}
+    values: dict[str, Any] = {
+        "shipment_id": shipment.id,
+        "score": score,
+        "comment": comment,
+        "updated_at": now,
+    }
     if not await Rating.filter(order_id=order.id).update(**values):
         try:
             await Rating.create(brand_id=brand.id, order_id=order.id, rated_at=now, **values)

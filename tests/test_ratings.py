@@ -116,6 +116,15 @@ async def test_rating_again_changes_the_one_rating_and_a_low_score_opens_one_cas
     assert (rating.score, rating.comment) == (2, "")
     assert await Case.all().count() == 1
 
+    # The lead sees the call-back case with the shopper's words, and no message to send.
+    await an_agent("lee@northwind.test", role="lead")
+    await signed_in_token(client, "lee@northwind.test")
+    page = await client.get(f"/agent/cases/{case.id}")
+    assert page.status_code == 200
+    assert "Low delivery rating: call back" in page.text
+    assert "Left in the rain &lt;script&gt;" in page.text
+    assert f"/agent/cases/{case.id}/notify" not in page.text
+
 
 async def test_a_brand_without_call_backs_opens_no_case_and_bad_forms_are_refused(
     client, providers, arq_redis

@@ -75,15 +75,15 @@ async def rate(request: Request) -> Response:
     form = await checked_form(request)
     _ = translator(request, rated.brand, rated.order.customer.locale)
     raw_score, comment = str(form.get("score", "")), str(form.get("comment", "")).strip()
-    score = int(raw_score) if raw_score.isdigit() else 0
+    score = next((s for s in SCORES if str(s) == raw_score), None)
     path = request.url.path
-    if score not in SCORES:
-        return refused(request, path, 422, "rating", error=_("Choose a score from 1 to 5."),
-                       score=rated.link.score, comment=comment[:MAX_COMMENT])  # fmt: skip
+    # Only a hand-made request gets here (the radios always hold a score, the text area stops
+    # at the limit): the error is shown, the text is not kept (it would overflow the cookie).
+    if score is None:
+        return refused(request, path, 422, "rating", error=_("Choose a score from 1 to 5."))
     if len(comment) > MAX_COMMENT:
         error = _("Keep your comment to %(n)s characters.") % {"n": MAX_COMMENT}
-        return refused(request, path, 422, "rating", error=error, score=score,
-                       comment=comment[:MAX_COMMENT])  # fmt: skip
+        return refused(request, path, 422, "rating", error=error, score=score)
     await record_rating(rated.brand, rated.order, rated.shipment, score, comment)
     return RedirectResponse(f"{path}/thanks", 303)
 

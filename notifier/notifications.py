@@ -37,6 +37,7 @@ from porchlight.notifications.policy import (
     shipped_grace,
     withheld,
 )
+from porchlight.notifications.rating_links import rating_urls
 from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
@@ -410,9 +411,11 @@ async def _render(
     )
     link = await order_url(settings.public_base_url, brand, order)
     base = link.rsplit("/o/", 1)[0]
-    unsubscribe = (
-        f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
-    )
+    secret = settings.secret_key.get_secret_value()
+    unsubscribe = f"{base}/unsubscribe/{unsubscribe_token(secret, customer)}"
+    # The delivered email asks how it went: one signed link per score (porchlight.feedback).
+    rate = trigger == Trigger.DELIVERED and row.channel == Channel.EMAIL
+    shipment_id: int = row.shipment_id  # type: ignore[attr-defined]
     chosen = settings_of(brand)
     offered = customer.locale in chosen.languages  # else the brand stopped offering it
     locale = (customer.locale if offered else None) or brand.default_locale
@@ -431,6 +434,7 @@ async def _render(
         "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
         "previous_date": row.about_date,  # a date message: the date before the move
         "refund": refund,
+        "rating_urls": rating_urls(base, secret, order.id, shipment_id) if rate else [],
         "parcels": [
             {
                 "position": p.position,

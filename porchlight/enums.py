@@ -30,6 +30,7 @@ class ExceptionType(StrEnum):
     DAMAGE_REPORTED = "damage_reported"
     RETURN_TO_SENDER = "return_to_sender"
     DELAY = "delay"  # estimated delivery moved past the promised date
+    LOW_RATING = "low_rating"  # the shopper rated the delivery 1 or 2: a lead calls back
 
 
 class CaseState(StrEnum):

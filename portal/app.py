@@ -37,7 +37,15 @@ from portal.body import FORM_LIMIT
 from portal.door import Door
 from portal.errors import http_error
 from portal.security import BodyLimits
-from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
+from portal.shopper import (
+    delivery,
+    lookup,
+    order_page,
+    preferences,
+    problems,
+    ratings,
+    unsubscribe,
+)
 from portal.state import AppState
 
 VIEW_PUSH_SECONDS = 1.0
@@ -81,6 +89,7 @@ def create_app(settings: Settings) -> Starlette:
         *delivery.routes,
         *lookup.routes,
         *unsubscribe.routes,
+        *ratings.routes,
         *hooks.routes,
         *messaging_hooks.routes,
         *shopify_hooks.routes,

@@ -22,15 +22,15 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 FIELDS = ("method", "path", "client", "route", "status", "duration_ms")
 
 
-# The segment after `o/`, `unsubscribe/` or `welcome/` (an invitation) is a link's secret,
+# The segment after `o/`, `unsubscribe/`, `rate/` or `welcome/` (an invitation) is a link's secret,
 # wherever the path puts it: a mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route
 # and must not leak it either.
-SECRET_SEGMENT = re.compile(r"(?<![^/])(o|unsubscribe|welcome)/[^/]+")
+SECRET_SEGMENT = re.compile(r"(?<![^/])(o|unsubscribe|rate|welcome)/[^/]+")
 
 
 def _loggable_path(scope: Scope) -> str:
-    """The path without the secret of an order or unsubscribe link, which lets anyone who
-    reads the logs open the shopper's page. Never the query string either."""
+    """The path without the secret of an order, unsubscribe or rating link, which lets anyone
+    who reads the logs open the shopper's page. Never the query string either."""
     return SECRET_SEGMENT.sub(r"\1/{token}", scope["path"])
 
 

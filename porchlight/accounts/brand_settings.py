@@ -314,6 +314,11 @@ class BrandSettings(_Schema):
     repeat_issue_days: float = Field(
         7, ge=1, le=90, description="Days of cases counted for a repeat lane issue."
     )
+    low_rating_callback: bool = Field(
+        True,
+        description="Open a case for a lead to call the shopper back when they rate a delivery "
+        "1 or 2 (once per order).",
+    )
     activation_hours: Hours = Field(
         24, description=N_("Hours from shipping to first scan that count as on time (KPIs).")
     )

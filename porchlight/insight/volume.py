@@ -57,6 +57,8 @@ CONTACT_SHARE = 0.03
 NODES = ["WH-BER-1", "WH-HAM-2", "3PL-RTM", "3PL-LEJ"]
 NODE_COUNTRY = {"WH-BER-1": "DE", "WH-HAM-2": "DE", "3PL-RTM": "NL", "3PL-LEJ": "DE"}
 CARRIERS = ["dhl", "dpd", "ups", "gls"]
+# The delivery exceptions a synthetic case has (no shopper rated these synthetic deliveries).
+DELIVERY_EXCEPTIONS = [t for t in ExceptionType if t != ExceptionType.LOW_RATING]
 SKUS = [f"SKU-{i:03d}" for i in range(200)]
 # Names and German mobile numbers, so agent search is measured on realistic customers.
 FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas"]
@@ -381,7 +383,7 @@ async def _cases_and_contacts(
                 Case(
                     brand=brand,
                     shipment_id=ids[tracking],
-                    type=rng.choice(list(ExceptionType)),
+                    type=rng.choice(DELIVERY_EXCEPTIONS),
                     source=CaseSource.RULE,
                     state=CaseState.CLOSED if is_closed else CaseState.OPEN,
                     opened_at=opened,

@@ -1,20 +1,10 @@
 from tortoise import migrations
+from porchlight.platform.migration_ops import DescriptionOnly
 from tortoise.migrations import operations as ops
 from porchlight.enums import Channel
 from tortoise import fields
 
 
-class DescriptionOnly(ops.AlterField):
-    """The WhatsApp channel changes only the columns' description (VARCHAR(8) and (16) hold
-    "whatsapp"). Kept in the migration state, but never run: tortoise's SQLite alter_field
-    rebuilds the table and drops its unique (shipment, trigger, channel), the at-most-once
-    guarantee (as in 0012)."""
-
-    async def database_forward(self, *args, **kwargs) -> None:
-        return None
-
-    async def database_backward(self, *args, **kwargs) -> None:
-        return None
 
 
 class Migration(migrations.Migration):

@@ -30,6 +30,7 @@ exception = {
     ExceptionType.DAMAGE_REPORTED: N_("Damage reported"),
     ExceptionType.RETURN_TO_SENDER: N_("Return to sender"),
     ExceptionType.DELAY: N_("Delayed past the promise"),
+    ExceptionType.LOW_RATING: N_("Low delivery rating: call back"),
 }
 flag = {
     PriorityFlag.HIGH_VALUE: N_("High value"),

@@ -149,7 +149,9 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "open_claim": cases.open_claim(case),
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
         "registrations": await registration.of_shipment(case.shipment),
-        "notice_sent": any(n.trigger == NOTICE[ExceptionType(case.type)] for n in sent),
+        # A call-back case (a low rating) has no message: the lead phones the shopper.
+        "notice": NOTICE.get(ExceptionType(case.type)),
+        "notice_sent": any(n.trigger == NOTICE.get(ExceptionType(case.type)) for n in sent),
     }
 
 
@@ -166,7 +168,9 @@ async def case_page(request: Request) -> Response:
 
 
 async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> None:
-    trigger = NOTICE[ExceptionType(case.type)]
+    trigger = NOTICE.get(ExceptionType(case.type))
+    if trigger is None:
+        raise HTTPException(404)
     await case.fetch_related("shipment")
     if await Notification.exists(shipment_id=case.shipment.id, trigger=trigger):
         raise CaseError(N_("The customer has already had this message for this parcel."))

@@ -353,7 +353,12 @@ async def test_the_outbox_shows_a_signed_in_agent_only_their_brands_messages(
     assert page.status_code == 200
     assert "shopper@northwind.test" in page.text
     assert "fjord" not in page.text.lower()
-    assert "Northwind sent this" in (await viewer_client.get("/outbox/00000001-email")).text
+    email = await viewer_client.get("/outbox/00000001-email")
+    assert "Northwind sent this" in email.text
+    # Shown as sent: its brand's own images (the logo) load, no script runs, nothing else.
+    policy = email.headers["content-security-policy"]
+    assert "img-src data: https://track.example.com;" in policy and "sandbox" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
     assert (await viewer_client.get("/outbox/00000002-email")).status_code == 404
 
 

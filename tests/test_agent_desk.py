@@ -21,7 +21,7 @@ from porchlight.models import (
 )
 from portal.app import create_app
 from tests.conftest import client_for
-from tests.factories import a_brand, an_order
+from tests.factories import a_brand, an_order, scans
 from tests.test_agent_workspace import an_agent, signed_in_token
 
 
@@ -148,6 +148,17 @@ async def test_the_order_view_shows_parcels_messages_preferences_and_cases(desk,
     assert "•••• 5678" in view.css_first("#customer").text()
     assert "+4915112345678" not in view.html
     assert view.css_first("#order-case-form") is not None
+
+
+async def test_a_delivered_parcel_shows_no_estimated_date_but_one_on_its_way_does(desk):
+    client, _, ana, _ = desk
+    ben = await Order.get(number="A-1002")
+    await scans("7712000001", "pre_transit", "in_transit", "delivered")
+    await scans("JD0146000012345", "pre_transit", "in_transit")
+    delivered = page(await client.get(f"/agent/orders/{ana.id}")).css_first("#parcels").text()
+    assert "Delivered" in delivered and "Estimated delivery" not in delivered
+    coming = page(await client.get(f"/agent/orders/{ben.id}")).css_first("#parcels").text()
+    assert "Estimated delivery: Friday, December 4, 2026" in coming
 
 
 async def test_the_order_view_says_every_code_in_words_in_the_agents_language(desk, arq_redis):

@@ -28,7 +28,7 @@ from porchlight.models import (
 )
 from porchlight.notifications.phones import masked
 from porchlight.platform.i18n import language_name, supported
-from porchlight.tracking import labels, timeline
+from porchlight.tracking import derive, labels, timeline
 from porchlight.tracking.labels import worded
 from porchlight.tracking.status_text import HEADLINE, N_
 from portal.agent.case_page import Moment, entry_moment, message_moment, scan_moment
@@ -108,6 +108,7 @@ async def _context(request: Request, order: Order) -> dict[str, Any]:
         "language": _language(order.customer.locale or ""),
         "phone": masked(order.customer.phone) if order.customer.phone else "",
         "parcels": parcels,
+        "ahead": {p.shipment.id: derive.date_ahead(p.derived) for p in parcels},  # still coming
         "headlines": HEADLINE,
         "messages": sent,
         "tracking": tracking,

@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='TrackingEvent',
             name='signed_by',
-            field=fields.CharField(default='', max_length=128),
+            field=fields.CharField(default='', db_default='', max_length=128),
         ),
     ]

@@ -21,12 +21,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Customer',
             name='whatsapp_consent_source',
-            field=fields.CharField(default='', max_length=80),
+            field=fields.CharField(default='', db_default='', max_length=80),
         ),
         ops.AddField(
             model_name='Customer',
             name='whatsapp_opt_in',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Customer',

@@ -11,11 +11,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='StoreConnection',
             name='webhooks_error',
-            field=fields.CharField(default='', max_length=255),
+            field=fields.CharField(default='', db_default='', max_length=255),
         ),
         ops.AddField(
             model_name='StoreConnection',
             name='webhooks_state',
-            field=fields.CharField(default='', max_length=16),
+            field=fields.CharField(default='', db_default='', max_length=16),
         ),
     ]

@@ -25,8 +25,8 @@ class Customer(Model):
     sms_opted_out_at = fields.DatetimeField(null=True)  # STOP from the handset wins over opt-in
     # WhatsApp needs its own consent, kept with where it came from ("tracking_page", or the
     # retailer's "retailer:<their source>") and when; a STOP sent over WhatsApp ends it.
-    whatsapp_opt_in = fields.BooleanField(default=False)
-    whatsapp_consent_source = fields.CharField(max_length=80, default="")
+    whatsapp_opt_in = fields.BooleanField(default=False, db_default=False)
+    whatsapp_consent_source = fields.CharField(max_length=80, default="", db_default="")
     whatsapp_consent_at = fields.DatetimeField(null=True)
     whatsapp_opted_out_at = fields.DatetimeField(null=True)
     # The shopper turned the channel off for all orders themselves (unsubscribe link, mail

@@ -32,7 +32,7 @@ class TrackingEvent(Model):
     raw_payload: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     # Proof of delivery on a delivery scan: who signed for it. Personal: the shopper's page
     # shows it only after the order was looked up with the shopper's email or postcode.
-    signed_by = fields.CharField(max_length=128, default="")
+    signed_by = fields.CharField(max_length=128, default="", db_default="")
 
     class Meta:
         table = "tracking_event"

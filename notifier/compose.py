@@ -5,10 +5,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.channels import Outgoing
+from porchlight.channels import Outgoing, PermanentSendError
 from porchlight.enums import Channel, Direction, Trigger
 from porchlight.models import Brand, Notification, Order, Refund
+from porchlight.notifications import whatsapp
 from porchlight.notifications.messages import brand_look, render_message
+from porchlight.notifications.rating_links import rating_urls
 from porchlight.notifications.texts import BrandTexts
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import brand_base_url, order_link
@@ -65,9 +67,11 @@ def compose(
         trigger = Trigger.SPLIT_PROGRESS  # "2 of 3 parcels shipped"
     shipped = sum(1 for p in outbound if p.shipment.first_scan_at or p.shipment.id in in_message)
     base = reading.bases[brand.id]
-    unsubscribe = (
-        f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
-    )
+    secret = settings.secret_key.get_secret_value()
+    unsubscribe = f"{base}/unsubscribe/{unsubscribe_token(secret, customer)}"
+    # The delivered email asks how it went: one signed link per score (porchlight.feedback).
+    rate = trigger == Trigger.DELIVERED and row.channel == Channel.EMAIL
+    shipment_id: int = row.shipment_id  # type: ignore[attr-defined]
     chosen = settings_of(brand)
     offered = customer.locale in chosen.languages  # else the brand stopped offering it
     locale = (customer.locale if offered else None) or brand.default_locale
@@ -86,6 +90,7 @@ def compose(
         "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
         "previous_date": row.about_date,  # a date message: the date before the move
         "refund": reading.refunds.get(order.id) if trigger == Trigger.REFUND_ISSUED else None,
+        "rating_urls": rating_urls(base, secret, order.id, shipment_id) if rate else [],
         "parcels": [
             {
                 "position": p.position,
@@ -102,6 +107,24 @@ def compose(
     }
     own = reading.texts.own(brand, trigger, locale)  # the brand's wording, from the console
     rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
+    if row.channel == Channel.WHATSAPP:
+        template = whatsapp.template_for(brand, (trigger, Trigger(row.trigger)), locale, context)
+        if template is None:  # turned off since the row was written
+            raise PermanentSendError("WhatsApp is off for this brand or message")
+        return Outgoing(
+            reference=f"{row.id:08d}",
+            brand_id=brand.id,
+            kind=Channel.WHATSAPP,
+            to=whatsapp.address(row.recipient),
+            subject="",
+            text=rendered.sms,
+            html="",
+            sender=whatsapp.address(chosen.whatsapp.sender or ""),
+            unsubscribe_url=unsubscribe,
+            status_callback=f"{settings.public_base_url}/hooks/twilio/status",
+            content_sid=template.content_sid,
+            content_variables=template.content_variables,
+        )
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -29,7 +29,7 @@ from porchlight.enums import Channel as Kind
 from porchlight.enums import NotificationStatus, ShipmentStatus, Trigger
 from porchlight.models import Notification
 from porchlight.notifications import triggers
-from porchlight.notifications.policy import daily_cap, paused, quiet_until
+from porchlight.notifications.policy import customer_allows, daily_cap, quiet_until, withheld
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import DELIVER_BATCH, DELIVER_DUE
 from porchlight.platform.settings import Settings
@@ -161,12 +161,16 @@ def skip_reason(row: Notification) -> str:
     trigger = Trigger(row.trigger)
     if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return "superseded"
-    if paused(order):
-        return "paused"
+    if reason := withheld(order):
+        return reason
     if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return DATE_MOVED_BACK
+    if row.channel == Channel.WHATSAPP:  # a STOP or a change of mind while it waited
+        allowed = customer_allows(row.customer, order, Channel.WHATSAPP, suppressed=False)
+        if not allowed.send:
+            return allowed.reason
     return ""
 
 
@@ -300,6 +304,8 @@ async def _claimed_and_sent(
         try:
             in_message = {send.row.shipment_id, *send.riders.values()}  # type: ignore[attr-defined]
             messages.append((send, compose(settings, send.row, in_message, reading)))
+        except PermanentSendError as exc:  # e.g. WhatsApp turned off since the row was written
+            _settle(ctx, send, exc, utcnow(), outcome)
         except Exception as exc:  # a bug in a template must not stop the batch
             log.exception("notification %s not rendered", send.row.id)
             _settle(ctx, send, RenderError(str(exc)), utcnow(), outcome)

@@ -23,11 +23,12 @@ from porchlight.notifications import triggers
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
+    channels_for,
     customer_allows,
     estimate_hold,
     group_hold,
-    paused,
     shipped_grace,
+    withheld,
 )
 from porchlight.orders.refunds import refund_parcel
 from porchlight.platform.clock import utcnow
@@ -57,11 +58,11 @@ async def schedule(
     the date a date message starts from."""
     brand, customer = order.brand, order.customer
     suppressed = await EmailSuppression.exists(email=customer.email)
-    for channel in (Channel.EMAIL, Channel.SMS):
+    for channel in channels_for(brand, trigger):
         if skip_reason:
             decision = Decision(False, skip_reason)
-        elif paused(order):
-            decision = Decision(False, "paused")
+        elif reason := withheld(order):
+            decision = Decision(False, reason)
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -173,11 +174,29 @@ async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
     refund = await Refund.get_or_none(id=refund_id).select_related(
         "order__brand", "order__customer"
     )
-    shipment = await refund_parcel(refund.order) if refund else None
-    if refund is None or shipment is None:
-        return "no parcel"
-    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
-    return "scheduled"
+    if refund is None:
+        return "gone"
+    shipment = await refund_parcel(refund.order)
+    if shipment is not None:
+        await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    await Refund.filter(id=refund.id, notice_at=None).update(notice_at=utcnow())
+    return "scheduled" if shipment is not None else "no parcel"
+
+
+OWED_FOR = timedelta(days=2)  # an older refund's notice would come too late to help
+
+
+async def owed_refunds(ctx: dict[str, Any]) -> int:
+    """Refunds recorded whose notice was never scheduled (Redis was away when they were): the
+    notice goes now, once, as the lost job would have sent it. A minute's grace leaves a job
+    just enqueued to run first."""
+    now = utcnow()
+    owed = await Refund.filter(
+        notice_at=None, created_at__lte=now - timedelta(minutes=1), created_at__gte=now - OWED_FOR
+    )
+    for refund in owed:
+        await announce_refund(ctx, refund.id)
+    return len(owed)
 
 
 # The sweep's silent parcels the shopper hears about on their own: "we're looking into it".

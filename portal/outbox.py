@@ -12,13 +12,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from porchlight.models import Brand
+from porchlight.orders.links import brand_base_url
 from portal.agent.session import brand_ids, requires_agent
 from portal.rendering import render
 from portal.state import app_state
 
 STEM = re.compile(r"^[0-9a-z-]{1,80}-(email|sms)$")
-# The stored email is shown as sent: inline styles allowed, nothing else, no scripts.
-EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+# The stored email is shown as sent: inline styles and its brand's own images (its logo, from
+# the brand's host), nothing else, no scripts.
+EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: {origin}; sandbox"
 SHOWN = 200
 
 
@@ -57,17 +60,19 @@ async def outbox(request: Request) -> Response:
 @requires_agent()
 async def outbox_email(request: Request) -> Response:
     stem = request.path_params["stem"]
-    directory = anyio.Path(app_state(request).settings.outbox_dir)
+    settings = app_state(request).settings
+    directory = anyio.Path(settings.outbox_dir)
     html = directory / f"{stem}.html"
-    if (
-        not STEM.match(stem)
-        or await _record(directory / f"{stem}.json", request) is None
-        or not await html.is_file()
-    ):
+    record = await _record(directory / f"{stem}.json", request) if STEM.match(stem) else None
+    if record is None or not await html.is_file():
         raise HTTPException(404)
+    origin = await brand_base_url(settings.public_base_url, await Brand.get(id=record["brand"]))
     return HTMLResponse(
         await html.read_text(),
-        headers={"Content-Security-Policy": EMAIL_CSP, "Cache-Control": "no-store"},
+        headers={
+            "Content-Security-Policy": EMAIL_CSP.format(origin=origin),
+            "Cache-Control": "no-store",
+        },
     )
 
 

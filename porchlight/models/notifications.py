@@ -37,7 +37,7 @@ class Notification(Model):
     # The worker job that claimed the row for sending. A job run again after its worker died
     # finds the rows it left "sending" by this mark: the provider may have taken them, so they
     # are failed, never sent twice.
-    claimed_by = fields.CharField(max_length=128, default="")
+    claimed_by = fields.CharField(max_length=128, default="", db_default="")
     # A date message's starting point: the estimate before the move it is about. When it is
     # due, a date back where it started (Tue -> Thu -> Tue) sends nothing.
     about_date = fields.DateField(null=True)

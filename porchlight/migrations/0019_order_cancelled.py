@@ -3,14 +3,14 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_delivery_prediction')]
+    dependencies = [('models', '0018_whatsapp')]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='Notification',
-            name='claimed_by',
-            field=fields.CharField(default='', max_length=128),
+            model_name='Order',
+            name='cancelled_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
     ]

@@ -11,6 +11,7 @@ from notifier import edd as edd_jobs
 from porchlight.accounts.brand_settings import InvalidSettings, validate_settings
 from porchlight.edd import accuracy, predict
 from porchlight.edd.calendar import DeliveryCalendar, calendar_for
+from porchlight.edd.lanes import Lane, Milestone
 from porchlight.enums import EventSource, ShipmentStatus
 from porchlight.models import (
     Brand,
@@ -163,7 +164,30 @@ async def test_a_parcel_is_predicted_from_its_lane_at_the_brands_confidence():
     await brand.save()
     await predict.update(parcel, today=THURSDAY.date())
     await parcel.refresh_from_db()
-    assert parcel.predicted_delivery == date(2026, 12, 3)  # Thursday + 5 delivery days
+    # 95% lies between the 4th day (35 in 40) and the 5th (all): one or the other, the same
+    # one at every refresh.
+    assert parcel.predicted_delivery in (date(2026, 12, 2), date(2026, 12, 3))
+    first = parcel.predicted_delivery
+    await predict.update(parcel, today=THURSDAY.date())
+    await parcel.refresh_from_db()
+    assert parcel.predicted_delivery == first
+
+
+def test_a_lanes_dates_come_true_at_the_confidence_asked_for_not_at_the_nearest_whole_day():
+    # Half the parcels arrive after 1 day, 90% after 2, all after 3: no day is "80%".
+    lane = Lane(Milestone.FIRST_SCAN, 0, "dhl", 100, {1: 50.0, 2: 40.0, 3: 10.0})
+    draws = [i / 1000 for i in range(1000)]
+    for confidence in (0.8, 0.95, 0.6):
+        picks = [lane.date_for(confidence, draw=d) for d in draws]
+        come_true = sum(share for _, share in picks) / len(picks)  # type: ignore[misc]
+        assert abs(come_true - confidence) < 0.002
+    # 80%: the 1st day (50%) for a quarter of the parcels, the 2nd (90%) for the rest.
+    at_80 = [lane.date_for(0.8, draw=d) for d in draws]
+    assert sum(p == (1, 0.5) for p in at_80) == 250 and sum(p == (2, 0.9) for p in at_80) == 750
+    # No day earlier than any parcel ever took; none at all for a parcel later than them all.
+    fast = Lane(Milestone.FIRST_SCAN, 0, "dhl", 100, {2: 90.0, 3: 10.0})
+    assert {fast.date_for(0.8, draw=d) for d in draws} == {(2, 0.9)}
+    assert lane.date_for(0.8, at_least=4) is None
 
 
 async def test_a_lane_too_thin_falls_back_to_a_wider_one_and_none_predicts_below_the_minimum():
@@ -176,7 +200,8 @@ async def test_a_lane_too_thin_falls_back_to_a_wider_one_and_none_predicts_below
     await predict.update(munich, today=THURSDAY.date())
     await munich.refresh_from_db()
     assert munich.predicted_lane.startswith("country: dhl|parcel|DE (50)")
-    assert munich.predicted_delivery == date(2026, 11, 30)
+    # 80% falls between the 1st day (a fifth of that lane) and the 2nd (all of it).
+    assert munich.predicted_delivery in (date(2026, 11, 27), date(2026, 11, 30))
 
     brand.settings = {"delivery_prediction": {"min_samples": 10}}
     await brand.save()

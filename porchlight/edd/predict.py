@@ -3,6 +3,7 @@
 The worker does the work (porchlight.edd.lanes from delivered parcels, then every parcel in
 flight); a page or an API call only reads the date stored on the shipment."""
 
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -92,6 +93,14 @@ class Prediction:
         return f"{LEVELS[self.lane.level]}: {self.lane.key} ({self.lane.samples})"
 
 
+def draw(moment: datetime) -> float:
+    """A parcel's own number in [0, 1) for `Lane.date_for`, from the time it reached a
+    milestone: the same parcel gets the same date at every refresh, and scan times spread a
+    lane's parcels evenly over the interval."""
+    microseconds = int(moment.timestamp() * 1_000_000)
+    return random.Random(microseconds).random()  # noqa: S311 - a spread, not a secret
+
+
 def predict(
     route: Route,
     milestones: dict[Milestone, datetime],
@@ -120,7 +129,7 @@ def predict(
             continue
         start = route.day(at)
         elapsed = calendar.between(start, today)
-        found = lane.date_for(chosen.confidence, at_least=elapsed)
+        found = lane.date_for(chosen.confidence, at_least=elapsed, draw=draw(at))
         if found is None:
             continue
         days, share = found

@@ -19,6 +19,7 @@ from porchlight.models import (
     CaseEntry,
     Customer,
     EddAccuracy,
+    EddLane,
     Notification,
     Order,
     Shipment,
@@ -492,3 +493,30 @@ async def test_edd_backtest_prints_name_value_lines_a_script_can_read(settings):
     assert figures["brand"] == brand.slug and figures["c80.parcels"] == "40"
     assert figures["c80.ours.first_scan.on_time_rate"] == "1.0"
     assert figures["c80.carriers.first_scan.exact_day_rate"] == "0.0"
+
+
+async def test_lanes_count_delivery_days_where_the_parcel_goes_and_on_the_carriers_weekdays():
+    brand, _ = await a_brand()
+    brand.settings = {
+        "delivery_prediction": {"delivery_days_by_carrier": {"ups": [0, 1, 2, 3, 4, 5]}}
+    }
+    await brand.save()
+    friday, monday = date(2026, 11, 20), date(2026, 11, 23)
+    for i in range(3):  # Friday to Monday: two delivery days for UPS, which delivers Saturdays
+        await a_parcel(brand, f"U{i}", at(friday), delivered=at(monday, 15), carrier="ups")
+        await a_parcel(brand, f"D{i}", at(friday), delivered=at(monday, 15), carrier="dhl")
+    # Scanned Thursday noon UTC and delivered Friday morning UTC: both on Friday in Auckland.
+    far, _ = await a_brand("kiwi", "track.kiwi.example")
+    for i in range(3):
+        await a_parcel(far, f"NZ{i}", at(friday - timedelta(days=1), 12), delivered=at(friday, 10))
+    await Customer.filter(brand=far).update(time_zone="Pacific/Auckland")
+
+    for each in (brand, far):
+        await predict.refresh_lanes(each, NOW)
+    lanes = {
+        (lane.brand_id, lane.key): lane.histogram
+        for lane in await EddLane.filter(milestone="first_scan", level=3)
+    }
+    assert set(lanes[(brand.id, "ups")]) == {"2"}
+    assert set(lanes[(brand.id, "dhl")]) == {"1"}
+    assert set(lanes[(far.id, "dhl")]) == {"0"}

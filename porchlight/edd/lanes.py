@@ -62,6 +62,14 @@ def reached(
     return times
 
 
+def calendar_of(
+    carrier: str, country: str, delivery_days: dict[str, frozenset[int]]
+) -> DeliveryCalendar:
+    """The destination's calendar on the carrier's delivery weekdays (the brand's setting)."""
+    weekdays = delivery_days.get(carrier.lower())
+    return calendar_for(country, weekdays) if weekdays else calendar_for(country)
+
+
 @dataclass(frozen=True)
 class Route:
     """What picks a parcel's lanes and calendar: known when the label is made."""
@@ -95,8 +103,7 @@ class Route:
         ]
 
     def calendar(self, delivery_days: dict[str, frozenset[int]]) -> DeliveryCalendar:
-        weekdays = delivery_days.get(self.carrier.lower())
-        return calendar_for(self.country, weekdays) if weekdays else calendar_for(self.country)
+        return calendar_of(self.carrier, self.country, delivery_days)
 
     def day(self, moment: datetime) -> date:
         return local_day(moment, self.time_zone)
@@ -188,3 +195,15 @@ class LaneBook:
             for slot in self.counts
             for milestone, level, key in [slot]
         ]
+
+
+class Calendars(dict[Route, DeliveryCalendar]):
+    """Each route's delivery calendar, looked up once per route rather than once per parcel."""
+
+    def __init__(self, delivery_days: dict[str, frozenset[int]]) -> None:
+        super().__init__()
+        self.delivery_days = delivery_days
+
+    def __missing__(self, route: Route) -> DeliveryCalendar:
+        self[route] = route.calendar(self.delivery_days)
+        return self[route]

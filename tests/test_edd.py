@@ -1,6 +1,8 @@
 """Predicted delivery dates: seeded histories whose right answer is known, the worker's refresh
 and what a predicted delay sets off, what the page and the API show, and the backtest."""
 
+import csv
+import io
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -450,6 +452,22 @@ async def test_the_kpi_page_shows_the_weeks_accuracy_ours_beside_the_carriers(cl
         "10", "80 %", "50 %", "0.6", "10", "40 %", "30 %", "1.5",
     ]  # fmt: skip
     assert [td.text(strip=True) for td in rows[0].css("td")][:2] == ["0", "—"]
+
+    # The CSV carries the same figures, per week, ours and the carriers', with the parcels.
+    response = await client.get("/agent/kpis.csv?weeks=4")
+    found = {
+        (r["kpi"], r["label"]): (r["unit"], r["value"], r["base"])
+        for r in csv.DictReader(io.StringIO(response.text))
+        if r["kpi"].startswith("edd_") and r["week"] == week.isoformat()
+    }
+    assert found == {
+        ("edd_on_time_rate", "ours"): ("%", "80.0", "10"),
+        ("edd_exact_day_rate", "ours"): ("%", "50.0", "10"),
+        ("edd_mae_days", "ours"): ("days", "0.6", "10"),
+        ("edd_on_time_rate", "carriers"): ("%", "40.0", "10"),
+        ("edd_exact_day_rate", "carriers"): ("%", "30.0", "10"),
+        ("edd_mae_days", "carriers"): ("days", "1.5", "10"),
+    }
 
 
 async def test_the_demo_shows_a_predicted_date_where_the_carrier_gave_none(

@@ -78,8 +78,8 @@ async def kpi_csv(request: Request) -> Response:
             writer.writerow([report.brand.slug, kpi.key, kpi.unit, "period", label, value, base])
     # Predicted delivery dates, ours and the carriers' on the same parcels (label), each week's
     # parcels as the base: the figures the page's accuracy table shows.
-    for week in await prediction_accuracy.weekly(report.brand, report.weeks):
-        for source, figures in (("ours", week.ours), ("carriers", week.carriers)):
+    for measured in await prediction_accuracy.weekly(report.brand, report.weeks):
+        for source, figures in (("ours", measured.ours), ("carriers", measured.carriers)):
             if figures is None:
                 continue
             for key, unit, value in (
@@ -92,7 +92,7 @@ async def kpi_csv(request: Request) -> Response:
                         report.brand.slug,
                         key,
                         unit,
-                        week.monday.isoformat(),
+                        measured.monday.isoformat(),
                         source,
                         value,
                         figures.parcels,

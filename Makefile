@@ -77,15 +77,11 @@ lint: $(STAMP) ## ruff, mypy and the import layers
 	$(BIN)/mypy porchlight portal notifier bench
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## run the benchmarks in bench/
-	$(BIN)/python -m bench.notifier_drain
-	$(BIN)/python -m bench.workspace
-	$(BIN)/python -m bench.burst
-	$(BIN)/python -m bench.fuzz -max_total_time=60
-	$(BIN)/python -m bench.kpis
-	$(BIN)/python -m bench.search
-	$(BIN)/python -m bench.edd
-	$(BIN)/python -m bench.http_load --large-db postgres://postgres@127.0.0.1:5432/porchlight_bench
+# One table from every bench in bench/ (bench/__main__.py) on small data sets; BENCH_LARGE=1
+# adds the 1M-shipment data set (seeding it takes about 45 minutes the first time).
+BENCH_LARGE ?=
+bench: $(STAMP) $(ASSETS) ## run every bench in bench/, one table (BENCH_LARGE=1: the 1M data set)
+	BENCH_LARGE=$(BENCH_LARGE) $(BIN)/python -m bench
 
 LANGS := de fr es nl
 PYBABEL := $(BIN)/pybabel

@@ -16,21 +16,18 @@ Database: DATABASE_URL, default postgres://postgres@127.0.0.1:5432/porchlight_be
 
 import argparse
 import asyncio
-import json
 import os
-import statistics
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.support import ensure_database
+from bench.support import Row, Target, ensure_database, median_ms, seeded_volume, write_results
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.edd import accuracy, predict
 from porchlight.edd.lanes import Milestone, Route
 from porchlight.enums import ShipmentStatus
-from porchlight.insight.volume import seed_volume
-from porchlight.models import Brand, Shipment
+from porchlight.models import Shipment
 from porchlight.platform.clock import utcnow
 from porchlight.platform.db import database, migrate
 from porchlight.platform.sql import Sql
@@ -41,27 +38,12 @@ CONFIDENCES = [0.8, 0.95]
 READS = 2000
 
 
-async def timed_each(work: Any, items: list[Any]) -> float:
-    """Median milliseconds of `work(item)` over the items."""
-    timings = []
-    for item in items:
-        began = time.perf_counter()
-        await work(item)
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
-
-
 async def main(shipments: int, weeks: int) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     await ensure_database(url)
     await migrate(url)
     async with database(url):
-        began = time.perf_counter()
-        async for done in seed_volume("volume", shipments):
-            if done % 50_000 < 2000:
-                print(f"  seeded {done:,} shipments", flush=True)
-        seeded = time.perf_counter() - began
-        brand = await Brand.get(slug="volume")
+        brand, seeded = await seeded_volume(shipments)
         sql = Sql()
 
         began = time.perf_counter()
@@ -84,9 +66,9 @@ async def main(shipments: int, weeks: int) -> dict[str, Any]:
             .select_related("order")
         )
         read = "SELECT predicted_delivery, predicted_confidence FROM shipment WHERE id = ?"
-        read_ms = await timed_each(lambda s: sql.rows(read, [s.id]), in_flight)
+        read_ms = await median_ms(lambda s: sql.rows(read, [s.id]), in_flight)
         baseline = 'SELECT number FROM "order" WHERE id = ?'
-        baseline_ms = await timed_each(lambda s: sql.rows(baseline, [s.order.id]), in_flight)
+        baseline_ms = await median_ms(lambda s: sql.rows(baseline, [s.order.id]), in_flight)
         chosen = settings_of(brand).delivery_prediction
 
         async def from_lanes(shipment: Shipment) -> None:
@@ -102,7 +84,7 @@ async def main(shipments: int, weeks: int) -> dict[str, Any]:
             milestones = {Milestone.FIRST_SCAN: shipment.first_scan_at}
             predict.predict(route, milestones, utcnow().date(), stored, chosen)  # type: ignore[arg-type]
 
-        compute_ms = await timed_each(from_lanes, in_flight)
+        compute_ms = await median_ms(from_lanes, in_flight)
 
         now = utcnow()
         began = time.perf_counter()
@@ -150,14 +132,43 @@ async def main(shipments: int, weeks: int) -> dict[str, Any]:
     }
 
 
+def rows(large: bool) -> list[Row]:
+    """For `make bench`: 1,000,000 shipments (20,000 on the small data set, in a database of
+    its own: DATABASE_URL, or BENCH_SMALL_DATABASE_URL's (default: the large one's) name +
+    "_small")."""
+    if not large:
+        named = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL.removesuffix("_edd"))
+        os.environ.setdefault("DATABASE_URL", named + "_small_edd")
+    size = 1_000_000 if large else 20_000
+    outcome = asyncio.run(main(size, 8))
+    write_results(RESULTS, outcome)
+    found = [
+        Row(
+            f"predicted date read, ms ({size:,} shipments)",
+            outcome["prediction_read_median_ms"],
+            "order read by id, ms",
+            outcome["order_by_id_median_ms"],
+        ),
+        Row(
+            "lane refresh, s",
+            outcome["lane_refresh_seconds"],
+            "COUNT(*) of delivered, s",
+            outcome["count_delivered_seconds"],
+        ),
+    ]
+    return found + [
+        Row(f"backtest: {name}", float(held), target=Target(1, of="value"))
+        for name, held in outcome["targets"].items()
+    ]
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shipments", type=int, default=1_000_000)
     parser.add_argument("--weeks", type=int, default=8)
     args = parser.parse_args()
     outcome = asyncio.run(main(args.shipments, args.weeks))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2))
+    write_results(RESULTS, outcome)
     for key, value in outcome.items():
         if isinstance(value, dict):
             for name, inner in value.items():

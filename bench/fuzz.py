@@ -9,10 +9,13 @@ Seeds: the recorded aggregator bodies in ../shared/fixtures/carriers (when prese
 """
 
 import contextlib
+import subprocess
 import sys
 from pathlib import Path
 
 import atheris
+
+from bench.support import Row, Target
 
 with atheris.instrument_imports():
     from pydantic import SecretStr, ValidationError
@@ -60,6 +63,21 @@ def seeds(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for n, path in enumerate(sorted(FIXTURES.rglob("*.json"))):
         (directory / f"seed-{n}").write_bytes(bytes([n % 3]) + b"\x00" + path.read_bytes())
+
+
+def rows(large: bool) -> list[Row]:
+    """For `make bench`: a minute of fuzzing (ten on the large run), in a process of its own."""
+    seconds = 600 if large else 60
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.fuzz", f"-max_total_time={seconds}"], check=False
+    )
+    return [
+        Row(
+            f"fuzzing {seconds} s: no crash (exit 0)",
+            float(done.returncode == 0),
+            target=Target(1, of="value"),
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -1,24 +1,31 @@
-"""The tracking page and webhook intake under load, over loopback, against a bare endpoint.
+"""HTTP rates with wrk (Debian's package): the tracking page and webhook intake, each beside
+the floor of its own work, served and measured in the same run.
 
-    .venv/bin/python -m bench.http_load [--seconds S] [--concurrency C] [--large-db URL]
+    .venv/bin/python -m bench.http_load [--seconds S] [--rounds R] [--concurrency C]
+                                        [--large-db URL] [--baseline-rev REV]
 
-Each server is what `porchlight serve` runs (uvicorn, uvloop + httptools, one process, JSON
-request logs), started here; the baseline is a bare Starlette JSON endpoint served the same way.
-The load comes from an async httpx client in this process: C connections for S seconds. That
-client tops out near the bare endpoint's figure, so when wrk is installed the bare endpoint and
-the tracking page are measured again with it (`wrk` in the results): the client-independent
-ratios. wrk also measures a second baseline, the bare endpoint looking the order up by its
-token in one indexed SELECT (asyncpg, no ORM): what any page that checks access costs at least.
+Every server is what `porchlight serve` runs (uvicorn, uvloop + httptools, one process), started
+here afresh for each measurement; the load is wrk (one thread, C connections, S seconds), fast
+enough that the server, not the client, is measured. Each measurement is taken R times in
+alternating rounds (every case once per round, so a busy moment on a shared machine lands on
+all of them); the figures are the medians, and ratios are taken between medians of one run.
 
-- Tracking page: GET /o/<token> for an order of 3 parcels and 40 events, on a database of 1,000
-  shipments and (with --large-db, e.g. the one `bench.kpis` filled) of 1,000,000. Views of one
-  order are repeat views (its page is kept); first views cycle over 4,096 such orders, more
-  than a process keeps, so every page is rendered from the database (on their own database of
-  12,288 shipments, and on the large one).
-- Webhook intake: EasyPost bodies with 10-event histories, half of them replays of one already
-  sent; events stored per second, checked stored exactly once afterwards.
-Database: a PostgreSQL database it creates (BENCH_DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/porchlight_load). Redis: BENCH_REDIS_URL (db 14).
+- Floors: a bare Starlette endpoint (GET /, and POST /hook reading the same bodies as intake),
+  and the same endpoint looking the order up by its token in one indexed SELECT (asyncpg, no
+  ORM): what any page that checks access costs at least.
+- Tracking page, repeat views: GET /o/<token> of one order of 3 parcels and 40 events (its page
+  kept), on a database of 1,000 shipments.
+- Tracking page, first views: cycling over 4,095 such orders, more than a process keeps pages or
+  cards for, so every view renders from the database (12,288 shipments). The same load on the
+  portal as it was before issue 22 (`--baseline-rev`, taken from git into a temp dir, on the
+  same database) is the "today" it must double.
+- Webhook intake: signed EasyPost bodies of 10 scans, each of a tracking number (and event id)
+  of its own, posted by a wrk Lua script; the figure is events stored per second, counted in
+  the database after each round, beside the bare POST of the same bodies.
+- With --large-db (the 1M-shipment database `bench.kpis` fills): first views there too.
+Databases: PostgreSQL ones it creates (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/porchlight_load, and the same name + "_first").
+Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379/14).
 """
 
 import argparse
@@ -33,14 +40,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import asyncpg
 
-from bench.support import ensure_database, table
+from bench.support import Row, Target, ensure_database
 from porchlight.accounts.brands import create_brand
 from porchlight.carriers.easypost import adapter
 from porchlight.models import Brand, Customer, Order, Shipment, TrackingEvent
@@ -149,45 +158,9 @@ class Server:
         self.proc.wait(timeout=10)
 
 
-async def load(
-    call: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
-    base_url: str,
-    seconds: float,
-    concurrency: int,
-    host: str = "127.0.0.1",
-) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    stop_at = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, headers={"host": host}) as c:
-        await call(c, 0)  # warm
-
-        async def user(n: int) -> None:
-            nonlocal errors
-            i = n
-            while time.monotonic() < stop_at:
-                began = time.perf_counter()
-                response = await call(c, i)
-                latencies.append(time.perf_counter() - began)
-                errors += response.status_code >= 400
-                i += concurrency
-
-        began = time.monotonic()
-        await asyncio.gather(*(user(n) for n in range(concurrency)))
-        elapsed = time.monotonic() - began
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-    }
-
-
 PARCEL_EVENTS = (14, 13, 13)  # an order of 3 parcels and 40 events
-# Views cycling over more orders than a portal process keeps cards for: every view a first one.
+# Views cycling over more orders than a portal process keeps pages (KEPT) or cards (CARDS_KEPT,
+# 3 a page) for: every view a first one.
 FIRST_VIEW_ORDERS = 2 * KEPT
 
 
@@ -277,45 +250,34 @@ def portal_env(url: str) -> dict[str, str]:
     }
 
 
-async def page_load(
-    url: str, host: str, tokens: list[str], seconds: float, concurrency: int
-) -> dict[str, float]:
-    """The tracking page of `tokens` in turn, from a portal on the database at `url`."""
-    portal = Server("portal.main:app", portal_env(url), ROOT)
-    try:
-        return await load(
-            lambda c, i: c.get(f"/o/{tokens[i % len(tokens)]}"),
-            portal.url,
-            seconds,
-            concurrency,
-            host,
-        )
-    finally:
-        portal.stop()
-
-
 WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(
-    base_url: str, host: str, paths: list[str], seconds: float, concurrency: int
+def wrk_rate(
+    base_url: str,
+    host: str,
+    script: Path,
+    args: list[str],
+    seconds: float,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """The same load from wrk (C, one thread): fast enough that the server, not the client, is
-    what a bare endpoint's figure measures."""
-    script = Path(tempfile.mkdtemp()) / "paths.lua"
-    script.write_text(
-        f"paths = {{{', '.join(json.dumps(p) for p in paths)}}}\n"
-        "i = 0\n"
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n"
-    )
+    """One wrk run (one thread: the client, not the server, is the cheap side) with `script`;
+    `headers`: sent with every request too."""
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
     command += ["-H", f"Host: {host}", "-s", str(script), base_url]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["--", *args]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures: dict[str, float] = {"errors": 0}
     for line in out.splitlines():
         words = line.split()
         if line.startswith("Requests/sec:"):
             figures["rps"] = float(words[1])
+        elif len(words) > 3 and words[1:3] == ["requests", "in"]:
+            figures["requests"] = int(words[0])
+            figures["seconds"] = float(words[3].rstrip("s,"))
         elif line.startswith("Non-2xx"):
             figures["errors"] = int(words[-1])
         elif words and words[0] in ("50%", "99%") and len(words) == 2:
@@ -325,165 +287,373 @@ def wrk(
     return figures
 
 
-def wrk_runs(
-    small_db: str,
-    first_db: str,
-    token: str,
-    first_tokens: list[str],
-    seconds: float,
-    concurrency: int,
-) -> dict[str, Any]:
-    bare_dir = Path(tempfile.mkdtemp())
-    (bare_dir / "bare_app.py").write_text(BARE_APP)
-    runs: dict[str, Any] = {}
-    for name, target, env, cwd, host, paths in (
-        ("bare_get", "bare_app:app", dict(os.environ), bare_dir, "127.0.0.1", ["/"]),
-        (
-            "bare_one_select",
-            "bare_app:app",
-            {**os.environ, "BARE_DATABASE_URL": small_db},
-            bare_dir,
-            "127.0.0.1",
-            [f"/o/{token}"],
-        ),
-        (
-            "tracking_page_1k",
-            "portal.main:app",
-            portal_env(small_db),
-            ROOT,
-            "load.invalid",
-            [f"/o/{token}"],
-        ),
-        (
-            "tracking_page_first_views",
-            "portal.main:app",
-            portal_env(first_db),
-            ROOT,
-            "first.invalid",
-            [f"/o/{t}" for t in first_tokens],
-        ),
-    ):
-        server = Server(target, env, cwd)
+# GET each path of the file named by the first argument in turn.
+PATHS_LUA = """
+local paths, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+end
+function request()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+# POST to the second argument each body of the file named by the first (lines of
+# "signature<TAB>body") in turn, signed as EasyPost signs.
+POSTS_LUA = """
+local signatures, bodies, i, path = {}, {}, 0, "/"
+function init(args)
+  path = args[2]
+  for line in io.lines(args[1]) do
+    local tab = line:find("\\t", 1, true)
+    signatures[#signatures + 1] = line:sub(1, tab - 1)
+    bodies[#bodies + 1] = line:sub(tab + 1)
+  end
+end
+function request()
+  i = i % #bodies + 1
+  local headers = {["Content-Type"] = "application/json", ["X-Hmac-Signature"] = signatures[i]}
+  return wrk.format("POST", path, headers, bodies[i])
+end
+"""
+# The portal as issue 22 found it: first views must reach twice its rate in the same run.
+BASELINE_REV = "6bcb4bf"
+HOOK_EVENTS = 10  # scans in each webhook body
+
+
+@dataclass
+class Case:
+    """One measurement: a server (`serve`), the Host it is asked for, and what wrk sends it.
+    `warm`: a path fetched once first (templates compiled, pools open); `stored`: after the
+    round, how many events it stored (intake)."""
+
+    name: str
+    serve: Callable[[], Server]
+    host: str
+    lua: str
+    args: Callable[[int], list[str]]  # by round
+    warm: str | None = None
+    stored: Callable[[int], int] | None = None
+    runs: list[dict[str, float]] = field(default_factory=list)
+
+    def median(self, figure: str = "rps") -> float:
+        return statistics.median(run[figure] for run in self.runs)
+
+
+def write_lines(folder: Path, name: str, lines: list[str]) -> Path:
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def hook_bodies(folder: Path, round_: int, count: int) -> Path:
+    """`count` signed EasyPost bodies for round `round_`, each of a tracking number (and event
+    id) of its own: every one is stored once, so the count stored is the work done."""
+    start = datetime.now(UTC) - timedelta(days=2)
+    lines = []
+    for i in range(count):
+        body = json.loads(in_transit_body(f"HOOK{round_}R{i}", HOOK_EVENTS, start))
+        body["id"] = f"evt_bench_{round_}_{i}"
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        lines.append(f"{sign(raw)['X-Hmac-Signature']}\t{raw.decode()}")
+    return write_lines(folder, f"hooks-{round_}.txt", lines)
+
+
+@contextmanager
+def baseline_tree(rev: str) -> Iterator[Path]:
+    """The repository at `rev` in a temp dir, with the vendored htmx it serves: to run as it was."""
+    folder = Path(tempfile.mkdtemp(prefix="porchlight-baseline-"))
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev],  # noqa: S607 - git and tar from PATH
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)  # noqa: S607
+        vendor = ROOT / "portal" / "static" / "vendor"
+        if vendor.is_dir():
+            shutil.copytree(vendor, folder / "portal" / "static" / "vendor", dirs_exist_ok=True)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def get(base_url: str, host: str, path: str) -> None:
+    with socket.create_connection(("127.0.0.1", int(base_url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        reply = sock.recv(64)
+        while sock.recv(65536):
+            pass
+    if b" 200 " not in reply:
+        raise RuntimeError(f"{path} on {host}: {reply!r}")
+
+
+def stored_events(url: str, round_: int) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(url)
         try:
-            runs[name] = wrk(server.url, host, paths, seconds, concurrency)
+            return int(
+                await conn.fetchval(
+                    "SELECT count(*) FROM tracking_event WHERE tracking_number LIKE $1",
+                    f"HOOK{round_}R%",
+                )
+            )
         finally:
-            server.stop()
-    bare = runs["bare_get"]["rps"]
-    runs["tracking_page_over_bare"] = round(runs["tracking_page_1k"]["rps"] / bare, 4)
-    runs["first_views_over_bare"] = round(runs["tracking_page_first_views"]["rps"] / bare, 4)
-    one_select = runs["bare_one_select"]["rps"]
-    runs["tracking_page_over_one_select"] = round(runs["tracking_page_1k"]["rps"] / one_select, 4)
-    runs["first_views_over_one_select"] = round(
-        runs["tracking_page_first_views"]["rps"] / one_select, 4
-    )
-    return runs
+            await conn.close()
+
+    return asyncio.run(count())
 
 
-async def main(seconds: float, concurrency: int, large_db: str | None) -> dict[str, Any]:
+def measure(cases: list[Case], rounds: int, seconds: float, concurrency: int) -> None:
+    """Every case once per round, rounds one after another, each on a server of its own."""
+    folder = Path(tempfile.mkdtemp(prefix="porchlight-wrk-"))
+    try:
+        for round_ in range(1, rounds + 1):
+            for case in cases:
+                script = folder / f"{case.name}.lua"
+                script.write_text(case.lua)
+                args = case.args(round_)
+                server = case.serve()
+                try:
+                    if case.warm:
+                        get(server.url, case.host, case.warm)
+                    run = wrk_rate(server.url, case.host, script, args, seconds, concurrency)
+                finally:
+                    server.stop()
+                if case.stored:
+                    run["events_stored"] = case.stored(round_)
+                    run["events_per_s"] = run["events_stored"] / run["seconds"]
+                case.runs.append(run)
+                print(f"  round {round_} {case.name}: {run['rps']:,.1f}/s", flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def prepare(large_db: str | None) -> dict[str, Any]:
+    """The databases and what the cases read from them (made once, kept for later runs)."""
     small_db = os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_load"
     )
     first_db = small_db + "_first"
-    for url in (small_db, first_db):
-        await ensure_database(url)
-        await migrate(url)
-    async with database(small_db):
-        [token_small] = await tracking_orders("load", "load.invalid", 1, filler=1000)
-        await TrackingEvent.filter(tracking_number__startswith="HOOK").delete()
-    async with database(first_db):
-        first_tokens = await tracking_orders("first", "first.invalid", FIRST_VIEW_ORDERS)
-    results: dict[str, Any] = {"seconds": seconds, "concurrency": concurrency}
-    bare_dir = Path(tempfile.mkdtemp())
+
+    async def made() -> dict[str, Any]:
+        for url in (small_db, first_db):
+            await ensure_database(url)
+            await migrate(url)
+        async with database(small_db):
+            [token] = await tracking_orders("load", "load.invalid", 1, filler=1000)
+            await TrackingEvent.filter(tracking_number__startswith="HOOK").delete()
+        async with database(first_db):
+            first = await tracking_orders("first", "first.invalid", FIRST_VIEW_ORDERS)
+        large: list[str] = []
+        if large_db:
+            async with database(large_db):
+                large = await tracking_orders("loadlarge", "loadlarge.invalid", FIRST_VIEW_ORDERS)
+        return {
+            "small_db": small_db,
+            "first_db": first_db,
+            "token": token,
+            "first": first,
+            "large": large,
+        }
+
+    return asyncio.run(made())
+
+
+def cases(
+    data: dict[str, Any], folder: Path, baseline: Path, large_db: str | None, hooks: int
+) -> list[Case]:
+    """Every measurement, floors first; a case added here is measured in every round, and
+    `table_rows` puts it in the table. The request path's own cases (`/healthz` through the
+    middleware beside bare GET, a 304 beside bare + one SELECT: issue 22, items 2 and 3) join
+    the list after the repeat views."""
+    bare_dir = folder / "bare"
+    bare_dir.mkdir()
     (bare_dir / "bare_app.py").write_text(BARE_APP)
-    bare = Server("bare_app:app", dict(os.environ), bare_dir)
-    try:
-        results["bare_get"] = await load(lambda c, i: c.get("/"), bare.url, seconds, concurrency)
-        body = in_transit_body("X", 10, datetime.now(UTC))
-        results["bare_post"] = await load(
-            lambda c, i: c.post("/hook", content=body), bare.url, seconds, concurrency
-        )
-    finally:
-        bare.stop()
+    small_db, first_db, token = data["small_db"], data["first_db"], data["token"]
+    first_paths = write_lines(folder, "first.txt", [f"/o/{t}" for t in data["first"][1:]])
 
-    results["tracking_page_1k"] = await page_load(
-        small_db, "load.invalid", [token_small], seconds, concurrency
-    )
-    portal = Server("portal.main:app", portal_env(small_db), ROOT)
-    try:
-        start = datetime.now(UTC) - timedelta(days=2)
-        bodies = [in_transit_body(f"HOOK{i}", 10, start) for i in range(100_000)]
+    def bare(url: str | None = None) -> Callable[[], Server]:
+        env = {**os.environ, **({"BARE_DATABASE_URL": url} if url else {})}
+        return lambda: Server("bare_app:app", env, bare_dir)
 
-        def post(c: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
-            body = bodies[i // 2]  # every body twice: half the deliveries are replays
-            return c.post("/hooks/easypost", content=body, headers=sign(body))
+    def portal(url: str, tree: Path = ROOT) -> Callable[[], Server]:
+        env = portal_env(url)
+        if tree != ROOT:
+            env["PYTHONPATH"] = str(tree)  # its own portal and porchlight, not this checkout's
+        return lambda: Server("portal.main:app", env, tree)
 
-        intake = await load(post, portal.url, seconds, concurrency, "load.invalid")
-        intake["events_per_s_offered"] = round(intake["rps"] * 10, 1)
-        results["webhook_intake"] = intake
-    finally:
-        portal.stop()
-    async with database(small_db):
-        stored = await TrackingEvent.filter(tracking_number__startswith="HOOK").count()
-        numbers = (
-            await TrackingEvent.filter(tracking_number__startswith="HOOK")
-            .distinct()
-            .values_list("tracking_number", flat=True)
-        )
-    results["webhook_intake"]["distinct_events_stored"] = stored
-    results["webhook_intake"]["stored_exactly_once"] = stored == len(numbers) * 10
-    results["webhook_intake"]["stored_events_per_s"] = round(stored / seconds, 1)
+    def paths(*listed: str) -> Callable[[int], list[str]]:
+        return lambda _: [str(write_lines(folder, f"paths-{len(listed)}.txt", list(listed)))]
 
-    results["tracking_page_first_views"] = await page_load(
-        first_db, "first.invalid", first_tokens, seconds, concurrency
-    )
+    def bodies(round_: int) -> list[str]:
+        return [str(hook_bodies(folder, round_, hooks)), "/hooks/easypost"]
 
+    def bare_bodies(round_: int) -> list[str]:
+        return [str(hook_bodies(folder, round_, hooks)), "/hook"]
+
+    found = [
+        Case("bare_get", bare(), "127.0.0.1", PATHS_LUA, paths("/")),
+        Case("bare_one_select", bare(small_db), "127.0.0.1", PATHS_LUA, paths(f"/o/{token}")),
+        Case("bare_post", bare(), "127.0.0.1", POSTS_LUA, bare_bodies),
+        Case(
+            "page_repeat_views",
+            portal(small_db),
+            "load.invalid",
+            PATHS_LUA,
+            paths(f"/o/{token}"),
+            warm=f"/o/{token}",
+        ),
+        Case(
+            "page_first_views",
+            portal(first_db),
+            "first.invalid",
+            PATHS_LUA,
+            lambda _: [str(first_paths)],
+            warm=f"/o/{data['first'][0]}",
+        ),
+        Case(
+            "page_first_views_before",
+            portal(first_db, baseline),
+            "first.invalid",
+            PATHS_LUA,
+            lambda _: [str(first_paths)],
+            warm=f"/o/{data['first'][0]}",
+        ),
+        Case(
+            "webhook_intake",
+            portal(small_db),
+            "load.invalid",
+            POSTS_LUA,
+            bodies,
+            stored=lambda round_: stored_events(small_db, round_),
+        ),
+    ]
     if large_db:
-        async with database(large_db):
-            large_tokens = await tracking_orders(
-                "loadlarge", "loadlarge.invalid", FIRST_VIEW_ORDERS
+        large_paths = write_lines(folder, "large.txt", [f"/o/{t}" for t in data["large"][1:]])
+        found.append(
+            Case(
+                "page_first_views_1m",
+                portal(large_db),
+                "loadlarge.invalid",
+                PATHS_LUA,
+                lambda _: [str(large_paths)],
+                warm=f"/o/{data['large'][0]}",
             )
-            results["large_db_shipments"] = await Shipment.all().count()
-        results["tracking_page_large"] = await page_load(
-            large_db, "loadlarge.invalid", large_tokens[:1], seconds, concurrency
         )
-        results["tracking_page_large_first_views"] = await page_load(
-            large_db, "loadlarge.invalid", large_tokens, seconds, concurrency
+    return found
+
+
+def results(measured: list[Case]) -> dict[str, Any]:
+    return {case.name: {"median_rps": case.median(), "runs": case.runs} for case in measured}
+
+
+def table_rows(measured: dict[str, Case], rounds: int) -> list[Row]:
+    """The figures issue 22 holds these paths to, each beside its floor of the same run."""
+    rps = {name: case.median() for name, case in measured.items()}
+    note = f"wrk, median of {rounds} alternating rounds"
+    intake = measured["webhook_intake"]
+    found = [
+        Row("bare GET /, requests/s", rps["bare_get"], note=note),
+        Row(
+            "tracking page, repeat views/s",
+            rps["page_repeat_views"],
+            "bare + one SELECT",
+            rps["bare_one_select"],
+            Target(0.6),
+        ),
+        Row(
+            "tracking page, first views/s",
+            rps["page_first_views"],
+            "the same before issue 22",
+            rps["page_first_views_before"],
+            Target(2.0),
+            note=f"4,095 orders of 3 parcels / 40 scans, cycled; before = git {BASELINE_REV}",
+        ),
+        Row(
+            "tracking page, first views/s",
+            rps["page_first_views"],
+            "bare + one SELECT",
+            rps["bare_one_select"],
+            Target(0.05),
+        ),
+        Row(
+            "webhook intake, events stored/s",
+            intake.median("events_per_s"),
+            "bare POST, bodies/s × 10",
+            rps["bare_post"] * HOOK_EVENTS,
+            note="distinct signed EasyPost bodies of 10 scans, counted stored in the database",
+        ),
+        Row("webhook intake, requests/s", rps["webhook_intake"], "bare POST", rps["bare_post"]),
+    ]
+    if "page_first_views_1m" in rps:
+        found.append(
+            Row(
+                "tracking page, first views/s on 1M shipments",
+                rps["page_first_views_1m"],
+                "first views on 12k shipments",
+                rps["page_first_views"],
+            )
         )
-    if shutil.which("wrk"):
-        results["wrk"] = wrk_runs(
-            small_db, first_db, token_small, first_tokens, seconds, concurrency
-        )
-    else:
-        print("wrk is not installed (apt-get install wrk): no client-independent figures")
-    bare_rps = results["bare_get"]["rps"]
-    results["tracking_page_over_bare"] = round(results["tracking_page_1k"]["rps"] / bare_rps, 3)
-    results["first_views_over_bare"] = round(
-        results["tracking_page_first_views"]["rps"] / bare_rps, 3
+    return found
+
+
+def run(
+    seconds: float, rounds: int, concurrency: int, large_db: str | None, rev: str
+) -> tuple[dict[str, Any], list[Row]]:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    data = prepare(large_db)
+    folder = Path(tempfile.mkdtemp(prefix="porchlight-http-"))
+    # Bodies enough for twice the rate wrk measured intake at here (≈450 posts/s).
+    hooks = int(1000 * seconds)
+    try:
+        with baseline_tree(rev) as baseline:
+            measured = cases(data, folder, baseline, large_db, hooks)
+            measure(measured, rounds, seconds, concurrency)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    outcome = {
+        "seconds": seconds,
+        "rounds": rounds,
+        "concurrency": concurrency,
+        "baseline_rev": rev,
+        "load_average": os.getloadavg(),
+        "hook_bodies_per_round": hooks,
+        **results(measured),
+    }
+    return outcome, table_rows({case.name: case for case in measured}, rounds)
+
+
+def rows(large: bool) -> list[Row]:
+    """For `make bench`: 3 rounds of 5 s (10 s each on the large data set)."""
+    large_db = os.environ.get(
+        "BENCH_LARGE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/porchlight_bench"
     )
-    results["intake_over_bare"] = round(
-        results["webhook_intake"]["rps"] / results["bare_post"]["rps"], 3
-    )
-    if "tracking_page_large" in results:
-        results["p99_large_over_small"] = round(
-            results["tracking_page_large"]["p99_ms"] / results["tracking_page_1k"]["p99_ms"], 2
-        )
-        results["first_views_p99_large_over_small"] = round(
-            results["tracking_page_large_first_views"]["p99_ms"]
-            / results["tracking_page_first_views"]["p99_ms"],
-            2,
-        )
-    return results
+    outcome, found = run(10 if large else 5, 3, 16, large_db if large else None, BASELINE_REV)
+    save(outcome)
+    return found
+
+
+def save(outcome: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2))
 
 
 if __name__ == "__main__":
+    from bench.support import rows_table
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--baseline-rev", default=BASELINE_REV)
     parser.add_argument(
         "--large-db", default=None, help="e.g. postgres://postgres@127.0.0.1:5432/porchlight_bench"
     )
     args = parser.parse_args()
-    outcome = asyncio.run(main(args.seconds, args.concurrency, args.large_db))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2))
-    print(table(outcome))
+    outcome, found = run(
+        args.seconds, args.rounds, args.concurrency, args.large_db, args.baseline_rev
+    )
+    save(outcome)
+    print(rows_table(found))

@@ -16,11 +16,9 @@ missing). Redis for the app: BENCH_REDIS_URL, default redis://127.0.0.1:6379/14.
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import secrets
-import statistics
 import time
 from pathlib import Path
 
@@ -28,11 +26,10 @@ import httpx
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 
-from bench.support import ensure_database
+from bench.support import Row, Target, ensure_database, median_ms, seeded_volume, write_results
 from porchlight.accounts.agents import upsert_agent
 from porchlight.insight import kpi_rollup, kpis
-from porchlight.insight.volume import seed_volume
-from porchlight.models import Brand, Case, Contact, Shipment, TrackingEvent
+from porchlight.models import Case, Contact, Shipment, TrackingEvent
 from porchlight.platform.db import migrate
 from porchlight.platform.settings import Settings
 from portal.app import create_app
@@ -43,20 +40,7 @@ PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway bench account
 
 
 async def timed(work, runs: int) -> float:  # type: ignore[no-untyped-def]
-    timings = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        await work()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
-
-
-async def seeded(slug: str, shipments: int) -> tuple[Brand, float]:
-    began = time.perf_counter()
-    async for done in seed_volume(slug, shipments):
-        if done % 50_000 < 2000:
-            print(f"  {slug}: seeded {done:,} shipments", flush=True)
-    return await Brand.get(slug=slug), time.perf_counter() - began
+    return await median_ms(lambda _: work(), range(runs))
 
 
 async def main(shipments: int, small: int, weeks: int) -> dict[str, object]:
@@ -69,8 +53,8 @@ async def main(shipments: int, small: int, weeks: int) -> dict[str, object]:
     )
     await migrate(settings.database_url)
     async with LifespanManager(create_app(settings)) as manager:
-        brand, seconds = await seeded("volume", shipments)
-        little, little_seconds = await seeded("volume-small", small)
+        brand, seconds = await seeded_volume(shipments)
+        little, little_seconds = await seeded_volume(small, "volume-small")
         await upsert_agent("lead@volume.invalid", PASSWORD, "lead", ["volume", "volume-small"])
         counts = {
             "shipments": await Shipment.filter(brand=brand).count(),
@@ -132,6 +116,29 @@ async def main(shipments: int, small: int, weeks: int) -> dict[str, object]:
     }
 
 
+def rows(large: bool) -> list[Row]:
+    """For `make bench`: 1,000,000 and 50,000 shipments (20,000 and 2,000 on the small data set,
+    in a database of its own: DATABASE_URL, or BENCH_SMALL_DATABASE_URL's (default: the large
+    one's) name + "_small")."""
+    if not large:
+        named = os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_URL)
+        os.environ.setdefault("DATABASE_URL", named + "_small")
+    big, small = (1_000_000, 50_000) if large else (20_000, 2_000)
+    outcome = asyncio.run(main(big, small, 13))
+    write_results(RESULTS, outcome)
+    dashboard = float(outcome["dashboard_median_ms"])  # type: ignore[arg-type]
+    return [
+        Row(f"KPI dashboard, ms ({big:,} shipments)", dashboard, target=Target(100, True, "value")),
+        Row(
+            f"KPI dashboard, ms ({big:,} shipments)",
+            dashboard,
+            f"the same, {small:,} shipments",
+            float(outcome["dashboard_small_median_ms"]),  # type: ignore[arg-type]
+            Target(1.5, at_most=True),
+        ),
+    ]
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shipments", type=int, default=1_000_000)
@@ -139,7 +146,6 @@ if __name__ == "__main__":
     parser.add_argument("--weeks", type=int, default=13)
     args = parser.parse_args()
     outcome = asyncio.run(main(args.shipments, args.small, args.weeks))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2))
+    write_results(RESULTS, outcome)
     for key, value in outcome.items():
         print(f"{key:28} {value}")

@@ -1,5 +1,5 @@
 """Worker jobs of the connectors: register tracking numbers at aggregators, import a Shopify
-order a webhook named, send the refund notice."""
+order a webhook named, subscribe a connected store's webhooks."""
 
 import logging
 from datetime import timedelta
@@ -10,6 +10,7 @@ from arq import Retry
 from porchlight.carriers.base import MalformedPayload
 from porchlight.connectors import registration as reg
 from porchlight.connectors import shopify, shopify_api
+from porchlight.connectors import subscriptions as subs
 from porchlight.connectors.accounts import shop_credentials
 from porchlight.models import Brand, StoreConnection, TrackerRegistration
 from porchlight.platform.clock import utcnow
@@ -79,3 +80,29 @@ async def import_shopify_order(ctx: dict[str, Any], brand_id: int, order_id: int
         return await shopify.apply_order(ctx["redis"], brand, order)
     except MalformedPayload as exc:
         return f"skipped: {exc}"
+
+
+async def subscribe_shopify_webhooks(ctx: dict[str, Any], connection_id: int) -> str:
+    """A store connected in the console: its webhooks subscribed, an outage retried with
+    backoff; after the last try the connection shows failed with the error."""
+    connection = await StoreConnection.get_or_none(id=connection_id)
+    if connection is None or connection.webhooks_state != subs.PENDING:
+        return connection.webhooks_state if connection else "gone"
+    try:
+        await subs.subscribe(ctx["settings"], ctx["http"], connection)
+    except shopify_api.ShopifyUnavailable as exc:
+        if ctx["job_try"] >= MAX_TRIES:
+            await subs.mark(connection, subs.FAILED, str(exc))
+            return subs.FAILED
+        raise Retry(defer=_backoff(ctx)) from None
+    return connection.webhooks_state
+
+
+async def resend_pending_subscriptions(ctx: dict[str, Any]) -> int:
+    """Stores whose subscribing job was lost (Redis away when they were connected) go again."""
+    stuck = await StoreConnection.filter(
+        webhooks_state=subs.PENDING, updated_at__lt=utcnow() - STUCK_AFTER
+    )
+    for connection in stuck:
+        await subs.subscribe_later(ctx["redis"], connection)
+    return len(stuck)

@@ -23,19 +23,21 @@ from porchlight.enums import (
     Trigger,
 )
 from porchlight.models import Case, EmailSuppression, Notification, Order, Refund, Shipment
-from porchlight.notifications import triggers
+from porchlight.notifications import triggers, whatsapp
 from porchlight.notifications.messages import brand_look, render_message
 from porchlight.notifications.policy import (
     Decision,
     brand_channels,
+    channels_for,
     customer_allows,
     daily_cap,
     estimate_hold,
     group_hold,
-    paused,
     quiet_until,
     shipped_grace,
+    withheld,
 )
+from porchlight.notifications.rating_links import rating_urls
 from porchlight.notifications.texts import own_texts
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.orders.links import order_url
@@ -59,13 +61,15 @@ DATE_MOVED_BACK = "date_moved_back"
 
 
 async def enqueue(redis: Any, notification: Notification) -> None:
-    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job."""
+    """Deterministic job id per (row, due time): replays fold, a deferral gets a new job. The
+    due time counts microseconds: a row re-armed within the second it was first due would
+    otherwise meet its old job's id (still queued, or kept as a result) and never be sent."""
     due = notification.due_at or utcnow()
     try:
         await redis.enqueue_job(
             DELIVER_NOTIFICATION,
             notification.id,
-            _job_id=f"notify:{notification.id}:{int(due.timestamp())}",
+            _job_id=f"notify:{notification.id}:{int(due.timestamp() * 1_000_000)}",
             _defer_until=due,
         )
     except (RedisError, OSError) as exc:
@@ -89,11 +93,11 @@ async def schedule(
     the date a date message starts from."""
     brand, customer = order.brand, order.customer
     suppressed = await EmailSuppression.exists(email=customer.email)
-    for channel in (Channel.EMAIL, Channel.SMS):
+    for channel in channels_for(brand, trigger):
         if skip_reason:
             decision = Decision(False, skip_reason)
-        elif paused(order):
-            decision = Decision(False, "paused")
+        elif reason := withheld(order):
+            decision = Decision(False, reason)
         elif channel not in brand_channels(brand, trigger):
             decision = Decision(False, "policy_off")
         else:
@@ -205,11 +209,29 @@ async def announce_refund(ctx: dict[str, Any], refund_id: int) -> str:
     refund = await Refund.get_or_none(id=refund_id).select_related(
         "order__brand", "order__customer"
     )
-    shipment = await refund_parcel(refund.order) if refund else None
-    if refund is None or shipment is None:
-        return "no parcel"
-    await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
-    return "scheduled"
+    if refund is None:
+        return "gone"
+    shipment = await refund_parcel(refund.order)
+    if shipment is not None:
+        await schedule(ctx, shipment, refund.order, Trigger.REFUND_ISSUED)
+    await Refund.filter(id=refund.id, notice_at=None).update(notice_at=utcnow())
+    return "scheduled" if shipment is not None else "no parcel"
+
+
+OWED_FOR = timedelta(days=2)  # an older refund's notice would come too late to help
+
+
+async def owed_refunds(ctx: dict[str, Any]) -> int:
+    """Refunds recorded whose notice was never scheduled (Redis was away when they were): the
+    notice goes now, once, as the lost job would have sent it. A minute's grace leaves a job
+    just enqueued to run first."""
+    now = utcnow()
+    owed = await Refund.filter(
+        notice_at=None, created_at__lte=now - timedelta(minutes=1), created_at__gte=now - OWED_FOR
+    )
+    for refund in owed:
+        await announce_refund(ctx, refund.id)
+    return len(owed)
 
 
 # The sweep's silent parcels the shopper hears about on their own: "we're looking into it".
@@ -265,12 +287,16 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
     trigger = Trigger(row.trigger)
     if triggers.superseded(trigger, ShipmentStatus(shipment.status)):
         return await _finish(row, S.SKIPPED, reason="superseded")
-    if paused(order):
-        return await _finish(row, S.SKIPPED, reason="paused")
+    if reason := withheld(order):
+        return await _finish(row, S.SKIPPED, reason=reason)
     if trigger in triggers.DATE_TRIGGERS and not triggers.date_still_moved(
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return await _finish(row, S.SKIPPED, reason=DATE_MOVED_BACK)
+    if row.channel == Channel.WHATSAPP:  # a STOP or a change of mind while it waited
+        allowed = customer_allows(customer, order, Channel.WHATSAPP, suppressed=False)
+        if not allowed.send:
+            return await _finish(row, S.SKIPPED, reason=allowed.reason)
     now = utcnow()
     wake = quiet_until(now, customer, brand)
     if wake is not None:
@@ -294,10 +320,10 @@ async def deliver(ctx: dict[str, Any], notification_id: int) -> str:
         return "taken"
     row = group[0]
     settings: Settings = ctx["settings"]
-    message = await _render(settings, row, order, group)
-    row.subject, row.body = message.subject, message.text
-    await row.save(update_fields=["subject", "body"])
     try:
+        message = await _render(settings, row, order, group)
+        row.subject, row.body = message.subject, message.text
+        await row.save(update_fields=["subject", "body"])
         provider_id = await channel_for(Channel(row.channel), settings).send(message)
     except TransientSendError as exc:
         await _release_group(row, S.PENDING)
@@ -385,9 +411,11 @@ async def _render(
     )
     link = await order_url(settings.public_base_url, brand, order)
     base = link.rsplit("/o/", 1)[0]
-    unsubscribe = (
-        f"{base}/unsubscribe/{unsubscribe_token(settings.secret_key.get_secret_value(), customer)}"
-    )
+    secret = settings.secret_key.get_secret_value()
+    unsubscribe = f"{base}/unsubscribe/{unsubscribe_token(secret, customer)}"
+    # The delivered email asks how it went: one signed link per score (porchlight.feedback).
+    rate = trigger == Trigger.DELIVERED and row.channel == Channel.EMAIL
+    shipment_id: int = row.shipment_id  # type: ignore[attr-defined]
     chosen = settings_of(brand)
     offered = customer.locale in chosen.languages  # else the brand stopped offering it
     locale = (customer.locale if offered else None) or brand.default_locale
@@ -406,6 +434,7 @@ async def _render(
         "still_to_come": still_to_come(order, [p.shipment for p in parcels]),
         "previous_date": row.about_date,  # a date message: the date before the move
         "refund": refund,
+        "rating_urls": rating_urls(base, secret, order.id, shipment_id) if rate else [],
         "parcels": [
             {
                 "position": p.position,
@@ -422,6 +451,24 @@ async def _render(
     }
     own = await own_texts(brand, trigger, locale)  # the brand's wording, from the console
     rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
+    if row.channel == Channel.WHATSAPP:
+        template = whatsapp.template_for(brand, (trigger, Trigger(row.trigger)), locale, context)
+        if template is None:  # turned off since the row was written
+            raise PermanentSendError("WhatsApp is off for this brand or message")
+        return Outgoing(
+            reference=f"{row.id:08d}",
+            brand_id=brand.id,
+            kind=Channel.WHATSAPP,
+            to=whatsapp.address(row.recipient),
+            subject="",
+            text=rendered.sms,
+            html="",
+            sender=whatsapp.address(chosen.whatsapp.sender or ""),
+            unsubscribe_url=unsubscribe,
+            status_callback=f"{settings.public_base_url}/hooks/twilio/status",
+            content_sid=template.content_sid,
+            content_variables=template.content_variables,
+        )
     email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",

@@ -1,6 +1,7 @@
 """`porchlight`: the operator's command line. Every command reads the same settings."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -591,23 +592,42 @@ def _with_queue(work: Callable[[Any], Awaitable[Any]]) -> Any:
 def connect_shopify(slug: str, shop: str) -> None:
     """Connect the brand's Shopify store. Reads the Admin API access token, then the webhook
     secret, from standard input (one a line); neither is shown again."""
+    import httpx
+
+    from porchlight.connectors import subscriptions
     from porchlight.connectors.accounts import ConnectError
     from porchlight.connectors.accounts import connect_shopify as connect
     from porchlight.connectors.shopify import TOPICS
+    from porchlight.connectors.shopify_api import ShopifyUnavailable
 
     settings = _settings()
     token, secret = _secret_line("Admin API access token"), _secret_line("Webhook secret")
 
-    async def work() -> Any:
-        return await connect(settings, await _brand(slug), shop, token, secret, actor="cli")
+    async def work() -> tuple[Any, int]:
+        connection = await connect(settings, await _brand(slug), shop, token, secret, actor="cli")
+        async with httpx.AsyncClient() as http:
+            with contextlib.suppress(ShopifyUnavailable):  # pending: the worker's sweep retries
+                return connection, await subscriptions.subscribe(settings, http, connection)
+        return connection, 0
 
     try:
-        connection = _with_db(work)
+        connection, new = _with_db(work)
     except ConnectError as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from None
     click.echo(f"connected {connection.shop_domain} to {slug} (token …{connection.token_hint})")
     click.echo(f"webhook URL: {settings.public_base_url}/hooks/shopify/{slug}")
     click.echo(f"topics: {', '.join(TOPICS)}")
+    if connection.webhooks_state == subscriptions.SUBSCRIBED:
+        click.echo(f"webhooks subscribed ({new} new, {len(TOPICS) - new} already there)")
+    elif connection.webhooks_state == subscriptions.PENDING:
+        click.echo(
+            f"webhooks not subscribed yet ({connection.webhooks_error}): the worker retries",
+            err=True,
+        )
+    else:
+        raise click.ClickException(
+            f"webhooks not subscribed: {connection.webhooks_error}; subscribe them by hand"
+        )
 
 
 @main.command("connect-aggregator")
@@ -687,30 +707,21 @@ def import_orders(csv_file: Any, slug: str) -> None:
     """Import orders and parcels from CSV (columns in the README), validated as the API does.
     Bad rows are named by line and skipped; good ones are stored and their parcels registered
     at the brand's aggregators. Exit status 1 if any row was refused."""
-    from porchlight.connectors.order_csv import RowError, import_order, read_orders
+    from porchlight.connectors.order_csv import Imported, import_rows, read_orders
 
     lines = csv_file.readlines()
     _require_redis(_settings())
 
-    async def work(arq: Any) -> tuple[int, list[RowError]]:
+    async def work(arq: Any) -> Imported:
         brand = await _brand(slug)
-        stored, errors = 0, []
         with click.progressbar(
             read_orders(iter(lines)), length=max(len(lines) - 1, 0), label="importing orders"
         ) as rows:
-            for line, row in rows:
-                problem = (
-                    row if isinstance(row, RowError) else await import_order(arq, brand, line, row)
-                )
-                if problem:
-                    errors.append(problem)
-                else:
-                    stored += 1
-        return stored, errors
+            return await import_rows(arq, brand, rows)
 
-    stored, errors = _with_queue(work)
-    click.echo(f"{stored} rows imported, {len(errors)} rows refused")
-    for problem in errors:
+    result = _with_queue(work)
+    click.echo(f"{result.stored} rows imported, {len(result.refused)} rows refused")
+    for problem in result.refused:
         click.echo(f"line {problem.line}: {problem.message}", err=True)
-    if errors:
+    if result.refused:
         sys.exit(1)

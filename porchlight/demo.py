@@ -16,9 +16,10 @@ from porchlight.edd import accuracy, predict
 from porchlight.edd.calendar import calendar_for
 from porchlight.enums import ContactReason, Direction, EventSource
 from porchlight.enums import ShipmentStatus as S
+from porchlight.feedback.ratings import UNHAPPY, record_rating
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.insight.volume import Shape, seed_volume
-from porchlight.models import ApiKey, Brand, Customer, Order, Shipment, TrackingEvent
+from porchlight.models import ApiKey, Brand, Customer, Order, Rating, Shipment, TrackingEvent
 from porchlight.orders.orders import upsert_order
 from porchlight.orders.payload import OrderIn, normalize_postcode
 from porchlight.orders.refunds import announce, record_refund
@@ -97,6 +98,27 @@ JOURNEYS: list[tuple[S, list[S]]] = [
     (S.UNKNOWN, []),
 ]
 
+SIGNER = "A. Demo"
+# WhatsApp on, with made-up template SIDs (the outbox shows which would go, and with what):
+# the moments a shopper wants on their phone.
+WHATSAPP = {
+    "enabled": True,
+    "sender": "+447700900123",
+    "templates": {
+        trigger: {
+            "content_sids": {"en": "HX" + digit * 32, "de": "HX" + digit.upper() * 32},
+            "variables": {"1": "customer_name", "2": "order_number", "3": "order_url"},
+        }
+        for trigger, digit in (
+            ("out_for_delivery", "a"),
+            ("delivered", "b"),
+            ("failed_attempt", "c"),
+            ("available_for_pickup", "d"),
+            ("delay", "e"),
+        )
+    },
+}
+
 MESSAGES = {
     S.LABEL_CREATED: "Shipping label created",
     S.IN_TRANSIT: "Arrived at sort facility",
@@ -125,6 +147,8 @@ def _events(
             message=MESSAGES[status],
             location={"city": spec.city if i else "Warehouse", "country": spec.country},
             estimated_delivery=due,
+            # Proof of delivery: the page names the signer once the order is looked up.
+            signed_by=SIGNER if status == S.DELIVERED else "",
         )
         for i, status in enumerate(steps)
     ]
@@ -159,7 +183,11 @@ def _order(
                 "locale": spec.locale,
                 "time_zone": "Europe/Berlin" if spec.country == "DE" else "Europe/London",
                 "phone": "+4915112345678",
-                "notifications": {"email": True, "sms": True},
+                "notifications": {
+                    "email": True,
+                    "sms": True,
+                    "whatsapp": {"opt_in": True, "source": "demo checkout"},
+                },
             },
             "destination": {
                 "postcode": spec.postcode,
@@ -278,6 +306,7 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
         "accent": spec.accent,
         "reply_to": spec.reply_to,
         "country": spec.country,
+        "whatsapp": WHATSAPP,
     }
     brand.email_from = spec.email_from
     brand.time_zone = "Europe/London" if spec.country == "GB" else "Europe/Berlin"
@@ -370,14 +399,18 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
 # lane learns (80% arrive within 3 delivery days).
 HISTORY_TRANSIT = [2, 2, 3, 2, 1, 2, 2, 4, 2, 3]
 HISTORY_PARCELS = 60
+# What the past parcels' shoppers rated their delivery, in turn (CSAT 70%); every other one rated.
+HISTORY_SCORES = [5, 4, 5, 3, 5, 4, 2, 5, 4, 1]
 
 
 async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> None:
     """Twelve weeks of delivered parcels on the demo's lane, so predicted dates have a history
-    to come from (synthetic, like every figure the demo shows)."""
+    to come from, and their shoppers' ratings for the CSAT figures (synthetic, like every figure
+    the demo shows). The latest low rating goes the real way and opens a call-back case."""
     calendar = calendar_for(spec.country)
     customer = await Customer.create(brand=brand, email=f"history@{spec.slug}.example.com")
     day = now.date()
+    unhappy_sent = False
     for i in range(HISTORY_PARCELS):
         day -= timedelta(days=1)
         while not calendar.is_delivery_day(day):
@@ -398,7 +431,7 @@ async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> No
             postcode=normalize_postcode(spec.postcode),
         )
         tracking = f"{spec.slug[:2].upper()}HIST{i:04d}"
-        await Shipment.create(
+        shipment = await Shipment.create(
             brand=brand,
             order=order,
             carrier="dhl",
@@ -429,6 +462,16 @@ async def _delivered_history(brand: Brand, spec: DemoBrand, now: datetime) -> No
                 )
             ]
         )
+        score = HISTORY_SCORES[i // 2 % len(HISTORY_SCORES)]
+        if i % 2:
+            continue
+        if score in UNHAPPY and not unhappy_sent:
+            unhappy_sent = True
+            await record_rating(brand, order, shipment, score, "The parcel was left in the rain.")
+            continue
+        rated = min(arrived + timedelta(hours=20), now)
+        await Rating.create(brand=brand, order=order, shipment=shipment, score=score,
+                            rated_at=rated, updated_at=rated)  # fmt: skip
 
 
 async def seed(arq: ArqRedis, port: int = 8000) -> list[str]:

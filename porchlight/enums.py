@@ -30,6 +30,7 @@ class ExceptionType(StrEnum):
     DAMAGE_REPORTED = "damage_reported"
     RETURN_TO_SENDER = "return_to_sender"
     DELAY = "delay"  # estimated delivery moved past the promised date
+    LOW_RATING = "low_rating"  # the shopper rated the delivery 1 or 2: a lead calls back
 
 
 class CaseState(StrEnum):
@@ -69,6 +70,12 @@ class PriorityFlag(StrEnum):
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    WHATSAPP = "whatsapp"  # Twilio's Messages API with pre-approved templates (a brand's choice)
+
+
+# The channels whose wording a brand writes itself and turns on per trigger in the console;
+# WhatsApp sends the templates the brand maps to triggers in its own settings instead.
+TEXT_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
 
 class Trigger(StrEnum):

@@ -27,17 +27,25 @@ from portal import (
     outbox,
     shopify_hooks,
 )
-from portal.admin import look_page
+from portal.admin import import_page, look_page
 from portal.agent import auth, case_page, desk, kpi_page, queue, welcome
 from portal.api import contacts, orders, track
 from portal.api.openapi import openapi_route
 from portal.api.payload import API_BODY_LIMIT
 from portal.assets import static_routes
 from portal.body import FORM_LIMIT
+from portal.door import Door
 from portal.errors import http_error
-from portal.request_log import RequestLog
-from portal.security import BodyLimit, RefuseNul, SecurityHeaders
-from portal.shopper import delivery, lookup, order_page, preferences, problems, unsubscribe
+from portal.security import BodyLimits
+from portal.shopper import (
+    delivery,
+    lookup,
+    order_page,
+    preferences,
+    problems,
+    ratings,
+    unsubscribe,
+)
 from portal.state import AppState
 
 VIEW_PUSH_SECONDS = 1.0
@@ -72,8 +80,16 @@ def create_app(settings: Settings) -> Starlette:
     https = settings.public_base_url.startswith("https://")
     api_routes = [*orders.routes, *track.routes, *contacts.routes]
     api = Mount("/api/v1", routes=api_routes)
+    # Shopper routes first: what peak traffic asks for is matched before the rest is tried.
     routes = [
+        *order_page.routes,
         *ops.routes,
+        *preferences.routes,
+        *problems.routes,
+        *delivery.routes,
+        *lookup.routes,
+        *unsubscribe.routes,
+        *ratings.routes,
         *hooks.routes,
         *messaging_hooks.routes,
         *shopify_hooks.routes,
@@ -86,21 +102,27 @@ def create_app(settings: Settings) -> Starlette:
         *desk.routes,
         *kpi_page.routes,
         *admin.routes,
-        *lookup.routes,
-        *order_page.routes,
-        *preferences.routes,
-        *problems.routes,
-        *delivery.routes,
-        *unsubscribe.routes,
         *(outbox.routes if _outbox_viewer(settings) else []),
         *brand_assets.routes,
         *(demo_index.routes if settings.demo_index else []),
         *static_routes(),
     ]
+    limits = BodyLimits(
+        default=FORM_LIMIT,
+        larger=[
+            (api, API_BODY_LIMIT),
+            *(
+                (r, settings.max_webhook_bytes)
+                for r in [*hooks.routes, *messaging_hooks.routes, *shopify_hooks.routes]
+            ),
+            *((r, problems.BODY_LIMIT) for r in problems.routes),
+            *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),
+            *((r, import_page.CSV_BODY_LIMIT) for r in import_page.upload_routes),
+        ],
+    )
     middleware = [
-        Middleware(RequestLog),
-        Middleware(SecurityHeaders, hsts=https),
-        Middleware(RefuseNul),
+        # Outside the door: a body refused there for its size is shown on the error page,
+        # which (like every page) carries the session's CSRF token.
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key.get_secret_value(),
@@ -108,19 +130,7 @@ def create_app(settings: Settings) -> Starlette:
             same_site="lax",
             https_only=https,
         ),
-        Middleware(
-            BodyLimit,
-            default=FORM_LIMIT,
-            larger=[
-                (api, API_BODY_LIMIT),
-                *(
-                    (r, settings.max_webhook_bytes)
-                    for r in [*hooks.routes, *messaging_hooks.routes, *shopify_hooks.routes]
-                ),
-                *((r, problems.BODY_LIMIT) for r in problems.routes),
-                *((r, look_page.LOGO_BODY_LIMIT) for r in look_page.upload_routes),
-            ],
-        ),
+        Middleware(Door, limits=limits, hsts=https, log_sample=settings.request_log_sample),
     ]
     return Starlette(
         routes=routes,

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from porchlight.accounts.brands import brand_by_slug
 from porchlight.carriers import aftership, easypost, shippo
 from porchlight.carriers.base import CarrierAdapter, MalformedPayload, NormalizedEvent
 from porchlight.connectors.accounts import aggregator_webhook_secret
@@ -66,7 +67,7 @@ def webhook(adapter: CarrierAdapter) -> list[Route]:
         return await _intake(adapter, request, with_settings)
 
     async def brand_endpoint(request: Request) -> Response:
-        brand = await Brand.get_or_none(slug=request.path_params["brand"])
+        brand = await brand_by_slug(request.path_params["brand"])
 
         async def with_account(request: Request, body: bytes) -> bool:
             if brand is None:

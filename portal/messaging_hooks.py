@@ -1,5 +1,6 @@
-"""Provider callbacks: Twilio's inbound SMS and status callbacks, SendGrid's signed event
-webhook. Each verifies the caller first; without a key configured, every request is refused."""
+"""Provider callbacks: Twilio's inbound SMS and WhatsApp messages and status callbacks,
+SendGrid's signed event webhook. Each verifies the caller first; without a key configured,
+every request is refused."""
 
 import binascii
 from urllib.parse import parse_qsl
@@ -12,8 +13,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.cases.delivery_reports import email_events, sms_reply_keyword, sms_status
+from porchlight.cases.delivery_reports import email_events, reply_keyword, sms_status
 from porchlight.models import Customer
+from porchlight.notifications import whatsapp
 from porchlight.notifications.sms import reply
 from porchlight.platform import json_input
 from porchlight.platform.i18n import Tone
@@ -60,11 +62,15 @@ async def twilio_inbound(request: Request) -> Response:
     form = await twilio_form(request, "/hooks/twilio/inbound")
     if isinstance(form, Response):
         return form
-    phone = form.get("From", "")
-    if not phone:
+    sender = form.get("From", "")
+    if not sender:
         return error(400, "From is required")
-    heard = await sms_reply_keyword(phone, form.get("Body", ""))
+    heard = await reply_keyword(sender, form.get("Body", ""))
     WEBHOOKS.labels("twilio", "accepted").inc()
+    on_whatsapp = whatsapp.phone_of(sender)
+    if on_whatsapp and heard == "start":
+        heard = ""  # the START answer speaks of texts; WhatsApp resumes without one
+    phone = on_whatsapp or sender
     customer = await Customer.filter(phone=phone).select_related("brand").first()
     locale = (customer.locale or customer.brand.default_locale) if customer else "en"
     tone = settings_of(customer.brand).tone if customer else Tone.INFORMAL

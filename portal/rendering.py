@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand
@@ -86,18 +86,30 @@ def render(
     status: int = 200,
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    csrf: str | None = None,
 ) -> HTMLResponse:
     html = render_html(request, brand, template, context, locale=locale)
-    return respond(request, html, status=status, headers=headers)
+    return respond(request, html, status=status, headers=headers, csrf=csrf)
 
 
 def respond(
-    request: Request, html: str, *, status: int = 200, headers: dict[str, str] | None = None
+    request: Request,
+    html: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    csrf: str | None = None,
 ) -> HTMLResponse:
-    """A rendered page for this visitor: their CSRF token, and their choice of language kept."""
-    response = HTMLResponse(
-        html.replace(SLOT, csrf_token(request)), status_code=status, headers=headers
-    )
+    """A rendered page for this visitor: `csrf` or their session's CSRF token, and their
+    choice of language kept."""
+    token = csrf if csrf is not None else csrf_token(request)
+    response = HTMLResponse(html.replace(SLOT, token), status_code=status, headers=headers)
+    keep_language(request, response)
+    return response
+
+
+def keep_language(request: Request, response: Response) -> None:
+    """A language chosen with `?lang=` stays chosen (a cookie), for pages served whole or 304."""
     chosen = i18n.supported(request.query_params.get("lang"))
     if chosen:
         response.set_cookie(
@@ -108,4 +120,3 @@ def respond(
             secure=request.url.scheme == "https",
             httponly=True,
         )
-    return response

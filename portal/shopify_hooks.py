@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise.exceptions import IntegrityError
 
+from porchlight.accounts.brands import brand_by_slug
 from porchlight.carriers.base import MalformedPayload, load_object
 from porchlight.connectors import shopify
 from porchlight.connectors.accounts import shop_credentials
@@ -43,7 +44,7 @@ async def shopify_webhook(request: Request) -> Response:
         body = await read_limited(request, state.settings.max_webhook_bytes)
     except BodyTooLarge as exc:
         return too_large(exc)
-    brand = await Brand.get_or_none(slug=request.path_params["brand"])
+    brand = await brand_by_slug(request.path_params["brand"])
     found = await _secret(request, brand)
     headers = request.headers
     if (

@@ -1,5 +1,6 @@
 """A local stand-in for the services the connectors call: EasyPost's Tracker create, AfterShip's
-create tracking, Shippo's tracks, and the Shopify Admin API's order reads. It records what the
+create tracking, Shippo's tracks, and the Shopify Admin API's order reads and webhook
+subscriptions. It records what the
 real clients sent and answers the way the services do (AfterShip's "already exists" included),
 or fails on request."""
 
@@ -34,6 +35,7 @@ class ConnectorStub:
         self.page_size = 2
         self.refuse_page: str | None = None  # this page_info answers 503, once
         self.aftership_known: set[str] = set()
+        self.webhooks: list[dict[str, Any]] = []  # the shop's subscriptions
         self.lock = threading.Lock()
         self.base = ""
 
@@ -97,6 +99,21 @@ def _handler(stub: ConnectorStub) -> type[BaseHTTPRequestHandler]:
                 )
             elif call.path == "/tracks/":
                 self._answer(201, {**call.json, "tracking_status": None})
+            elif call.path == f"{ADMIN}/webhooks.json":
+                if call.headers.get("X-Shopify-Access-Token") != "shpat_test_token_0123":
+                    self._answer(401, {"errors": "[API] Invalid API key or access token"})
+                    return
+                hook = {"id": len(stub.webhooks) + 1, **call.json["webhook"]}
+                if any(
+                    (w["topic"], w["address"]) == (hook["topic"], hook["address"])
+                    for w in stub.webhooks
+                ):
+                    self._answer(
+                        422, {"errors": {"address": ["for this topic has already been taken"]}}
+                    )
+                    return
+                stub.webhooks.append(hook)
+                self._answer(201, {"webhook": hook})
             else:
                 self._answer(404, {"error": "unknown path"})
 
@@ -113,6 +130,8 @@ def _handler(stub: ConnectorStub) -> type[BaseHTTPRequestHandler]:
                 self._answer(
                     200 if order else 404, {"order": order} if order else {"errors": "Not Found"}
                 )
+            elif url.path == f"{ADMIN}/webhooks.json":
+                self._answer(200, {"webhooks": stub.webhooks})
             elif url.path == f"{ADMIN}/orders/count.json":
                 self._answer(200, {"count": len(stub.orders)})
             elif url.path == f"{ADMIN}/orders.json" and query.get("page_info") == stub.refuse_page:

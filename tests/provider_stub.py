@@ -35,7 +35,20 @@ class ProviderStub:
 
     @property
     def sms(self) -> list[Received]:
-        return [r for r in self.received if r.path.endswith("/Messages.json")]
+        return [
+            r
+            for r in self.received
+            if r.path.endswith("/Messages.json") and not r.form["To"].startswith("whatsapp:")
+        ]
+
+    @property
+    def whatsapp(self) -> list[Received]:
+        """Messages.json calls to `whatsapp:+…` addresses (Twilio's same Messages API)."""
+        return [
+            r
+            for r in self.received
+            if r.path.endswith("/Messages.json") and r.form["To"].startswith("whatsapp:")
+        ]
 
     @property
     def emails(self) -> list[Received]:

@@ -129,3 +129,69 @@ async def test_the_aggregators_addresses_use_the_brands_host_and_say_when_events
     assert accepted.status_code == 200
     rows = aggregator_rows((await client.get(PAGE)).text)
     assert rows[0][2].startswith("Yes, last at") and rows[1][2] == "No"
+
+
+ORDERS_CSV = (
+    "order_number,email,postcode,country,carrier,tracking_number,items\n"
+    "C-1,ana@example.com,10115,DE,dhl,TN-C1,MUG-01*2|TEE\n"
+    "C-2,not-an-email,10115,DE,dhl,TN-C2,\n"
+    "C-1,ana@example.com,10115,DE,ups,TN-C1B,\n"
+    "C-3,bo@example.com,,DE,,,\n"
+)
+
+
+async def test_an_admin_imports_orders_from_a_csv_upload_and_sees_what_was_refused(client):
+    from porchlight.models import Order, Shipment
+
+    await a_brand()
+    token = await an_admin(client)
+    form = await client.get(f"{PAGE}/import")
+    assert form.status_code == 200
+    assert HTMLParser(form.text).css_first("form input[type=file][name=file]") is not None
+    upload = {"file": ("orders.csv", ORDERS_CSV.encode(), "text/csv")}
+    done = await client.post(f"{PAGE}/import", data={"csrf_token": token}, files=upload)
+    assert done.status_code == 200, done.text
+    page = HTMLParser(done.text)
+    assert page.css_first("p.saved").text() == "Rows imported: 2. Rows refused: 2."
+    refused = [
+        [td.text() for td in tr.css("td")] for tr in page.css("table.import-refused tbody tr")
+    ]
+    assert [line for line, _ in refused] == ["3", "5"]
+    assert refused[0][1].startswith("customer.email:")
+    assert refused[1][1].startswith("destination.postcode:")
+    assert sorted(await Shipment.all().values_list("tracking_number", flat=True)) == [
+        "TN-C1",
+        "TN-C1B",
+    ]
+    assert await Order.all().count() == 1
+    [entry] = await AuditEntry.filter(action="orders.import")
+    assert (entry.actor, entry.after) == (
+        "admin@northwind.test",
+        {"file": "orders.csv", "imported": 2, "refused": 2},
+    )
+
+
+async def test_a_csv_upload_needs_the_form_token_a_file_and_a_size_the_console_takes(client):
+    from porchlight.connectors.order_csv import REQUIRED
+    from porchlight.models import Order
+    from portal.admin.import_page import MAX_CSV_BYTES
+
+    await a_brand()
+    token = await an_admin(client)
+    csv = {"file": ("orders.csv", ORDERS_CSV.encode(), "text/csv")}
+    forged = await client.post(f"{PAGE}/import", data={"csrf_token": "forged"}, files=csv)
+    assert forged.status_code == 403
+    empty = await client.post(f"{PAGE}/import", data={"csrf_token": token})
+    assert HTMLParser(empty.text).css_first("#e-file").text() == "Choose a CSV file."
+    big = ",".join(REQUIRED) + "\n" + "x" * MAX_CSV_BYTES
+    large = await client.post(
+        f"{PAGE}/import",
+        data={"csrf_token": token},
+        files={"file": ("big.csv", big.encode(), "text/csv")},
+    )
+    assert large.status_code == 400 and "larger than 1 MB" in large.text
+    latin = {"file": ("orders.csv", "order_number\nZ-ä\n".encode("latin-1"), "text/csv")}
+    wrong = await client.post(f"{PAGE}/import", data={"csrf_token": token}, files=latin)
+    assert wrong.status_code == 400 and "not UTF-8" in wrong.text
+    assert await Order.all().count() == 0
+    assert not await AuditEntry.filter(action="orders.import").exists()

@@ -128,3 +128,16 @@ async def test_wrong_values_are_refused_beside_their_fields_and_kept_in_the_form
     assert "end must be after start" in page.css_first("#hours-title + p + .error").text()
     assert (await Brand.get(slug="northwind")).settings == {}
     assert not await AuditEntry.exists()
+
+
+async def test_call_backs_on_low_ratings_are_on_until_the_admin_unticks_them(client):
+    await a_brand()
+    token = await an_admin(client)
+    box = 'input[name=after_delivery][value="low_rating_callback"]'
+    assert "checked" in HTMLParser((await client.get(PAGE)).text).css_first(box).attributes
+    assert (await client.post(PAGE, data=operations_form(token))).status_code == 303
+    assert settings_of(await Brand.get(slug="northwind")).low_rating_callback is False
+    assert "checked" not in HTMLParser((await client.get(PAGE)).text).css_first(box).attributes
+    ticked = operations_form(token, after_delivery=["low_rating_callback"])
+    assert (await client.post(PAGE, data=ticked)).status_code == 303
+    assert settings_of(await Brand.get(slug="northwind")).low_rating_callback is True

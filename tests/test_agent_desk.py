@@ -6,9 +6,19 @@ from asgi_lifespan import LifespanManager
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from notifier.notifications import schedule
+from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.desk.search import phone_candidates, search
 from porchlight.enums import Trigger
-from porchlight.models import AuditEntry, Brand, Case, Contact, Notification, Order, Shipment
+from porchlight.models import (
+    AuditEntry,
+    Brand,
+    Case,
+    Contact,
+    DeliveryRequest,
+    Notification,
+    Order,
+    Shipment,
+)
 from portal.app import create_app
 from tests.conftest import client_for
 from tests.factories import a_brand, an_order
@@ -63,6 +73,16 @@ async def test_a_national_number_from_a_country_no_brand_is_in_still_finds_the_c
     assert phone_candidates("0151 1234 5678", [brand]) == []
     [hit] = await search("0151 1234 5678", [brand])
     assert (hit.order.number, hit.via, hit.exact) == ("A-1001", "phone", False)
+
+
+async def test_a_national_number_is_read_in_the_country_the_brand_sells_in():
+    brand, _ = await a_brand()  # UTC and English, but it sells in Germany
+    brand.settings = stored(validate_settings({"country": "DE"}))
+    await brand.save(update_fields=["settings"])
+    await ana_and_ben(brand)
+    assert phone_candidates("0151 1234 5678", [brand]) == ["+4915112345678"]
+    [hit] = await search("0151 1234 5678", [brand])
+    assert (hit.order.number, hit.via, hit.exact) == ("A-1001", "phone", True)
 
 
 async def test_an_exact_match_is_the_answer_and_fragments_come_when_nothing_is_exact():
@@ -124,10 +144,34 @@ async def test_the_order_view_shows_parcels_messages_preferences_and_cases(desk,
     view = page(await client.get(f"/agent/orders/{ana.id}"))
     assert "7712000001" in view.css_first("#parcels").text()
     messages = view.css_first("#messages").text()
-    assert "delay" in messages and "the customer turned this channel off" in messages
+    assert "Delayed" in messages and "the customer turned this channel off" in messages
     assert "•••• 5678" in view.css_first("#customer").text()
     assert "+4915112345678" not in view.html
     assert view.css_first("#order-case-form") is not None
+
+
+async def test_the_order_view_says_every_code_in_words_in_the_agents_language(desk, arq_redis):
+    client, token, ana, _ = desk
+    ana = await Order.get(id=ana.id).select_related("brand", "customer")
+    shipment = await Shipment.get(order=ana)
+    await schedule({"redis": arq_redis}, shipment, ana, Trigger.OUT_FOR_DELIVERY)
+    await DeliveryRequest.create(shipment=shipment, kind="pickup_point", details={})
+    await client.post(
+        f"/agent/orders/{ana.id}/contact", data={"channel": "phone", "csrf_token": token}
+    )
+    view = page(await client.get(f"/agent/orders/{ana.id}", headers={"accept-language": "de"}))
+    messages = view.css_first("#messages").text()
+    for words in ("In Zustellung", "E-Mail", "SMS", "wartet", "nicht gesendet"):
+        assert words in messages
+    assert "der Kunde hat diesen Kanal abgeschaltet" in messages
+    requests = view.css_first("#requests").text()
+    assert "Ein Abholpunkt" in requests and "Telefon" in requests
+    assert "Deutsch" in view.css_first("#customer").text()
+    moments = view.css_first("#timeline").text()
+    assert "Kontakt erfasst" in moments and "In Zustellung" in moments
+    words = " ".join(view.css_first(s).text() for s in ("#messages", "#requests", "#timeline"))
+    for code in ("out_for_delivery", "opted_out", "pending", "skipped", "pickup_point", "phone"):
+        assert code not in words
 
 
 async def test_another_brands_order_is_a_404(desk):

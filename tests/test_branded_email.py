@@ -31,6 +31,21 @@ async def test_an_email_carries_the_brands_sender_reply_to_logo_and_colours(
     assert "prefers-color-scheme: dark" in html and 'name="color-scheme"' in html
 
 
+async def test_an_email_shows_the_logo_uploaded_in_the_console_not_the_themes(
+    client, providers, arq_redis
+):
+    stub, settings = providers
+    brand, _, _ = await shopper_order()
+    brand.settings = {"logo": "0123456789abcdef.png"}
+    await brand.save()
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
+    await run_worker(settings, arq_redis)
+    [email] = [e for e in stub.emails if "delivered" in e.json["subject"]]
+    html = next(c["value"] for c in email.json["content"] if c["type"] == "text/html")
+    assert 'src="https://track.example.com/brand-logo/0123456789abcdef.png"' in html
+    assert "logo.svg" not in html
+
+
 async def test_a_brand_without_a_reply_to_sends_none(client, providers, arq_redis):
     stub, settings = providers
     await shopper_order()

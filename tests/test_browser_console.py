@@ -17,7 +17,15 @@ from tests.test_admin_look import CLEAN_SVG
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
-SECTIONS = ("brand", "look", "operations", "integrations", "integrations/shopify", "audit")
+SECTIONS = (
+    "brand",
+    "look",
+    "whatsapp",
+    "operations",
+    "integrations",
+    "integrations/shopify",
+    "audit",
+)
 
 
 async def sign_in(page, base, email, then="/admin/"):

@@ -23,7 +23,7 @@ async def test_the_ops_lead_reads_the_weekly_kpis(live_server, desktop_page):
     await page.fill("#password", PASSWORD)
     await page.click("main button[type=submit]")
     await page.wait_for_url("**/agent/kpis")
-    assert await page.locator("figure.kpi svg.chart").count() == 17
+    assert await page.locator("figure.kpi svg.chart").count() == 18
     assert await page.locator("#kpi-shipments svg circle").count() == 8
     await page.select_option("select[name=weeks]", "13")
     await page.click("text=Show")

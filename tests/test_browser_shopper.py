@@ -111,3 +111,31 @@ async def test_a_shopper_coming_back_to_their_page_fetches_only_the_page(live_se
     await phone_page.wait_for_load_state("networkidle")
     assert await phone_page.locator("article.parcel").count() == 1
     assert await assets_served(live_server) == first_view
+
+
+async def test_a_shopper_from_an_email_link_gets_no_cookie_yet_saves_and_sees_304s(
+    live_server, phone_page
+):
+    # A host of its own (Chromium takes any *.localhost for loopback): the server keeps the
+    # other tests' brands by host for a while.
+    brand = await create_brand("lumen", "Lumen", ["lumen.localhost"], theme="default")
+    order = await an_order(brand, "LU-1001", "TN1")
+    await scans("TN1", "pre_transit", "in_transit")
+    url = f"{live_server.replace('127.0.0.1', 'lumen.localhost')}/o/{order.access_token}"
+    page = phone_page
+    first = await page.goto(url)
+    assert first is not None and first.status == 200
+    assert await page.context.cookies() == []  # reading the page leaves nothing behind
+    again = await page.goto(url)
+    assert again is not None
+    # The browser kept the page and asked whether it changed (the portal answers 304; Chromium
+    # shows its kept copy as the 200 it was).
+    asked = await again.request.all_headers()
+    assert asked.get("if-none-match") == await first.header_value("etag")
+    assert await page.locator("article.parcel").count() == 1
+
+    await page.uncheck("input[name=email]")
+    await page.check("input[name=scope][value=order]")
+    await page.click("#preferences button[type=submit]")  # the link's token, no cookie's
+    await page.wait_for_url("**done=preferences**")
+    assert (await Order.get(id=order.id)).notify_email is False

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from porchlight.carriers.base import MalformedPayload
 from porchlight.connectors.accounts import connect_aggregator, connect_shopify
 from porchlight.connectors.shopify import (
+    TOPICS,
     Unmappable,
     fulfillment_shipments,
     order_in,
@@ -165,6 +166,35 @@ async def test_consent_says_which_channels_a_shopper_is_messaged_on(client, sett
     assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
 
 
+async def test_no_consent_record_keeps_an_opt_in_given_on_the_tracking_page(client, settings):
+    """Consent absent is not consent withdrawn: only Shopify's "unsubscribed" turns it off."""
+    from tests.test_shopper_pages import csrf
+
+    await a_connected_brand(settings)
+    await deliver(client, "orders/create", consenting(recorded("order"), sms=False), "wh-1")
+    order = await Order.get(number="1001").select_related("customer")
+    assert order.customer.sms_opt_in is False  # a new customer without SMS consent
+    url = f"/o/{order.access_token}"
+    form = {"csrf_token": await csrf(client, url), "email": "1", "sms": "1", "scope": "all"}
+    assert (await client.post(f"{url}/preferences", data=form)).status_code == 303
+
+    silent = recorded("order")  # no consent records at all, accepts_marketing false
+    silent["customer"]["phone"] = "+16136120707"
+    await deliver(client, "orders/updated", silent, "wh-2")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
+    never = consenting(recorded("order"), email=False, sms=False)  # "not_subscribed"
+    await deliver(client, "orders/updated", never, "wh-3")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, True)
+
+    withdrawn = consenting(recorded("order"))
+    withdrawn["customer"]["sms_marketing_consent"]["state"] = "unsubscribed"
+    await deliver(client, "orders/updated", withdrawn, "wh-4")
+    customer = await Customer.get(email="bob.norman@hostmail.com")
+    assert (customer.email_opt_in, customer.sms_opt_in) == (True, False)
+
+
 async def test_a_shopper_who_unsubscribed_stays_unsubscribed_whatever_shopify_says(
     client, settings
 ):
@@ -268,6 +298,57 @@ async def test_a_refund_records_once_and_sends_one_refund_notice(
     assert [e.json["subject"] for e in refunds] == ["Your refund for order 1001 has been issued"]
     rows = await Notification.filter(trigger="refund_issued").values_list("channel", "status")
     assert sorted(rows) == [("email", "sent"), ("sms", "skipped")]
+
+
+async def test_a_cancelled_order_is_cancelled_for_the_shopper_the_agent_and_the_notifier(
+    client, settings, arq_redis
+):
+    """orders/cancelled: the order keeps Shopify's cancellation time, its tracking page says it
+    was cancelled, the messages still waiting and any later ones are skipped with the reason, and
+    the agent's order view shows it."""
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_agent_workspace import an_agent, sign_in
+
+    brand, _ = await a_connected_brand(settings)
+    order = shipped(consenting(recorded("order")))
+    order["fulfillments"][0]["tracking_numbers"] = ["1Z2345", "1Z2346"]  # two parcels
+    await deliver(client, "orders/create", order, "wh-1")
+    await any_hour(brand)
+    scans = easypost_event("1Z2345", journey("in_transit"))
+    await client.post("/hooks/easypost", content=scans, headers=easypost_headers(scans))
+    await run_worker(settings, arq_redis)
+    # A split order's "shipped" waits for its sibling parcel: still pending.
+    waiting = await Notification.filter(trigger="shipped", status="pending").values_list(
+        "id", flat=True
+    )
+    assert waiting
+
+    cancelled = copy.deepcopy(order)
+    cancelled.update(cancelled_at="2026-11-30T12:00:00-05:00", cancel_reason="customer")
+    response = await deliver(client, "orders/cancelled", cancelled, "wh-2")
+    assert response.json()["outcome"] == "order 1001 cancelled in Shopify"
+    ours = await Order.get(number="1001")
+    assert ours.cancelled_at.isoformat() == "2026-11-30T17:00:00+00:00"
+    rows = await Notification.filter(id__in=waiting).values_list("status", "skip_reason")
+    assert rows == [("skipped", "order_cancelled")] * len(waiting)
+    more = easypost_event("1Z2346", journey("in_transit", "out_for_delivery"))
+    await client.post("/hooks/easypost", content=more, headers=easypost_headers(more))
+    await run_worker(settings, arq_redis)
+    later = await Notification.exclude(trigger="shipped").values_list("status", "skip_reason")
+    assert ("skipped", "order_cancelled") in later
+    assert not [status for status, _ in later if status != "skipped"]
+
+    page = HTMLParser((await client.get(f"/o/{ours.access_token}")).text)
+    assert page.css_first("p.order-cancelled").text() == (
+        "This order was cancelled on Monday, November 30, 2026."
+    )
+    assert page.css_first("p.order-progress") is None
+    await an_agent()
+    await sign_in(client, "agent@northwind.test")
+    agent_view = HTMLParser((await client.get(f"/agent/orders/{ours.id}")).text)
+    assert agent_view.css_first("#cancelled-note").text().startswith("Cancelled ")
+    assert "the order was cancelled" in agent_view.text()
 
 
 # Aggregator registration
@@ -500,24 +581,26 @@ async def porchlight(settings, *args: str, stdin: str = "", **env: str) -> tuple
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_them(client, settings):
+async def test_connect_shopify_reads_the_secrets_from_stdin_and_never_prints_them(
+    client, settings, connector_stub
+):
     await a_brand()
-    code, out, err = await porchlight(
-        settings,
-        "connect-shopify",
-        "northwind",
-        "--shop",
-        SHOP,
-        stdin=f"{TOKEN}\n{SHOPIFY_SECRET}\n",
-    )
+    env = {"SHOPIFY_API_BASE": connector_stub.base}
+    args = ("connect-shopify", "northwind", "--shop", SHOP)
+    stdin = f"{TOKEN}\n{SHOPIFY_SECRET}\n"
+    code, out, err = await porchlight(settings, *args, stdin=stdin, **env)
     assert code == 0, err
     assert f"connected {SHOP} to northwind (token …0123)" in out
     assert "webhook URL: https://track.example.com/hooks/shopify/northwind" in out
+    assert "webhooks subscribed (6 new, 0 already there)" in out
+    code, out, err = await porchlight(settings, *args, stdin=stdin, **env)
+    assert code == 0 and "webhooks subscribed (0 new, 6 already there)" in out
+    assert sorted(w["topic"] for w in connector_stub.webhooks) == sorted(TOPICS)
     assert TOKEN not in out + err and SHOPIFY_SECRET not in out + err
     # The portal reads the sealed secret back to check Shopify's signature.
     response = await deliver(client, "orders/create", recorded("order"), "wh-1")
     assert response.status_code == 200
-    [entry] = await AuditEntry.filter(action="shopify.connect")
+    entry = await AuditEntry.filter(action="shopify.connect").order_by("id").first()
     assert (entry.actor, entry.after) == ("cli", {"shop": SHOP, "token": "0123"})
 
     code, _, err = await porchlight(
@@ -712,3 +795,69 @@ async def test_an_admin_connects_the_store_and_an_aggregator_from_the_console(cl
         ("shopify.connect", "admin@northwind.test"),
         ("easypost.connect", "admin@northwind.test"),
     ]
+
+
+async def test_connecting_a_store_subscribes_its_webhooks_once_retrying_an_outage(
+    client, settings, connector_stub, arq_redis
+):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    token = await an_admin(client)
+    address = "https://track.example.com/hooks/shopify/northwind"
+    # Someone subscribed one topic by hand already; another app's subscription is not ours.
+    connector_stub.webhooks = [
+        {"id": 901, "topic": "orders/create", "address": address, "format": "json"},
+        {"id": 902, "topic": "orders/paid", "address": "https://erp.example/h", "format": "json"},
+    ]
+    connector_stub.failures.append(503)  # Shopify's first answer: an outage
+    store = {"csrf_token": token, "shop": SHOP, "token": TOKEN, "webhook_secret": SHOPIFY_SECRET}
+    page = "/admin/brands/northwind/integrations/shopify"
+    assert (await client.post(f"{page}/store", data=store)).status_code == 303
+    assert (await StoreConnection.get()).webhooks_state == "pending"
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+
+    shopify_calls = [(c.method, c.path.split("?")[0]) for c in connector_stub.of("/admin/")]
+    listing = ("GET", "/admin/api/2025-10/webhooks.json")
+    assert shopify_calls[:2] == [listing, listing]  # failed once, then listed before subscribing
+    ours = sorted(w["topic"] for w in connector_stub.webhooks if w["address"] == address)
+    assert ours == sorted(TOPICS)
+    assert {w["format"] for w in connector_stub.webhooks} == {"json"}
+    connection = await StoreConnection.get()
+    assert (connection.webhooks_state, connection.webhooks_error) == ("subscribed", "")
+    shown = HTMLParser((await client.get(page)).text).css_first("p.webhooks-state")
+    assert " ".join(shown.text().split()) == "Webhooks subscribed for every topic."
+
+    # Connected again: nothing is subscribed twice.
+    assert (await client.post(f"{page}/store", data=store)).status_code == 303
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert len(connector_stub.webhooks) == len(TOPICS) + 1
+    assert (await StoreConnection.get()).webhooks_state == "subscribed"
+
+
+async def test_a_token_shopify_refuses_shows_the_webhooks_failed_with_why(
+    client, settings, connector_stub, arq_redis
+):
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    token = await an_admin(client)
+    store = {
+        "csrf_token": token,
+        "shop": SHOP,
+        "token": "shpat_not_the_right_one",
+        "webhook_secret": SHOPIFY_SECRET,
+    }
+    page = "/admin/brands/northwind/integrations/shopify"
+    await client.post(f"{page}/store", data=store)
+    await run_worker(stubbed(settings, connector_stub), arq_redis)
+    assert connector_stub.webhooks == []
+    connection = await StoreConnection.get()
+    assert connection.webhooks_state == "failed"
+    assert connection.webhooks_error == "Shopify refused the access token (401)"
+    shown = HTMLParser((await client.get(page)).text).css_first("p.webhooks-failed").text()
+    assert "could not be subscribed: Shopify refused the access token (401)." in shown

@@ -4,8 +4,6 @@ the promise, back-and-forth dates held into one message or none, and silent parc
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from notifier.exception_sweep import exception_sweep
 from notifier.tracking import reconcile
 from porchlight.accounts.brand_settings import stored, validate_settings
@@ -121,10 +119,6 @@ async def test_a_date_that_goes_back_and_forth_sends_one_message(client, provide
     assert len([e for e in stub.emails if "New delivery date" in e.json["subject"]]) == 1
 
 
-@pytest.mark.skip(
-    reason="flaky since the merge of issues 19-24: the later real slip sends no 'new date' in"
-    " about half the runs (cause not found yet; see the stop note of 2026-12-01)"
-)
 async def test_a_date_back_where_it_was_when_due_sends_nothing_until_it_moves_again(
     client, providers, arq_redis
 ):

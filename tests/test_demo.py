@@ -6,7 +6,7 @@ from pathlib import Path
 
 from notifier.exception_sweep import exception_sweep
 from porchlight.demo import AGENT_EMAIL, BRANDS, DEMO_PASSWORD, JOURNEYS, seed
-from porchlight.models import Contact, Notification, Order, Shipment
+from porchlight.models import Case, Contact, Notification, Order, Rating, Shipment
 from tests.test_agent_workspace import sign_in
 from tests.test_notifications import minutes_pass
 from tests.worker_run import run_worker
@@ -48,9 +48,13 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
         provider_id__isnull=False,
         shipment__order__promised_delivery_date__isnull=True,
     ).count()
-    assert delayed == 2 * len(BRANDS), "email and SMS of the parcel with no promise"
+    assert delayed == 3 * len(BRANDS), "email, SMS and WhatsApp of the parcel with no promise"
     texts = [json.loads(p.read_text()).get("text", "") for p in outbox_files(settings.outbox_dir)]
     assert any("of 4 parcels of order NO-2000" in t and "Linen napkins" in t for t in texts)
+    # The delivered email asks for a rating; a past shopper's low one waits for a call-back.
+    assert any(t.count("/rate/") == 5 for t in texts)
+    assert await Case.filter(type="low_rating").count() == len(BRANDS)
+    assert await Rating.all().count() > 20 * len(BRANDS)
     late = await Shipment.filter(status="in_transit", estimated_delivery__isnull=False).count()
     assert late >= len(BRANDS)
     # (the history before today, from the volume generator, sent nothing through a channel)
@@ -70,6 +74,11 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     assert shown.status_code == 200 and "<!doctype html>" in shown.text.lower()
     assert "sandbox" in shown.headers["content-security-policy"]
     assert (await client.get("/outbox/..%2Fsecrets")).status_code == 404
+    # WhatsApp: the template that would go, to the whatsapp: address, in the outbox.
+    whatsapp = [json.loads(p.read_text()) for p in outbox if p.stem.endswith("-whatsapp")]
+    assert whatsapp and all(m["to"].startswith("whatsapp:+") for m in whatsapp)
+    assert all(m["content_sid"].startswith("HX") for m in whatsapp)
+    assert "WhatsApp template HX" in page.text
 
 
 async def test_seeding_again_changes_nothing(arq_redis):

@@ -88,7 +88,7 @@ async def test_items_the_retailer_replaces_show_at_once(client):
     assert "5 items in this parcel" in (await client.get(f"/o/{token}")).text
 
 
-async def test_each_shopper_gets_their_own_form_token_in_a_kept_card(app):
+async def test_a_kept_cards_forms_carry_the_links_token_and_work_for_every_shopper(app):
     brand, _ = await a_brand()
     brand.settings = {"delivery_options": {"pickup_point": True}}
     await brand.save()
@@ -107,7 +107,8 @@ async def test_each_shopper_gets_their_own_form_token_in_a_kept_card(app):
             sent = await shopper.post(f"{url}/parcels/{shipment.id}/delivery", data=form)
             assert sent.status_code == 303
             tokens.append(token)
-    assert tokens[0] != tokens[1]
+    # No session's token: the link's (portal/csrf.py), so one kept page serves everyone.
+    assert tokens[0] == tokens[1]
 
 
 async def test_a_language_switch_renders_the_cards_in_that_language(client):

@@ -15,8 +15,8 @@ async def test_a_lead_sees_every_kpi_as_a_chart_with_its_table(client, data_set)
     await signed_in_token(client, "lee@northwind.test")
     page = await client.get("/agent/kpis?weeks=4")
     assert page.status_code == 200
-    assert page.text.count('<svg viewBox="0 0 640 180" role="img"') == 12
-    assert page.text.count('class="kpi-table"') == 17
+    assert page.text.count('<svg viewBox="0 0 640 180" role="img"') == 13
+    assert page.text.count('class="kpi-table"') == 18
     assert "WISMO contacts per 1,000 shipments" in page.text
     assert "Delivered-not-received rate by lane" in page.text
     assert "Warehouse miss (late handoff)" in page.text
@@ -29,7 +29,7 @@ async def test_the_csv_holds_every_figure(client, data_set):  # noqa: F811
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     weekly_rows = [r for r in rows if r["week"] != "period"]
-    assert len(weekly_rows) == 12 * 4
+    assert len(weekly_rows) == 13 * 4
     assert {r["kpi"] for r in rows if r["week"] == "period"} == {
         "dnr_by_lane",
         "no_first_scan_by_node",

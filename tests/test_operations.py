@@ -5,16 +5,28 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import httpx
 from asgi_lifespan import LifespanManager
 
-from porchlight.models import TrackingEvent
+from notifier.notifications import owed_refunds
+from porchlight.models import Notification, Refund, TrackingEvent
+from porchlight.platform.clock import utcnow
 from porchlight.platform.db import tortoise_config
 from porchlight.platform.logs import configure
 from portal.app import create_app
 from tests.conftest import METRICS_TOKEN, client_for, start_redis
-from tests.factories import a_brand, an_order, bearer, easypost_event, easypost_headers, journey
+from tests.factories import (
+    a_brand,
+    an_order,
+    bearer,
+    easypost_event,
+    easypost_headers,
+    journey,
+    shopper_order,
+)
+from tests.worker_run import run_worker
 
 
 async def test_liveness_and_readiness_answer_when_database_and_redis_are_up(client):
@@ -46,6 +58,34 @@ async def test_intake_keeps_events_while_redis_is_down(client_with_own_redis):
     response = await client.post("/hooks/easypost", content=body, headers=easypost_headers(body))
     assert response.status_code == 200
     assert await TrackingEvent.filter(tracking_number="TN-DOWN").count() == 2
+
+
+async def test_a_refund_recorded_while_redis_is_down_is_announced_once_by_the_sweep(
+    client_with_own_redis, providers, arq_redis
+):
+    """The API records the refund but cannot enqueue its notice; the worker's sweep finds the
+    notice owed and sends it, once, however often the sweep runs."""
+    client, redis, _ = client_with_own_redis
+    stub, settings = providers
+    _, key, _ = await shopper_order("A-1001", "TN1")
+    redis.kill()
+    redis.wait()
+    refund = {"amount": "12.50", "currency": "EUR", "external_id": "R-1"}
+    headers = {**bearer(key), "host": "track.example.com"}
+    recorded = await client.post("/api/v1/orders/A-1001/refunds", json=refund, headers=headers)
+    assert recorded.status_code == 201, recorded.text
+    assert (await Refund.get()).notice_at is None
+    sweep = {"redis": arq_redis, "settings": settings}
+    assert await owed_refunds(sweep) == 0  # a job just enqueued gets its minute to run first
+    await Refund.all().update(created_at=utcnow() - timedelta(minutes=2))
+    assert await owed_refunds(sweep) == 1
+    assert await owed_refunds(sweep) == 0
+    await run_worker(settings, arq_redis)
+    assert await owed_refunds(sweep) == 0
+    notices = [e for e in stub.emails if "refund" in e.json["subject"]]
+    assert [e.json["subject"] for e in notices] == ["Your refund for order A-1001 has been issued"]
+    rows = await Notification.filter(trigger="refund_issued").values_list("channel", "status")
+    assert sorted(rows) == [("email", "sent"), ("sms", "skipped")]  # SMS: the brand's policy
 
 
 async def test_the_order_page_is_served_while_redis_is_down(client_with_own_redis):
@@ -140,6 +180,28 @@ async def test_each_request_logs_one_json_line_with_its_request_id(client, capsy
     assert entry["status"] == 200
     ours = [line for line in lines if line["logger"].startswith("porchlight")]
     assert "secret" not in json.dumps(ours)  # query strings can carry tokens: never logged
+
+
+async def test_a_sampled_request_log_still_logs_every_error_and_every_post(settings, capsys):
+    quiet = settings.model_copy(update={"request_log_sample": 0.0})
+    await a_brand()
+    configure()
+    try:
+        async with LifespanManager(create_app(quiet)) as manager, client_for(manager.app) as c:
+            assert (await c.get("/healthz")).status_code == 200
+            assert (await c.get("/nowhere")).status_code == 404
+            assert (await c.post("/track", data={})).status_code == 403
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    logged = [(r["method"], r["path"], r["status"]) for r in lines if r.get("message") == "request"]
+    assert logged == [("GET", "/nowhere", 404), ("POST", "/track", 403)]
+
+
+async def test_request_ids_made_here_are_16_hex_digits_and_never_repeat(client):
+    ids = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
 
 
 async def test_a_redis_restart_mid_burst_loses_no_scan_and_sends_nothing_twice(settings, tmp_path):

@@ -148,3 +148,34 @@ async def test_a_packing_photo_link_must_be_a_web_address(client):
     assert (
         await client.post("/api/v1/orders", json=payload, headers=bearer(key))
     ).status_code == 201
+
+
+async def test_an_order_number_longer_than_any_order_has_is_a_404_not_a_crash(client):
+    """92 non-ASCII characters in the path: no order can have that number (64 at most)."""
+    _, key = await a_brand()
+    await client.post("/api/v1/orders", json=order_payload(), headers=bearer(key))
+    number = "ü€" * 46
+    parcel = {"carrier": "dhl", "tracking_number": "TN-LONG"}
+    for method, path, body in [
+        ("POST", f"/api/v1/orders/{number}/shipments", parcel),
+        ("POST", f"/api/v1/orders/{number}/returns", parcel),
+        ("POST", f"/api/v1/orders/{number}/refunds", {"amount": "5.00", "currency": "EUR"}),
+        ("GET", f"/api/v1/orders/{number}", None),
+    ]:
+        response = await client.request(method, path, json=body, headers=bearer(key))
+        assert (response.status_code, response.json()["error"]) == (404, "no such order"), path
+    assert await Shipment.all().count() == 1
+
+
+async def test_a_brand_slug_longer_than_any_brand_has_is_refused_not_a_crash(client):
+    """The webhooks and the console name the brand in the path, as the API names the order."""
+    from tests.test_admin_brand import an_admin
+
+    await a_brand()
+    await an_admin(client)
+    slug = "ü€" * 46
+    for path in ("shopify", "easypost", "aftership", "shippo"):
+        hook = await client.post(f"/hooks/{path}/{slug}", content=b"{}")
+        assert hook.status_code == 403, path
+    console = await client.get(f"/admin/brands/{slug}/integrations/shopify")
+    assert console.status_code == 404

@@ -20,6 +20,7 @@ from porchlight.channels.outbox import Outbox
 from porchlight.enums import CaseSource, ExceptionType
 from porchlight.enums import Channel as Kind
 from porchlight.models import Case, CaseEntry, Contact, Shipment
+from porchlight.notifications.rating_links import RatingLink, rating_token
 from porchlight.notifications.unsubscribe import unsubscribe_token
 from porchlight.platform.logs import configure
 from porchlight.platform.settings import Settings, SettingsError, load_settings
@@ -44,6 +45,7 @@ NOT_BRAND_SCOPED = {
     "/agent/logout": "ends the caller's own session",
     "/agent/welcome/{token:str}": "an invitation: its one-time token is the credential",
     "/agent/availability": "the caller's own availability for new cases",
+    "/agent/language": "the caller's own language for alert emails",
     "/hooks/easypost": "carrier events, verified by signature, attach by tracking number",
     "/hooks/aftership": "same",
     "/hooks/shippo": "same",
@@ -184,7 +186,17 @@ CROSS_BRAND = {
     "/unsubscribe/{token:str}": lambda c, w: c.post(
         "/unsubscribe/" + unsubscribe_token("test-secret-key-with-enough-length", w["customer"])
     ),
+    "/rate/{token:str}": lambda c, w: c.post(
+        f"/rate/{other_brands_rating(w)}", data={"score": "1", "csrf_token": w["csrf"]}
+    ),
+    "/rate/{token:str}/thanks": lambda c, w: c.get(f"/rate/{other_brands_rating(w)}/thanks"),
 }
+
+
+def other_brands_rating(w) -> str:
+    """A genuine rating link of the other brand's order, followed on this brand's host."""
+    link = RatingLink(w["order"].id, w["shipment"].id, 1)
+    return rating_token("test-secret-key-with-enough-length", link)
 
 
 async def test_every_route_is_either_brand_scoped_and_checked_or_says_why_not(viewer_settings):
@@ -410,18 +422,21 @@ async def test_a_mistyped_links_token_stays_out_of_the_request_log(client, capsy
     brand, _ = await a_brand()
     order = await an_order(brand, "A-7", "TN7")
     unsubscribe = unsubscribe_token("test-secret-key-with-enough-length", order.customer)
+    rating = rating_token("test-secret-key-with-enough-length", RatingLink(order.id, 1, 5))
     configure()
     try:
         for path in (
             f"/o/{order.access_token}/",
             f"/o/{order.access_token}/nope",
             f"/unsubscribe/{unsubscribe}/nope",
+            f"/rate/{rating}/nope",
         ):
             await client.get(path)  # a redirect (the trailing slash) or a 404: no route
     finally:
         logging.getLogger().handlers.clear()
     logged = capsys.readouterr().err
     assert order.access_token not in logged and unsubscribe not in logged
+    assert rating not in logged and '"path": "/rate/{token}/nope"' in logged
     assert '"path": "/o/{token}/nope"' in logged
     assert '"path": "/unsubscribe/{token}/nope"' in logged
 

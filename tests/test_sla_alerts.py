@@ -1,16 +1,17 @@
 """SLA alerts: the owner hears before a first response is late, the brand's leads when it is,
-once each, by email through the real SendGrid SDK against the stub."""
+once each, each in their own language, by email through the real SendGrid SDK against the stub."""
 
 from datetime import timedelta
 
+from notifier.exception_sweep import sla_alerts
 from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.cases.cases import open_or_join
 from porchlight.cases.sla_alerts import send_sla_alerts
 from porchlight.enums import CaseSource, ExceptionType
-from porchlight.models import Case, Shipment
+from porchlight.models import Agent, AuditEntry, Case, Shipment
 from porchlight.platform.clock import utcnow
 from tests.factories import a_brand, an_order
-from tests.test_agent_workspace import an_agent
+from tests.test_agent_workspace import an_agent, signed_in_token
 
 
 async def a_case_due_in(brand, number, minutes, owner=None) -> Case:
@@ -77,3 +78,41 @@ async def test_a_broken_sla_is_reported_to_the_brands_leads_once(providers):
     assert recipients(stub)[0][1] == (
         f"SLA broken: case {late.id} (order A-1) has had no first response"
     )
+
+
+async def test_each_alert_is_in_its_recipients_own_language_else_the_brands(
+    client, providers, arq_redis
+):
+    stub, settings = providers
+    brand, _ = await a_brand()
+    brand.default_locale = "nl"
+    await brand.save(update_fields=["default_locale"])
+    sam = await an_agent("sam@northwind.test")
+    await an_agent("ada@northwind.test", role="admin")
+    await an_agent("lee@northwind.test", role="lead")  # never chose: the brand's Dutch
+    for email, locale in [("sam@northwind.test", "de"), ("ada@northwind.test", "fr")]:
+        token = await signed_in_token(client, email)
+        chosen = await client.post("/agent/language", data={"locale": locale, "csrf_token": token})
+        assert chosen.status_code == 303
+        client.cookies.clear()
+    soon = await a_case_due_in(brand, "A-1", 20, owner=sam)
+    late = await a_case_due_in(brand, "A-2", -15)
+    ctx = {"redis": arq_redis, "settings": settings}
+    assert await sla_alerts(ctx) == "1 owners warned, 1 breaches reported"
+    subjects = dict(recipients(stub))
+    assert subjects["sam@northwind.test"].startswith(f"Fall {soon.id} (Bestellung A-1) braucht")
+    assert subjects["ada@northwind.test"].startswith("Délai dépassé")
+    assert subjects["lee@northwind.test"] == (
+        f"Termijn verstreken: zaak {late.id} (bestelling A-2) heeft geen eerste reactie gehad"
+    )
+    trail = await AuditEntry.filter(action="agent.language").order_by("id")
+    assert [e.after for e in trail] == [{"locale": "de"}, {"locale": "fr"}]
+
+
+async def test_an_agent_goes_back_to_the_brands_language_and_unknown_codes_mean_that_too(client):
+    await a_brand()
+    ann = await an_agent("ann@northwind.test")
+    token = await signed_in_token(client, "ann@northwind.test")
+    for locale, kept in [("de-AT", "de"), ("", None), ("de", "de"), ("xx", None)]:
+        await client.post("/agent/language", data={"locale": locale, "csrf_token": token})
+        assert (await Agent.get(id=ann.id)).locale == kept

@@ -4,7 +4,16 @@ and the page and the message list the order lines no parcel carries yet."""
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from porchlight.models import Notification, Order
-from tests.factories import a_brand, bearer, deliver_scans, email_text, order_payload, shopper_order
+from tests.factories import (
+    a_brand,
+    an_order,
+    bearer,
+    deliver_scans,
+    email_text,
+    order_payload,
+    scans,
+    shopper_order,
+)
 from tests.test_notifications import minutes_pass
 from tests.worker_run import run_worker
 
@@ -74,6 +83,17 @@ async def test_the_retailer_announces_parcels_and_lines_and_the_page_shows_them(
     box = html.css_first("section.still-to-come")
     assert "2 more parcels will follow" in box.text()
     assert [li.text(strip=True) for li in box.css("li")] == ["2 × Mug", "1 × Plate"]
+
+
+async def test_the_order_line_at_the_top_counts_the_parcels_still_to_ship(client):
+    brand, _ = await a_brand()
+    order = await an_order(brand, "A-1001", "TN1", "TN2", expected_parcels=4)
+    await scans("TN1", "pre_transit", "in_transit", "delivered")
+    await scans("TN2", "pre_transit", "in_transit")
+    html = HTMLParser((await client.get(f"/o/{order.access_token}")).text)
+    line = html.css_first(".order-progress").text(strip=True)
+    assert line.startswith("1 of 4 delivered, 1 on the way, 2 to follow, next expected")
+    assert html.css_first(".parcel-count").text(strip=True).startswith("Parcel 1 of 4")
 
 
 async def test_expected_parcels_out_of_range_is_a_422_naming_the_field(client):

@@ -5,6 +5,7 @@ console and the CLI write it through `validate_settings`, so an unknown key or a
 range is refused with the field named instead of surfacing later as a wrong message or a 500.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -178,6 +179,83 @@ class DeliveryPrediction(_Schema):
         return {code.strip().lower(): days for code, days in value.items() if code.strip()}
 
 
+# What a WhatsApp template's placeholders ("1", "2", …) may be filled with: the variables a
+# brand's own texts use (porchlight.notifications.texts), rendered in the customer's language.
+WHATSAPP_VARIABLES = frozenset(
+    {
+        "brand",
+        "customer_name",
+        "order_number",
+        "order_url",
+        "carrier",
+        "tracking_number",
+        "estimated_delivery",
+        "shipped_count",
+        "parcel_count",
+    }
+)
+ContentSid = Annotated[str, Field(pattern=r"^HX[0-9a-fA-F]{32}$")]
+
+
+class WhatsAppTemplate(_Schema):
+    """One trigger's pre-approved template (Twilio Content API): its Content SID per language
+    (WhatsApp approves each language as its own template) and what fills its placeholders."""
+
+    content_sids: dict[str, ContentSid] = Field(
+        description="Content SID (HX…) per language code; the brand's default language's is "
+        "used for a customer whose language has none."
+    )
+    variables: dict[Annotated[str, Field(pattern=r"^[1-9][0-9]?$")], str] = Field(
+        default_factory=dict,
+        description="Placeholder number → variable (order_number, order_url, …).",
+    )
+
+    @field_validator("content_sids")
+    @classmethod
+    def _languages(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("give at least one language's Content SID")
+        unknown = sorted(set(value) - set(SUPPORTED))
+        if unknown:
+            raise ValueError(f"unknown language {', '.join(unknown)}")
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _known_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - WHATSAPP_VARIABLES)
+        if unknown:
+            raise ValueError(
+                f"unknown variable {unknown[0]}: one of {', '.join(sorted(WHATSAPP_VARIABLES))}"
+            )
+        return value
+
+
+class WhatsApp(_Schema):
+    """WhatsApp through Twilio, a third channel: sent for the triggers mapped to a template, to
+    customers who opted in to it."""
+
+    enabled: bool = Field(False, description=N_("Send WhatsApp messages to shoppers who opt in."))
+    sender: str | None = Field(
+        None,
+        pattern=r"^\+[1-9][0-9]{6,14}$",
+        description=N_("The brand's WhatsApp sender number, with country code (+44…)."),
+    )
+    templates: dict[Trigger, WhatsAppTemplate] = Field(
+        default_factory=dict, description="Per trigger, its approved template."
+    )
+
+    @model_validator(mode="after")
+    def _a_sender_to_send_from(self) -> Self:
+        if self.enabled and not self.sender:
+            raise ValueError("a WhatsApp sender number is needed to turn WhatsApp on")
+        return self
+
+    def template(self, trigger: Trigger) -> WhatsAppTemplate | None:
+        """The trigger's template while WhatsApp is on; None: no WhatsApp message for it."""
+        return self.templates.get(trigger) if self.enabled else None
+
+
 class BrandSettings(_Schema):
     """A brand's policy. Every field has a default, so `{}` is a complete, working brand."""
 
@@ -186,6 +264,7 @@ class BrandSettings(_Schema):
         default_factory=dict,
         description=N_("Channels per trigger, replacing the default for the triggers named."),
     )
+    whatsapp: WhatsApp = WhatsApp()
     shipped_grace_hours: Hours = Field(
         12, description=N_("Hours a 'shipped' message waits for the first scan to make it moot.")
     )
@@ -235,6 +314,11 @@ class BrandSettings(_Schema):
     repeat_issue_days: float = Field(
         7, ge=1, le=90, description="Days of cases counted for a repeat lane issue."
     )
+    low_rating_callback: bool = Field(
+        True,
+        description="Open a case for a lead to call the shopper back when they rate a delivery "
+        "1 or 2 (once per order).",
+    )
     activation_hours: Hours = Field(
         24, description=N_("Hours from shipping to first scan that count as on time (KPIs).")
     )
@@ -282,6 +366,13 @@ class BrandSettings(_Schema):
     )
 
     _webhook = field_validator("retailer_webhook_url")(_web_address)
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _text_channels(cls, value: dict[Trigger, frozenset[Channel]]) -> Any:
+        if any(Channel.WHATSAPP in channels for channels in value.values()):
+            raise ValueError("WhatsApp is sent per template: set it under whatsapp.templates")
+        return value
 
     @field_validator("languages")
     @classmethod
@@ -333,8 +424,23 @@ def validate_settings(data: dict[str, Any]) -> BrandSettings:
         raise InvalidSettings.of(exc) from None
 
 
+# Validated settings by their stored JSON: a tracking page asks a dozen times (every parcel's
+# options, the cards, quiet hours), and validating them each time was a tenth of a first view.
+# The models are frozen, so one may serve every caller.
+_VALIDATED: dict[str, BrandSettings] = {}
+VALIDATED_KEPT = 256
+
+
 def settings_of(brand: Brand) -> BrandSettings:
-    return validate_settings(brand.settings or {})
+    stored = brand.settings or {}
+    key = json.dumps(stored, sort_keys=True, default=str)
+    found = _VALIDATED.get(key)
+    if found is None:
+        found = validate_settings(stored)
+        if len(_VALIDATED) >= VALIDATED_KEPT:
+            _VALIDATED.clear()
+        _VALIDATED[key] = found
+    return found
 
 
 # Text colours of the default theme that sit on the brand's colours: white on the accent

@@ -12,6 +12,7 @@ from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 from porchlight.models import Brand, BrandHost
+from porchlight.models.limits import width
 from porchlight.platform.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,12 @@ async def keep_brands_current(redis: Redis) -> None:
     if version != _seen_version[0]:
         forget_brands()
         _seen_version[0] = version
+
+
+async def brand_by_slug(slug: str) -> Brand | None:
+    """The brand a URL names. A slug longer than the column names none: looked up, the ORM
+    would refuse it with an error (a 500) instead of finding nothing."""
+    return await Brand.get_or_none(slug=slug) if len(slug) <= width(Brand, "slug") else None
 
 
 async def brand_for_host(host_header: str) -> Brand | None:

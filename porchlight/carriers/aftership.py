@@ -18,9 +18,11 @@ from porchlight.carriers.base import (
     obj,
     optional_date,
     reported,
+    signer,
     text,
     timestamp,
     tracking_number,
+    with_signer,
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -97,7 +99,8 @@ class AfterShipAdapter:
                 )
                 for i, c in enumerate(checkpoints)
             ]
-        return reported(events, tracking.get("updated_at"))
+        signed = signer(tracking.get("signed_by"), "msg.signed_by")
+        return reported(with_signer(events, signed), tracking.get("updated_at"))
 
     def _event(
         self,

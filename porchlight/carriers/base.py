@@ -34,6 +34,9 @@ class NormalizedEvent:
     # When the aggregator last updated its tracker: orders two bodies with the same scans, so a
     # retried older body cannot bring back the delivery date a newer one replaced.
     reported_at: datetime | None = None
+    # Who signed for a delivered parcel, as the aggregator names them (proof of delivery). Not
+    # part of the scan's identity: a resent body that adds the name fills it in (intake).
+    signed_by: str = ""
 
     @cached_property
     def fingerprint(self) -> str:
@@ -138,6 +141,28 @@ def reported(events: list[NormalizedEvent], value: Any) -> list[NormalizedEvent]
     except MalformedPayload:
         return events
     return [replace(event, reported_at=when) for event in events]
+
+
+# What carriers put where a signer's name goes when nobody signed (FedEx through AfterShip:
+# "Signature not required"): no name, so nothing to show.
+NOT_A_SIGNER = ("signature not required", "not required", "no signature required")
+
+
+def signer(value: Any, where: str) -> str:
+    """A delivered parcel's signer as the body names them, or "" when it names nobody."""
+    name = text(value, where)
+    return "" if name.lower().rstrip(".") in NOT_A_SIGNER else name
+
+
+def with_signer(events: list[NormalizedEvent], name: str) -> list[NormalizedEvent]:
+    """The tracker's signer on its delivery scans: aggregators name one per tracker, not per
+    scan, and only a delivery is signed for."""
+    if not name:
+        return events
+    return [
+        replace(event, signed_by=name) if event.status == ShipmentStatus.DELIVERED else event
+        for event in events
+    ]
 
 
 def optional_date(value: Any, where: str) -> date | None:

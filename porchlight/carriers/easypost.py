@@ -17,9 +17,11 @@ from porchlight.carriers.base import (
     obj,
     optional_date,
     reported,
+    signer,
     text,
     timestamp,
     tracking_number,
+    with_signer,
 )
 from porchlight.enums import EventSource
 from porchlight.enums import ShipmentStatus as S
@@ -95,7 +97,8 @@ class EasyPostAdapter:
                 )
                 for i, d in enumerate(details)
             ]
-        return reported(events, tracker.get("updated_at"))
+        signed = signer(tracker.get("signed_by"), "result.signed_by")
+        return reported(with_signer(events, signed), tracker.get("updated_at"))
 
     def _event(
         self,

@@ -40,6 +40,7 @@ FIRST_ACTION_SLA: dict[E, Sla] = {
     E.DAMAGE_REPORTED: Sla(hours=2),
     E.RETURN_TO_SENDER: Sla(hours=8),
     E.DELAY: Sla(hours=8),
+    E.LOW_RATING: Sla(same_day=True),  # call the unhappy shopper back today
 }
 RESOLUTION_BUSINESS_HOURS = 40  # a working week to close
 

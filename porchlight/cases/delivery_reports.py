@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from porchlight.enums import NotificationStatus as S
 from porchlight.models import AppliedEmailEvent, Customer, EmailSuppression, Notification
+from porchlight.notifications import whatsapp
 from porchlight.notifications.unsubscribe import set_email_opt_in
 from porchlight.platform.clock import utcnow
 
@@ -31,14 +32,19 @@ def keyword(body: str) -> str:
     return words[0].strip(".!") if words else ""
 
 
-async def sms_reply_keyword(phone: str, body: str) -> str:
-    """Apply STOP/START at once for every customer on that number; returns what was heard."""
+async def reply_keyword(sender: str, body: str) -> str:
+    """Apply STOP/START at once for every customer on that number, on the channel it came by
+    (a STOP over WhatsApp ends WhatsApp messages, one by text ends texts); returns what was
+    heard."""
+    on_whatsapp = whatsapp.phone_of(sender)
+    phone = on_whatsapp or sender
+    stopped = "whatsapp_opted_out_at" if on_whatsapp else "sms_opted_out_at"
     word = keyword(body)
     if word in STOP_WORDS:
-        await Customer.filter(phone=phone, sms_opted_out_at=None).update(sms_opted_out_at=utcnow())
+        await Customer.filter(phone=phone, **{stopped: None}).update(**{stopped: utcnow()})
         return "stop"
     if word in START_WORDS:
-        await Customer.filter(phone=phone).update(sms_opted_out_at=None)
+        await Customer.filter(phone=phone).update(**{stopped: None})
         return "start"
     return "help" if word in HELP_WORDS else ""
 

@@ -1,5 +1,6 @@
-"""SLA alerts by email, through the configured email channel: the owner of a case whose first
-response is due within the brand's `sla_warning_minutes`, and the brand's leads once it broke.
+"""SLA alerts by email, through the configured email channel, each in its recipient's language
+(`Agent.locale`, else the brand's default): the owner of a case whose first response is due
+within the brand's `sla_warning_minutes`, and the brand's leads once it broke.
 Each alert goes once per case: the case is marked in the same UPDATE that claims it, so two
 workers never both send, and a send the provider refused for now is unmarked for the next run."""
 
@@ -9,6 +10,7 @@ from porchlight.accounts.brand_settings import settings_of
 from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
 from porchlight.enums import CaseState, Channel, Role
 from porchlight.models import Agent, Brand, Case, Order
+from porchlight.platform import i18n
 from porchlight.platform.clock import utcnow
 from porchlight.platform.settings import Settings
 from porchlight.tracking.templating import environment
@@ -18,23 +20,24 @@ BREACHES_LOOKED_BACK = timedelta(days=1)  # older breaches predate the alerts: n
 BATCH = 500
 
 
-async def _send(settings: Settings, case: Case, folder: str, to: list[str], **extra: object) -> int:
+async def _send(
+    settings: Settings, case: Case, folder: str, to: list[Agent], **extra: object
+) -> int:
+    """One email per recipient, each in their own language (else the brand's default)."""
     brand: Brand = case.brand
     order = await Order.get(id=case.shipment.order_id)  # type: ignore[attr-defined]
-    env = environment(brand.theme, brand.default_locale)
     case_url = f"{settings.public_base_url.rstrip('/')}/agent/cases/{case.id}"
     context = {"case": case, "brand": brand, "order": order, "case_url": case_url, **extra}
-    subject = " ".join(env.get_template(f"{folder}/subject.txt").render(context).split())
-    text = env.get_template(f"{folder}/body.txt").render(context).strip()
     sent = 0
-    for address in to:
+    for agent in to:
+        env = environment(brand.theme, i18n.supported(agent.locale) or brand.default_locale)
         message = Outgoing(
-            reference=f"{folder}-{case.id}-{address}",
+            reference=f"{folder}-{case.id}-{agent.email}",
             brand_id=brand.id,
             kind=Channel.EMAIL,
-            to=address,
-            subject=subject,
-            text=text,
+            to=agent.email,
+            subject=" ".join(env.get_template(f"{folder}/subject.txt").render(context).split()),
+            text=env.get_template(f"{folder}/body.txt").render(context).strip(),
             html="",
             sender=brand.email_from or settings.email_from,
             unsubscribe_url=case_url,
@@ -74,7 +77,7 @@ async def send_sla_alerts(settings: Settings) -> tuple[int, int]:
             continue
         left = max(1, int((case.sla_due_at - now).total_seconds() // 60))  # type: ignore[operator]
         try:
-            warned += await _send(settings, case, "sla_warning", [owner.email], minutes=left)
+            warned += await _send(settings, case, "sla_warning", [owner], minutes=left)
         except TransientSendError:
             await Case.filter(id=case.id).update(sla_warned_at=None)
     broken = await open_unanswered.filter(
@@ -85,11 +88,11 @@ async def send_sla_alerts(settings: Settings) -> tuple[int, int]:
     for case in broken:
         if not await _claimed(case, "sla_breach_alerted_at", now):
             continue
-        leads: list[str] = await Agent.filter(  # type: ignore[assignment]
+        leads = await Agent.filter(
             active=True, role__in=[Role.LEAD, Role.ADMIN], brands__id=case.brand.id
-        ).values_list("email", flat=True)
+        ).order_by("email")
         try:
-            if await _send(settings, case, "sla_breach", sorted(set(leads))):
+            if await _send(settings, case, "sla_breach", leads):
                 breached += 1
         except TransientSendError:
             await Case.filter(id=case.id).update(sla_breach_alerted_at=None)

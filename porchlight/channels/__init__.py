@@ -6,8 +6,13 @@ from porchlight.platform.settings import Settings
 
 
 def channel_for(kind: Kind, settings: Settings) -> Channel:
-    """EMAIL_BACKEND / SMS_BACKEND pick the provider; `outbox` writes files for the demo."""
+    """EMAIL_BACKEND / SMS_BACKEND pick the provider (WhatsApp goes where SMS goes: Twilio's
+    same Messages API); `outbox` writes files for the demo."""
     backend = settings.email_backend if kind == Kind.EMAIL else settings.sms_backend
+    if backend == "twilio" and kind == Kind.WHATSAPP:
+        from porchlight.channels.twilio_whatsapp import TwilioWhatsApp
+
+        return TwilioWhatsApp(settings)
     if backend == "sendgrid":
         from porchlight.channels.sendgrid_email import SendGridEmail
 

@@ -28,6 +28,10 @@ class Outgoing:
     status_callback: str
     sender_name: str = ""  # an email's display name: the brand's, not "tracking@…"
     reply_to: str = ""  # where a shopper's reply to an email goes (the brand's care address)
+    # WhatsApp: the approved template (Twilio Content SID) and its placeholders' values as
+    # JSON; `text` is then only what the message says, for the record and the outbox.
+    content_sid: str = ""
+    content_variables: str = ""
 
 
 class Channel(Protocol):

@@ -29,6 +29,9 @@ class Outbox:
             "text": message.text,
             "unsubscribe": message.unsubscribe_url,
         }
+        if message.content_sid:  # WhatsApp: the template that goes, and what fills it
+            record["content_sid"] = message.content_sid
+            record["content_variables"] = message.content_variables
         await (self.directory / f"{stem}.json").write_text(json.dumps(record, indent=2))
         if message.html:
             await (self.directory / f"{stem}.html").write_text(message.html)

@@ -57,6 +57,9 @@ async def connect_shopify(
             "sync_since": None,
             "sync_next_url": None,
             "sync_done": 0,
+            # Its webhooks are subscribed next (porchlight.connectors.subscriptions).
+            "webhooks_state": "pending",
+            "webhooks_error": "",
         }
         if connection is None:
             connection = await StoreConnection.create(brand=brand, platform="shopify", **fields)

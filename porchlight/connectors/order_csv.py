@@ -7,8 +7,8 @@ placed_at, promised_delivery_date, value, currency, carrier, tracking_number, se
 shipped_at, items (`SKU*QTY|SKU`, quantity 1 when left out)."""
 
 import csv
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -106,3 +106,23 @@ async def import_order(arq: ArqRedis, brand: Brand, line: int, data: OrderIn) ->
     await react_to_registration(arq, changes)
     await request_registration(arq, brand, [s.tracking_number for s in data.shipments])
     return None
+
+
+@dataclass
+class Imported:
+    stored: int = 0
+    refused: list[RowError] = field(default_factory=list)
+
+
+async def import_rows(
+    arq: ArqRedis, brand: Brand, rows: Iterable[tuple[int, OrderIn | RowError]]
+) -> Imported:
+    """Every row stored or named with why not: the good rows are kept whatever the bad say."""
+    result = Imported()
+    for line, row in rows:
+        problem = row if isinstance(row, RowError) else await import_order(arq, brand, line, row)
+        if problem:
+            result.refused.append(problem)
+        else:
+            result.stored += 1
+    return result

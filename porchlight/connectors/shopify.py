@@ -18,11 +18,14 @@ from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
-from porchlight.carriers.base import JsonObject, MalformedPayload, items, obj, text
+from porchlight.carriers.base import JsonObject, MalformedPayload, items, obj, text, timestamp
 from porchlight.connectors.carrier_codes import from_shopify
 from porchlight.connectors.registration import request_registration
-from porchlight.models import Brand, Order, ShopifyOrder
+from porchlight.enums import NotificationStatus
+from porchlight.models import Brand, Notification, Order, Shipment, ShopifyOrder
+from porchlight.notifications.policy import ORDER_CANCELLED
 from porchlight.orders.orders import (
     TrackingNumberTaken,
     add_shipment,
@@ -65,12 +68,15 @@ def shopify_id(value: Any, where: str) -> int:
     return value
 
 
-def _consent(customer: JsonObject, key: str, legacy: str | None = None) -> bool:
-    """Opt in only where the shopper's consent says subscribed; no record means no."""
+def _consent(customer: JsonObject, key: str, legacy: str | None = None) -> bool | None:
+    """True where the shopper's consent says subscribed, False only where they withdrew it
+    ("unsubscribed"); otherwise None, no word: an opt-in given elsewhere (our tracking page)
+    stands, and a new customer is not messaged."""
     consent = customer.get(key)
     if isinstance(consent, dict):
-        return consent.get("state") == "subscribed"
-    return legacy is not None and customer.get(legacy) is True
+        state = consent.get("state")
+        return True if state == "subscribed" else False if state == "unsubscribed" else None
+    return True if legacy is not None and customer.get(legacy) is True else None
 
 
 def _phone(*candidates: Any) -> str | None:
@@ -227,6 +233,7 @@ async def _refund(arq: ArqRedis, order: Order, refund: JsonObject, *, notify: bo
         currency=currency,
         source="shopify",
         external_id=f"shopify:{refund_id}",
+        notice_owed=notify,
     )
     if new and notify:
         await announce(arq, recorded)
@@ -250,7 +257,7 @@ async def apply_order(
     with suppress(IntegrityError):  # a twin delivery linked it a moment ago
         await ShopifyOrder.get_or_create(brand=brand, shopify_id=order_id, defaults={"order": ours})
     await react_to_registration(arq, changes)
-    if order.get("cancelled_at"):
+    if await _cancelled(ours, order):
         return f"order {ours.number} cancelled in Shopify"
     await request_registration(arq, brand, [s.tracking_number for s in data.shipments])
     refunds = items(order.get("refunds"), "refunds")
@@ -259,6 +266,22 @@ async def apply_order(
     return (
         f"order {ours.number} {verb}, {len(data.shipments)} parcels, {sum(new_refunds)} new refunds"
     )
+
+
+async def _cancelled(ours: Order, order: JsonObject) -> bool:
+    """Store Shopify's `cancelled_at` on our order; a newly cancelled order's messages still
+    waiting are skipped with the reason (the notifier skips any later one the same way)."""
+    raw = order.get("cancelled_at")
+    when = None if raw in (None, "") else timestamp(raw, "cancelled_at")
+    if (when is None) != (ours.cancelled_at is None):
+        ours.cancelled_at = when
+        await ours.save(update_fields=["cancelled_at", "updated_at"])
+        if when is not None:
+            parcels = Subquery(Shipment.filter(order_id=ours.id).values("id"))
+            await Notification.filter(
+                shipment_id__in=parcels, status=NotificationStatus.PENDING
+            ).update(status=NotificationStatus.SKIPPED, skip_reason=ORDER_CANCELLED)
+    return when is not None
 
 
 async def _linked(brand: Brand, order_id: int) -> Order | None:

@@ -1,9 +1,10 @@
-"""The few Admin API (REST) reads the connector needs: one order, and every order since a date
-page by page (cursor pagination through the Link header)."""
+"""The few Admin API (REST) calls the connector needs: one order, every order since a date page
+by page (cursor pagination through the Link header), and the store's webhook subscriptions."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -21,7 +22,8 @@ class ShopifyUnavailable(Exception):
 
 
 class ShopifyRefused(Exception):
-    """The Admin API refused us (401/403: the token is wrong or lacks read_orders)."""
+    """The Admin API refused us: 401/403 (the token is wrong or lacks read_orders), or a
+    request it will never take."""
 
 
 def _base(settings: Settings, shop: str) -> str:
@@ -32,12 +34,19 @@ def _base(settings: Settings, shop: str) -> str:
 async def _get(
     http: httpx.AsyncClient, creds: ShopCredentials, url: str, **params: str
 ) -> httpx.Response:
+    return await _call(http, creds, "GET", url, params=params or None)
+
+
+async def _call(
+    http: httpx.AsyncClient, creds: ShopCredentials, method: str, url: str, **kwargs: Any
+) -> httpx.Response:
     try:
-        response = await http.get(
+        response = await http.request(
+            method,
             url,
-            params=params or None,
             headers={"X-Shopify-Access-Token": creds.token, "Accept": "application/json"},
             timeout=TIMEOUT_SECONDS,
+            **kwargs,
         )
     except httpx.HTTPError as exc:
         raise ShopifyUnavailable(f"Shopify unreachable: {type(exc).__name__}") from None
@@ -104,3 +113,30 @@ async def pages(http: httpx.AsyncClient, creds: ShopCredentials, url: str) -> As
             raise ShopifyUnavailable("Shopify's orders answer holds no list")
         next_url = response.links.get("next", {}).get("url")
         yield Page([o for o in orders if isinstance(o, dict)], next_url)
+
+
+async def webhooks(
+    http: httpx.AsyncClient, settings: Settings, creds: ShopCredentials
+) -> list[JsonObject]:
+    """The store's webhook subscriptions (a store has a few; one page holds them all)."""
+    url = f"{_base(settings, creds.shop)}/webhooks.json"
+    found = _json(await _get(http, creds, url, limit=str(PAGE_SIZE)), "webhooks")
+    if not isinstance(found, list):
+        raise ShopifyUnavailable("Shopify's webhooks answer holds no list")
+    return [w for w in found if isinstance(w, dict)]
+
+
+async def subscribe_webhook(
+    http: httpx.AsyncClient, settings: Settings, creds: ShopCredentials, topic: str, address: str
+) -> None:
+    """One topic's JSON deliveries to `address`. Shopify's 422 "address … already been taken"
+    means it is subscribed already: fine; any other 4xx is a refusal, with Shopify's words."""
+    body = {"webhook": {"topic": topic, "address": address, "format": "json"}}
+    url = f"{_base(settings, creds.shop)}/webhooks.json"
+    response = await _call(http, creds, "POST", url, json=body)
+    if response.status_code < 400:
+        return
+    words = response.text[:200]
+    if response.status_code == 422 and "taken" in words:
+        return
+    raise ShopifyRefused(f"Shopify refused the {topic} webhook ({response.status_code}): {words}")

@@ -14,6 +14,7 @@ import phonenumbers
 from babel.core import get_global
 from tortoise.transactions import in_transaction
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.models import Brand, Order
 from porchlight.platform.sql import Sql
 
@@ -31,10 +32,13 @@ class Hit:
 
 
 def regions(brands: list[Brand]) -> list[str]:
-    """Where a number typed without its country code is probably from: the brands' time zones'
-    countries, then their languages' likeliest ones (de → DE)."""
+    """Where a number typed without its country code is probably from: the countries the brands
+    sell in (their `country` setting, as the shopper's phone form reads it), then their time
+    zones' countries, then their languages' likeliest ones (de → DE). A national number that
+    none of these reads becomes a suffix search, which costs far more than the exact lookup."""
     zones, likely = get_global("zone_territories"), get_global("likely_subtags")
-    found = [zones.get(b.time_zone, "") for b in brands]
+    found = [settings_of(b).country or "" for b in brands]
+    found += [zones.get(b.time_zone, "") for b in brands]
     for brand in brands:
         language = brand.default_locale.replace("-", "_").split("_")
         found.append(language[1] if len(language) > 1 else likely.get(language[0], "")[-2:])

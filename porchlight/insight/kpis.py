@@ -111,6 +111,15 @@ KPIS: list[Kpi] = [
         N_("ratio"),
         N_("Tracking page views ÷ WISMO and WISMR contacts, that week."),
     ),
+    Kpi(
+        "csat",
+        N_("Delivery satisfaction (CSAT)"),
+        "%",
+        N_(
+            "Delivery ratings of 4 or 5 ÷ all delivery ratings, by week first rated, × 100 "
+            "(shoppers rate from the delivered email; a changed rating counts once)."
+        ),
+    ),
 ]
 
 BREAKDOWNS: list[Kpi] = [
@@ -156,6 +165,18 @@ BREAKDOWNS: list[Kpi] = [
         N_("count"),
         N_("Cases closed in the period, by close code: what to prevent next."),
     ),
+    Kpi(
+        "csat_by_carrier",
+        N_("Delivery satisfaction by carrier"),
+        "%",
+        N_("Ratings of 4 or 5 ÷ all ratings first given in the period, per carrier, × 100."),
+    ),
+    Kpi(
+        "csat_by_lane",
+        N_("Delivery satisfaction by lane"),
+        "%",
+        N_("Ratings of 4 or 5 ÷ all ratings first given in the period, per lane, × 100."),
+    ),
 ]
 
 
@@ -184,6 +205,12 @@ class Week:
     damaged_by_sku: dict[str, int] = field(default_factory=dict)
     carried_by_sku: dict[str, int] = field(default_factory=dict)
     close_codes: dict[str, int] = field(default_factory=dict)
+    rated: int = 0  # delivery ratings first given this week
+    satisfied: int = 0  # of them, a 4 or a 5
+    rated_by_carrier: dict[str, int] = field(default_factory=dict)
+    satisfied_by_carrier: dict[str, int] = field(default_factory=dict)
+    rated_by_lane: dict[str, int] = field(default_factory=dict)
+    satisfied_by_lane: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -255,6 +282,7 @@ def report(brand: Brand, mondays: list[date], weeks: dict[date, Week]) -> Report
         "sla_breach_rate": each(lambda w: _ratio(w.breached, w.opened, 100)),
         "page_views": each(lambda w: float(w.views)),
         "views_per_contact": each(lambda w: _ratio(w.views, w.contacts)),
+        "csat": each(lambda w: _ratio(w.satisfied, w.rated, 100)),
     }
 
     def total(part: Callable[[Week], dict[str, int]]) -> dict[str, int]:
@@ -279,6 +307,12 @@ def report(brand: Brand, mondays: list[date], weeks: dict[date, Week]) -> Report
         "close_codes": [
             (code, float(n), n) for code, n in sorted(codes.items(), key=lambda c: (-c[1], c[0]))
         ],
+        "csat_by_carrier": _rates(
+            total(lambda w: w.satisfied_by_carrier), total(lambda w: w.rated_by_carrier)
+        ),
+        "csat_by_lane": _rates(
+            total(lambda w: w.satisfied_by_lane), total(lambda w: w.rated_by_lane)
+        ),
     }
     return result
 
@@ -470,4 +504,26 @@ async def measure(brand: Brand, mondays: Iterable[date], now: datetime) -> dict[
         ),
         "close_codes",
     )
+    ratings = await sql.rows(
+        f"SELECT {w('r.rated_at')} AS week, s.carrier AS carrier, s.lane AS lane, "
+        "COUNT(*) AS n, SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END) AS satisfied "
+        "FROM rating r JOIN shipment s ON s.id = r.shipment_id "
+        "WHERE r.brand_id = ? AND r.rated_at >= ? AND r.rated_at < ? "
+        "GROUP BY week, s.carrier, s.lane",
+        p,
+    )
+    for row in ratings:
+        if (week := weeks.get(_week(row["week"]))) is None:
+            continue
+        n, happy = int(row["n"]), int(row["satisfied"] or 0)
+        week.rated += n
+        week.satisfied += happy
+        for name, label in (("carrier", row["carrier"]), ("lane", row["lane"])):
+            key = str(label or "")
+            rated, satisfied = (
+                getattr(week, f"rated_by_{name}"),
+                getattr(week, f"satisfied_by_{name}"),
+            )
+            rated[key] = rated.get(key, 0) + n
+            satisfied[key] = satisfied.get(key, 0) + happy
     return weeks

@@ -20,6 +20,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
+from porchlight.accounts.brand_settings import stored, validate_settings
 from porchlight.accounts.brands import create_brand
 from porchlight.edd.calendar import calendar_for
 from porchlight.enums import (
@@ -57,6 +58,8 @@ CONTACT_SHARE = 0.03
 NODES = ["WH-BER-1", "WH-HAM-2", "3PL-RTM", "3PL-LEJ"]
 NODE_COUNTRY = {"WH-BER-1": "DE", "WH-HAM-2": "DE", "3PL-RTM": "NL", "3PL-LEJ": "DE"}
 CARRIERS = ["dhl", "dpd", "ups", "gls"]
+# The delivery exceptions a synthetic case has (no shopper rated these synthetic deliveries).
+DELIVERY_EXCEPTIONS = [t for t in ExceptionType if t != ExceptionType.LOW_RATING]
 SKUS = [f"SKU-{i:03d}" for i in range(200)]
 # Names and German mobile numbers, so agent search is measured on realistic customers.
 FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas"]
@@ -189,9 +192,7 @@ async def seed_volume(
     each batch. `porchlight demo` gives its brands 13 weeks of a small shop this way."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
     now = now or datetime.now(UTC)
-    brand = await Brand.get_or_none(slug=slug) or await create_brand(
-        slug, slug.title(), [f"{slug}.volume.invalid"]
-    )
+    brand = await Brand.get_or_none(slug=slug) or await _new_brand(slug)
     done = await Shipment.filter(
         brand=brand, tracking_number__startswith=f"{shape.prefix}T"
     ).count()
@@ -204,6 +205,14 @@ async def seed_volume(
         yield done
     await _page_views(brand, rng, now, shape)
     await _analyze()
+
+
+async def _new_brand(slug: str) -> Brand:
+    """A German shop: its customers' numbers typed nationally (0151 …) are read as German."""
+    brand = await create_brand(slug, slug.title(), [f"{slug}.volume.invalid"])
+    brand.settings = stored(validate_settings({"country": "DE"}))
+    await brand.save(update_fields=["settings"])
+    return brand
 
 
 async def _analyze() -> None:
@@ -333,6 +342,7 @@ EVENT_COLUMNS = (
     "location",
     "fingerprint",
     "raw_payload",
+    "signed_by",
 )
 
 
@@ -360,7 +370,23 @@ async def _store_events(events: list[tuple[Any, ...]], now: datetime) -> None:
         return
     source = EventSource.EASYPOST.value
     records = [
-        (estimated, source, tracking, "", when, "", now, status, "", "", message, "{}", mark, "{}")
+        (
+            estimated,
+            source,
+            tracking,
+            "",
+            when,
+            "",
+            now,
+            status,
+            "",
+            "",
+            message,
+            "{}",
+            mark,
+            "{}",
+            "",
+        )
         for estimated, tracking, when, status, message, mark in events
     ]
     async with conn.acquire_connection() as raw:  # type: ignore[attr-defined]
@@ -385,7 +411,7 @@ async def _cases_and_contacts(
                 Case(
                     brand=brand,
                     shipment_id=ids[tracking],
-                    type=rng.choice(list(ExceptionType)),
+                    type=rng.choice(DELIVERY_EXCEPTIONS),
                     source=CaseSource.RULE,
                     state=CaseState.CLOSED if is_closed else CaseState.OPEN,
                     opened_at=opened,

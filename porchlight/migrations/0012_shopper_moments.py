@@ -1,4 +1,5 @@
 from tortoise import migrations
+from porchlight.platform.migration_ops import DescriptionOnly
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
@@ -7,16 +8,6 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
-class DescriptionOnly(ops.AlterField):
-    """Two new triggers change only the column's description (it stays VARCHAR(32)). Kept in the
-    migration state, but never run: tortoise's SQLite alter_field rebuilds the table and drops
-    its unique (shipment, trigger, channel), the at-most-once guarantee."""
-
-    async def database_forward(self, *args, **kwargs) -> None:
-        return None
-
-    async def database_backward(self, *args, **kwargs) -> None:
-        return None
 
 
 class Migration(migrations.Migration):

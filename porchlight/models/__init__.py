@@ -17,6 +17,7 @@ from porchlight.models.edd import EddAccuracy, EddLane
 from porchlight.models.message_texts import MessageText
 from porchlight.models.notifications import AppliedEmailEvent, EmailSuppression, Notification
 from porchlight.models.orders import Customer, Order, Refund, Shipment, ShipmentItem
+from porchlight.models.ratings import Rating
 from porchlight.models.tracking import DeliveryEstimate, TrackingEvent
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Notification",
     "Order",
     "PageViewDay",
+    "Rating",
     "Refund",
     "Shipment",
     "ShipmentItem",

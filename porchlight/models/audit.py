@@ -29,4 +29,5 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entry"
         ordering = ("-created_at", "-id")
-        indexes = (("brand_id", "created_at"),)
+        # The console's log by brand; an order's (or an agent's) own trail by its subject.
+        indexes = (("brand_id", "created_at"), ("subject", "created_at"))

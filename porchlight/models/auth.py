@@ -21,6 +21,8 @@ class Agent(Model):
     # such case's time decides whose turn it is.
     available = fields.BooleanField(default=False, db_default=False)
     last_assigned_at = fields.DatetimeField(null=True)
+    # The language of what is sent to them (SLA alerts); None: each brand's default language.
+    locale = fields.CharField(max_length=16, null=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -27,6 +27,11 @@ class StoreConnection(Model):
     sync_since = fields.DatetimeField(null=True)
     sync_next_url = fields.TextField(null=True)
     sync_done = fields.IntField(default=0)
+    # Shopify's webhooks, subscribed through the Admin API when the store is connected
+    # (porchlight.connectors.subscriptions): pending|subscribed|failed, with the last error;
+    # "" for a store connected before Porchlight subscribed them itself.
+    webhooks_state = fields.CharField(max_length=16, default="")
+    webhooks_error = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

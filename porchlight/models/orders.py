@@ -23,6 +23,12 @@ class Customer(Model):
     email_opt_in = fields.BooleanField(default=True)
     sms_opt_in = fields.BooleanField(default=False)
     sms_opted_out_at = fields.DatetimeField(null=True)  # STOP from the handset wins over opt-in
+    # WhatsApp needs its own consent, kept with where it came from ("tracking_page", or the
+    # retailer's "retailer:<their source>") and when; a STOP sent over WhatsApp ends it.
+    whatsapp_opt_in = fields.BooleanField(default=False)
+    whatsapp_consent_source = fields.CharField(max_length=80, default="")
+    whatsapp_consent_at = fields.DatetimeField(null=True)
+    whatsapp_opted_out_at = fields.DatetimeField(null=True)
     # The shopper turned the channel off for all orders themselves (unsubscribe link, mail
     # client, our page): the retailer's `notifications` can never turn it back on.
     email_unsubscribed_at = fields.DatetimeField(null=True)
@@ -77,6 +83,14 @@ class Order(Model):
     # An agent paused every message about this order (the shopper asked, or a case is delicate):
     # the notifier records each message it would have sent as skipped, "paused".
     notifications_paused_at = fields.DatetimeField(null=True)
+    # The store cancelled the order (Shopify's orders/cancelled): the tracking page says so and
+    # the notifier skips every message about it, "order_cancelled".
+    cancelled_at = fields.DatetimeField(null=True)
+    # Goes up with every write to anything the tracking page shows (the order, its customer,
+    # parcels, items, scans, dates, delivery requests, refunds): the page's ETag and the key it
+    # is kept under. The database keeps it (triggers, migration 0022): no writer can forget it,
+    # and a save from a stale copy of the row cannot take it back.
+    version = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -175,6 +189,10 @@ class Refund(Model):
     method = fields.CharField(max_length=32, default="")
     source = fields.CharField(max_length=16)  # api, agent, or a connector's name
     external_id = fields.CharField(max_length=128, null=True)
+    # When the shopper's notice was scheduled, or found not owed (a refund shopify-sync found
+    # late, an order with no parcel). Null: still owed, and the worker's sweep sends it if the
+    # job asking for it was lost (Redis was down when the refund was recorded).
+    notice_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -30,6 +30,9 @@ class TrackingEvent(Model):
     # sha256 of what makes the scan itself: replays and retries hash the same.
     fingerprint = fields.CharField(max_length=64)
     raw_payload: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    # Proof of delivery on a delivery scan: who signed for it. Personal: the shopper's page
+    # shows it only after the order was looked up with the shopper's email or postcode.
+    signed_by = fields.CharField(max_length=128, default="")
 
     class Meta:
         table = "tracking_event"

@@ -49,15 +49,16 @@ def ink_on(background: str) -> str:
 
 
 def brand_look(brand: Brand, base_url: str) -> dict[str, str]:
-    """What makes an email the brand's: its accent, readable text on it, and its theme's logo
-    at the brand's own address (`base_url`, the scheme and host of its tracking links)."""
-    accent = settings_of(brand).accent
-    theme = brand.theme or "default"
-    return {
-        "accent": accent,
-        "accent_ink": ink_on(accent),
-        "logo_url": f"{base_url.rstrip('/')}/theme/{theme}/logo.svg",
-    }
+    """What makes an email the brand's: its accent, readable text on it, and the logo its pages
+    show (the one uploaded in the console, else its theme's) at the brand's own address
+    (`base_url`, the scheme and host of its tracking links)."""
+    chosen = settings_of(brand)
+    base = base_url.rstrip("/")
+    if chosen.logo:
+        logo = f"{base}/brand-logo/{chosen.logo}"
+    else:
+        logo = f"{base}/theme/{brand.theme or 'default'}/logo.svg"
+    return {"accent": chosen.accent, "accent_ink": ink_on(chosen.accent), "logo_url": logo}
 
 
 def render_message(

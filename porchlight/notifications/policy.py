@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.enums import Channel
+from porchlight.enums import TEXT_CHANNELS, Channel
 from porchlight.enums import Trigger as T
 from porchlight.models import Brand, Customer, Order
 
@@ -36,9 +36,20 @@ class Decision:
 
 
 def brand_channels(brand: Brand, trigger: T) -> set[Channel]:
-    """The brand's `notification_channels` setting ({"delivered": ["email"]}) or the default."""
-    override = settings_of(brand).notification_channels.get(trigger)
-    return set(override) if override is not None else DEFAULT_CHANNELS[trigger]
+    """The brand's `notification_channels` setting ({"delivered": ["email"]}) or the default,
+    and WhatsApp where the brand has it on and mapped this trigger to a template."""
+    chosen = settings_of(brand)
+    override = chosen.notification_channels.get(trigger)
+    channels = set(override) if override is not None else DEFAULT_CHANNELS[trigger]
+    return channels | {Channel.WHATSAPP} if chosen.whatsapp.template(trigger) else channels
+
+
+def channels_for(brand: Brand, trigger: T) -> tuple[Channel, ...]:
+    """The channels a trigger gets a row on: email and SMS always (a skip says why not), and
+    WhatsApp only for brands that send it, so other brands' records stay as they were."""
+    if Channel.WHATSAPP in brand_channels(brand, trigger):
+        return (*TEXT_CHANNELS, Channel.WHATSAPP)
+    return TEXT_CHANNELS
 
 
 def shipped_grace(brand: Brand) -> timedelta:
@@ -57,10 +68,16 @@ def daily_cap(brand: Brand) -> int:
     return settings_of(brand).daily_message_cap
 
 
-def paused(order: Order) -> bool:
-    """An agent paused this order's messages (porchlight.desk.actions): each one it would have
-    had is recorded as skipped, "paused", and not sent later."""
-    return order.notifications_paused_at is not None
+ORDER_CANCELLED = "order_cancelled"
+
+
+def withheld(order: Order) -> str:
+    """Why no message about this order goes out, or "": the store cancelled it
+    ("order_cancelled"), or an agent paused its messages (porchlight.desk.actions, "paused").
+    Each message it would have had is recorded as skipped with that reason, not sent later."""
+    if order.cancelled_at is not None:
+        return ORDER_CANCELLED
+    return "paused" if order.notifications_paused_at is not None else ""
 
 
 def customer_allows(
@@ -71,6 +88,12 @@ def customer_allows(
         if not wanted:
             return Decision(False, "opted_out")
         return Decision(False, "email_suppressed") if suppressed else Decision(True)
+    if channel == Channel.WHATSAPP:  # the customer's own consent, for all their orders
+        if not customer.whatsapp_opt_in:
+            return Decision(False, "opted_out")
+        if customer.whatsapp_opted_out_at is not None:
+            return Decision(False, "whatsapp_stopped")
+        return Decision(True) if customer.phone else Decision(False, "no_phone")
     wanted = order.notify_sms if order.notify_sms is not None else customer.sms_opt_in
     if not wanted:
         return Decision(False, "opted_out")

@@ -142,9 +142,15 @@ def check(trigger: Trigger, field: str, source: str, *, required: bool = True) -
 
 def values_of(trigger: Trigger, locale: str, context: Mapping[str, Any]) -> dict[str, str]:
     """The variables of a real message, from the context its theme templates get."""
+    values = all_values(locale, context)
+    return {name: values[name] for name in variables(trigger)}
+
+
+def all_values(locale: str, context: Mapping[str, Any]) -> dict[str, str]:
+    """Every variable any message has, in `locale` (a WhatsApp template may use any of them)."""
     first = context["parcels"][0] if context.get("parcels") else {}
     estimate = first.get("estimated_delivery")
-    values = {
+    return {
         "brand": context["brand"].name,
         "customer_name": context["customer"].name,
         "order_number": context["order"].number,
@@ -155,7 +161,6 @@ def values_of(trigger: Trigger, locale: str, context: Mapping[str, Any]) -> dict
         "shipped_count": str(context.get("shipped_count", "")),
         "parcel_count": str(context.get("parcel_count", "")),
     }
-    return {name: values[name] for name in variables(trigger)}
 
 
 async def own_texts(brand: Brand, trigger: Trigger, locale: str) -> dict[Channel, MessageText]:

@@ -1,24 +1,21 @@
 """Signed one-click unsubscribe tokens: the link itself is the proof, no login needed."""
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.transactions import in_transaction
 
 from porchlight.models import Customer, Order
 from porchlight.platform.clock import utcnow
+from porchlight.platform.signed import signed, unsigned
 
 SALT = "porchlight.unsubscribe"
 
 
 def unsubscribe_token(secret: str, customer: Customer) -> str:
-    return URLSafeSerializer(secret, salt=SALT).dumps({"c": customer.id})
+    return signed(secret, SALT, {"c": customer.id})
 
 
 def customer_id_from(secret: str, token: str) -> int | None:
-    try:
-        data = URLSafeSerializer(secret, salt=SALT).loads(token)
-    except BadSignature:
-        return None
-    return data.get("c") if isinstance(data, dict) and isinstance(data.get("c"), int) else None
+    data = unsigned(secret, SALT, token, "c")
+    return data["c"] if data else None
 
 
 async def set_email_opt_in(customer: Customer, wanted: bool) -> None:

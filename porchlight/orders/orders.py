@@ -9,6 +9,8 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from porchlight.accounts.consent import FIELDS as CONSENT_FIELDS
+from porchlight.accounts.consent import RETAILER, record_whatsapp
 from porchlight.models import Brand, Customer, Order, Shipment, ShipmentItem
 from porchlight.orders.payload import CustomerIn, OrderIn, ShipmentIn, normalize_postcode
 from porchlight.platform.jobs import REACT_TO_REGISTRATION
@@ -73,7 +75,7 @@ async def _upsert_order(brand: Brand, data: OrderIn) -> tuple[Order, bool, list[
 
 
 async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
-    customer, _ = await Customer.get_or_create(brand=brand, email=data.email)
+    customer, created = await Customer.get_or_create(brand=brand, email=data.email)
     customer.name = data.name or customer.name
     customer.phone = data.phone or customer.phone
     customer.locale = data.locale or customer.locale
@@ -81,15 +83,28 @@ async def _upsert_customer(brand: Brand, data: CustomerIn) -> Customer:
     # The retailer may turn a channel on or off, but never back on over the shopper's own
     # opt-out (unsubscribe link, mail client, our page). A STOP is kept apart and only START
     # from the phone undoes it.
+    # No word on a channel (None) leaves a known customer's choice, made anywhere, as it is.
     if data.notifications is not None:
-        if customer.email_unsubscribed_at is None:
-            customer.email_opt_in = data.notifications.email
-        if customer.sms_unsubscribed_at is None:
-            customer.sms_opt_in = data.notifications.sms
+        email, sms = data.notifications.email, data.notifications.sms
+        if customer.email_unsubscribed_at is None and (email is not None or created):
+            customer.email_opt_in = bool(email)
+        if customer.sms_unsubscribed_at is None and (sms is not None or created):
+            customer.sms_opt_in = bool(sms)
+        given = data.notifications.whatsapp
+        if given is not None:
+            record_whatsapp(customer, given.opt_in, f"{RETAILER}{given.source}")
     # Only the retailer's fields: saving the whole row would put back a STOP, an unsubscribe or
     # a phone code that arrived while this request ran.
     await customer.save(
-        update_fields=["name", "phone", "locale", "time_zone", "email_opt_in", "sms_opt_in"]
+        update_fields=[
+            "name",
+            "phone",
+            "locale",
+            "time_zone",
+            "email_opt_in",
+            "sms_opt_in",
+            *CONSENT_FIELDS,
+        ]
     )
     return customer
 

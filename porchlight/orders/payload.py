@@ -44,12 +44,23 @@ class Money(Strict):
         return value.upper()
 
 
+class WhatsAppConsent(Strict):
+    """The shopper's WhatsApp consent as the retailer recorded it, and where it was given (a
+    checkbox at checkout, a form): kept with it, as WhatsApp's rules want."""
+
+    opt_in: bool
+    source: str = Field(min_length=1, max_length=64)
+
+
 class NotificationChoice(Strict):
     """The retailer's consent record. A channel the shopper turned off themselves (unsubscribe,
-    STOP, the order page) stays off whatever this says."""
+    STOP, the order page) stays off whatever this says. `null`: the retailer has no word on the
+    channel (no consent record is not a withdrawal): a known customer keeps their choice, a new
+    one is not messaged on it."""
 
-    email: bool = True
-    sms: bool = False
+    email: bool | None = True
+    sms: bool | None = False
+    whatsapp: WhatsAppConsent | None = None  # None: the consent on record stays as it is
 
 
 class CustomerIn(Strict):

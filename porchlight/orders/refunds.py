@@ -25,9 +25,11 @@ async def record_refund(
     source: str,
     method: str = "",
     external_id: str | None = None,
+    notice_owed: bool = True,
 ) -> tuple[Refund, bool]:
     """(refund, created). A refund the store already reported under `external_id` is returned
-    as it was, so a resent call or webhook records nothing twice."""
+    as it was, so a resent call or webhook records nothing twice. `notice_owed` False: recorded
+    without a message (the shopper heard back then)."""
     if external_id is not None:
         known = await Refund.get_or_none(brand_id=order.brand_id, external_id=external_id)  # type: ignore[attr-defined]
         if known is not None:
@@ -41,17 +43,17 @@ async def record_refund(
             method=method[:32],
             source=source[:16],
             external_id=external_id,
+            notice_at=None if notice_owed else utcnow(),
         )
     except IntegrityError:  # the same refund, recorded by a twin request a moment ago
         return await Refund.get(brand_id=order.brand_id, external_id=external_id), False  # type: ignore[attr-defined]
-    # The order page's version moves, so a kept page shows "refund issued" at once.
-    await Order.filter(id=order.id).update(updated_at=utcnow())
-    return refund, True
+    return refund, True  # the order's version moved with the row (migration 0022)
 
 
 async def announce(arq: ArqRedis, refund: Refund) -> None:
     """The worker's job for the shopper's message, once per refund (its id is the job's). The
-    message itself is at most once per parcel and channel, whoever asks for it."""
+    message itself is at most once per parcel and channel, whoever asks for it; a job that could
+    not be enqueued is made up by the worker's sweep (notifier.notifications.owed_refunds)."""
     try:
         await arq.enqueue_job(ANNOUNCE_REFUND, refund.id, _job_id=f"refund:{refund.id}")
     except (RedisError, OSError) as exc:

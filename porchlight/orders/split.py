@@ -38,11 +38,3 @@ def still_to_come(order: Order, shipments: list[Shipment]) -> StillToCome:
         if wanted > covered:
             missing.append({"sku": sku, "name": line.get("name", ""), "quantity": wanted - covered})
     return StillToCome(parcel_total(order, len(outbound)) - len(outbound), missing)
-
-
-async def still_to_come_for(order: Order) -> StillToCome:
-    """No query for an order that announced nothing (most): nothing can be missing."""
-    if not (order.expected_parcels or order.items):
-        return StillToCome()
-    shipments = await Shipment.filter(order_id=order.id).prefetch_related("items")
-    return still_to_come(order, list(shipments))

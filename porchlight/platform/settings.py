@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     sendgrid_event_public_key: str | None = None
 
     max_webhook_bytes: int = 1024 * 1024
+    # The share of successful GETs (2xx, 304) whose request line is logged
+    # (portal.request_log); every other request is always logged.
+    request_log_sample: float = Field(default=1.0, ge=0, le=1)
     # A job running longer is cancelled; a job whose worker died is run again this long (+10 s)
     # after it started. Every job here is short: the providers' own timeout is 10 s.
     job_timeout_seconds: int = Field(default=60, ge=1, le=3600)

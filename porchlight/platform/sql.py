@@ -83,11 +83,20 @@ async def rows_in(model: type[M], column: str, values: Sequence[Any]) -> list[M]
     cost more than the query (2.0 vs 1.6 ms for a page's 40 scans, 0.55 vs 0.35 ms for dates)."""
     if not values:
         return []
-    meta = model._meta
-    names = list(meta.fields_db_projection.values())
-    if column not in names:
+    if column not in model._meta.fields_db_projection.values():
         raise ValueError(f"{model.__name__} has no column {column!r}")
-    columns = ", ".join(f'"{c}"' for c in names)
     marks = ", ".join("?" * len(values))
-    query = f'SELECT {columns} FROM "{meta.db_table}" WHERE "{column}" IN ({marks})'  # noqa: S608 - names from the model, values as parameters
-    return [model._init_from_db(**row) for row in await Sql().rows(query, values)]
+    return await rows_where(model, f'"{column}" IN ({marks})', values)
+
+
+async def rows_where(
+    model: type[M], condition: str, params: Sequence[Any], order: str = ""
+) -> list[M]:
+    """`model`'s rows matching `condition` (SQL written here, values as `?` parameters), in
+    `order` (a column list) when given, built as the ORM builds them, minus its query building."""
+    meta = model._meta
+    columns = ", ".join(f'"{c}"' for c in meta.fields_db_projection.values())
+    query = f'SELECT {columns} FROM "{meta.db_table}" WHERE {condition}'  # noqa: S608 - names from the model, values as parameters
+    if order:
+        query += f" ORDER BY {order}"
+    return [model._init_from_db(**row) for row in await Sql().rows(query, params)]

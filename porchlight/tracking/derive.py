@@ -103,8 +103,12 @@ async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
 
 async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:
     """Each number's most recent date, whichever aggregator sent it."""
-    rows = await rows_in(DeliveryEstimate, "tracking_number", tracking_numbers)
-    rows.sort(key=lambda r: (r.as_of, r.received_at))
+    return latest(await rows_in(DeliveryEstimate, "tracking_number", tracking_numbers))
+
+
+def latest(rows: list[DeliveryEstimate]) -> dict[str, Dated]:
+    """Each number's most recent date among `rows`."""
+    rows = sorted(rows, key=lambda r: (r.as_of, r.received_at))
     return {r.tracking_number: (r.as_of, r.estimated_delivery) for r in rows}
 
 

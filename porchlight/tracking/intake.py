@@ -44,17 +44,21 @@ def _values(event: NormalizedEvent, now: datetime) -> list[object]:
         event.estimated_delivery,
         event.fingerprint,
         _json(event.raw),
+        fit(TrackingEvent, "signed_by", event.signed_by),
     ]
 
 
 # One statement for a whole body: tortoise's bulk_create sends BEGIN, one INSERT per row and
-# COMMIT, which was most of intake's database time in a profile under load.
+# COMMIT, which was most of intake's database time in a profile under load. A scan already
+# stored stays as it is, except that a signer named later (aggregators add proof of delivery
+# after the delivery scan) is filled in once.
 _EVENTS = """
 INSERT INTO tracking_event (source, tracking_number, carrier, occurred_at, occurred_offset,
   received_at, status, carrier_status, carrier_substatus, message, location, estimated_delivery,
-  fingerprint, raw_payload)
+  fingerprint, raw_payload, signed_by)
 VALUES {values}
-ON CONFLICT (source, tracking_number, fingerprint) DO NOTHING
+ON CONFLICT (source, tracking_number, fingerprint) DO UPDATE SET signed_by = excluded.signed_by
+WHERE tracking_event.signed_by = '' AND excluded.signed_by <> ''
 """
 ROWS_PER_STATEMENT = 1000  # PostgreSQL takes at most 32,767 parameters
 
@@ -70,7 +74,7 @@ async def _insert(statement: str, rows: Sequence[Sequence[object]]) -> None:
 async def store(events: list[NormalizedEvent]) -> None:
     """Insert what is new; the unique (source, tracking number, fingerprint) drops the rest.
 
-    ON CONFLICT DO NOTHING makes two identical deliveries racing each other safe too.
+    ON CONFLICT makes two identical deliveries racing each other safe too.
     """
     unique = {(e.source, e.tracking_number, e.fingerprint): e for e in events}
     now = utcnow()

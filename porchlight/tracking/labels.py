@@ -1,6 +1,9 @@
 """Human names for the workspace's codes (exception types, flags, close codes, roles, audit
 entries), marked for translation; templates show `_(labels.exception[case.type])`."""
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from porchlight.enums import (
     Channel,
     CloseCode,
@@ -12,6 +15,13 @@ from porchlight.enums import (
 )
 from porchlight.tracking.status_text import N_
 
+
+def worded(table: Mapping[Any, str], code: str, gettext: Callable[[str], str]) -> str:
+    """`code` in the reader's words; a code the table lacks (a newer one) as itself. Templates:
+    `{{ n.trigger|worded(labels.trigger) }}`."""
+    return gettext(table[code]) if code in table else code
+
+
 exception = {
     ExceptionType.NO_FIRST_SCAN: N_("No first scan"),
     ExceptionType.STALLED_IN_TRANSIT: N_("Stalled in transit"),
@@ -20,6 +30,7 @@ exception = {
     ExceptionType.DAMAGE_REPORTED: N_("Damage reported"),
     ExceptionType.RETURN_TO_SENDER: N_("Return to sender"),
     ExceptionType.DELAY: N_("Delayed past the promise"),
+    ExceptionType.LOW_RATING: N_("Low delivery rating: call back"),
 }
 flag = {
     PriorityFlag.HIGH_VALUE: N_("High value"),
@@ -61,21 +72,6 @@ step = {
     "payout_received": N_("Payout received"),
     "claim_denied": N_("Claim denied"),
 }
-trigger: dict[str, str] = {
-    Trigger.SHIPPED: N_("Shipped"),
-    Trigger.FIRST_SCAN: N_("First scan"),
-    Trigger.OUT_FOR_DELIVERY: N_("Out for delivery"),
-    Trigger.DELIVERED: N_("Delivered"),
-    Trigger.AVAILABLE_FOR_PICKUP: N_("Ready for pickup"),
-    Trigger.FAILED_ATTEMPT: N_("Failed delivery attempt"),
-    Trigger.DELAY: N_("Delayed"),
-    Trigger.EXCEPTION: N_("Delivery problem"),
-    Trigger.RETURNING_TO_SENDER: N_("Returning to sender"),
-    Trigger.RETURN_RECEIVED: N_("Return received"),
-    Trigger.REFUND_ISSUED: N_("Refund issued"),
-    Trigger.SPLIT_PROGRESS: N_("Split order progress"),
-}
-channel: dict[str, str] = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
 notification_status: dict[str, str] = {
     NotificationStatus.PENDING: N_("waiting"),
     NotificationStatus.SENDING: N_("sending"),
@@ -90,13 +86,26 @@ skip_reason: dict[str, str] = {
     "opted_out": N_("the customer turned this channel off"),
     "email_suppressed": N_("the address bounced or reported spam before"),
     "sms_stopped": N_("the number replied STOP"),
+    "whatsapp_stopped": N_("the number replied STOP on WhatsApp"),
     "no_phone": N_("no mobile number"),
     "policy_off": N_("the brand does not send this on this channel"),
     "merged_into_shipped": N_("said in the shipped message instead"),
     "superseded": N_("a newer message about this parcel replaced it"),
     "daily_cap": N_("the day's message limit for this order was reached"),
     "paused": N_("an agent paused this order's notifications"),
+    "order_cancelled": N_("the order was cancelled"),
     "date_moved_back": N_("the delivery date moved back before it was sent"),
+}
+# What a shopper asked to change about a delivery (portal.shopper.delivery), and where it stands.
+delivery_request = {
+    "choose_date": N_("Another delivery day"),
+    "pickup_point": N_("A pickup point"),
+    "reroute": N_("Another address"),
+}
+request_status = {
+    "requested": N_("not yet passed on to the retailer"),
+    "forwarded": N_("passed on to the retailer"),
+    "failed": N_("could not be passed on to the retailer"),
 }
 contact_channel = {
     "phone": N_("Phone"),
@@ -159,9 +168,10 @@ audit = {
     "agent.deactivate": N_("Agent deactivated"),
     "agent.reactivate": N_("Agent reactivated"),
     "agent.reset_lock": N_("Sign-in lock reset"),
+    "agent.language": N_("Language of alert emails changed"),
 }
 # The proactive messages, as the console names them (one missing here shows its code).
-trigger = {
+trigger: dict[str, str] = {
     Trigger.SHIPPED: N_("Shipped"),
     Trigger.FIRST_SCAN: N_("First scan"),
     Trigger.OUT_FOR_DELIVERY: N_("Out for delivery"),
@@ -177,7 +187,11 @@ trigger = {
     Trigger.REFUND_ISSUED: N_("Refund issued"),
     Trigger.SPLIT_PROGRESS: N_("Some parcels of an order shipped"),
 }
-channel = {Channel.EMAIL: N_("Email"), Channel.SMS: N_("SMS")}
+channel: dict[str, str] = {
+    Channel.EMAIL: N_("Email"),
+    Channel.SMS: N_("SMS"),
+    Channel.WHATSAPP: N_("WhatsApp"),
+}
 # What an agent search matched on (porchlight.desk.search).
 search_field = {
     "order_number": N_("order number"),

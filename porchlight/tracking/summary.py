@@ -42,37 +42,51 @@ def summarize(parcels: Sequence[Parcel], locale: str, tone: i18n.Tone = i18n.Ton
             "status": _(HEADLINE[nxt.derived.status]),
             "date": day,
         }
-    if len(outbound) > 1:
+    total = _announced(outbound)
+    if total > 1:
         progress = _("%(delivered)s of %(total)s parcels delivered.") % {
             "delivered": delivered,
-            "total": len(outbound),
+            "total": total,
         }
         sentence = f"{progress} {sentence}"
     return sentence
 
 
+def _announced(outbound: Sequence[Parcel]) -> int:
+    """The M of "N of M": the parcels registered, or the retailer's announced count if higher
+    (each card's `of` already holds it)."""
+    return max([len(outbound), *(p.of for p in outbound)])
+
+
 def order_progress(parcels: Sequence[Parcel], locale: str) -> str:
-    """What a split order as a whole is doing, for the top of its page: "1 of 3 delivered,
-    2 on the way, next expected Thursday, December 3, 2026". Counted from the parcels there
-    are; empty for an order of one parcel, whose card says it all."""
+    """What a split order as a whole is doing, for the top of its page: "1 of 4 delivered,
+    2 on the way, 1 to follow, next expected Thursday, December 3, 2026". Counts the parcels
+    the retailer announced, like each card's "Parcel 1 of 4"; empty for an order of one parcel,
+    whose card says it all."""
     t: NullTranslations = i18n.translations(locale)
     ngettext = t.ngettext
     outbound = [p for p in parcels if p.shipment.direction == "outbound"]
-    if len(outbound) < 2:
+    total = _announced(outbound)
+    if total < 2 or not outbound:
         return ""
     statuses = [p.derived.status for p in outbound]
     delivered = statuses.count(S.DELIVERED)
     coming = sum(s in STILL_COMING for s in statuses)
     stuck = len(outbound) - delivered - coming
+    unshipped = total - len(outbound)
     parts = [
-        ngettext("%(num)s of %(total)s delivered", "%(num)s of %(total)s delivered", len(outbound))
-        % {"num": delivered, "total": len(outbound)}
+        ngettext("%(num)s of %(total)s delivered", "%(num)s of %(total)s delivered", total)
+        % {"num": delivered, "total": total}
     ]
     if coming:
         parts.append(ngettext("%(num)s on the way", "%(num)s on the way", coming) % {"num": coming})
     if stuck:
         parts.append(
             ngettext("%(num)s needs attention", "%(num)s need attention", stuck) % {"num": stuck}
+        )
+    if unshipped:
+        parts.append(
+            ngettext("%(num)s to follow", "%(num)s to follow", unshipped) % {"num": unshipped}
         )
     dates = [d for d in (date_ahead(p.derived) for p in outbound) if d]
     if dates:

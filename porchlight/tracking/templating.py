@@ -35,7 +35,8 @@ def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(locale, tone), newstyle=True)  # type: ignore[attr-defined]
+    translations = i18n.translations(locale, tone)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
     env.globals["labels"] = labels
     env.globals["theme"] = theme if theme_exists(theme) else DEFAULT_THEME
@@ -44,6 +45,7 @@ def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -
     env.filters["datetime"] = lambda v, tz="UTC", *_: i18n.format_datetime(v, locale, tz)
     env.filters["date"] = lambda v, *_: i18n.format_date(v, locale)
     env.filters["number"] = lambda v, digits=2: i18n.format_number(v, locale, digits)
+    env.filters["worded"] = lambda code, table: labels.worded(table, code, translations.gettext)
     env.filters["isodate"] = date.fromisoformat  # a date kept as text in JSON
     env.filters["money"] = lambda amount, currency: i18n.format_money(amount, currency, locale)
     return env

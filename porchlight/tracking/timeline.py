@@ -4,9 +4,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from porchlight.enums import Direction
-from porchlight.models import Customer, Order, Shipment, TrackingEvent
-from porchlight.platform.sql import Sql
+from porchlight.enums import Direction, ShipmentStatus
+from porchlight.models import (
+    Customer,
+    DeliveryEstimate,
+    Order,
+    Shipment,
+    ShipmentItem,
+    TrackingEvent,
+)
+from porchlight.platform.sql import Sql, rows_where
 from porchlight.tracking import derive
 
 
@@ -17,6 +24,15 @@ class Parcel:
     derived: derive.Derived
     position: int  # 1-based among the order's parcels of the same direction
     of: int  # outbound: the retailer's announced count when higher (`parcel_total`)
+
+    @property
+    def signed_by(self) -> str:
+        """Who signed for the delivery, as the newest delivery scan naming someone says; ""
+        unless the parcel is delivered now."""
+        if self.derived.status != ShipmentStatus.DELIVERED:
+            return ""
+        signed = (e.signed_by for e in reversed(self.events) if e.status == self.derived.status)
+        return next((name for name in signed if name), "")
 
 
 def _distinct(events: list[TrackingEvent]) -> list[TrackingEvent]:
@@ -35,12 +51,27 @@ def parcel_total(order: Order, registered: int) -> int:
     return max(registered, order.expected_parcels or 0)
 
 
+# The rows of the order's parcels, found by the order's id.
+OF_ORDER = "tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = ?)"
+
+
 async def parcels(order: Order) -> list[Parcel]:
-    """Four queries, whatever the number of parcels: shipments, items, events and dates."""
-    shipments = await Shipment.filter(order=order).prefetch_related("items").order_by("id")
-    numbers = [s.tracking_number for s in shipments]
-    events = await derive.events_for(numbers)
-    estimates = await derive.estimates_for(numbers)
+    """Four plain SELECTs by the order's id, whatever the number of parcels (shipments, items,
+    events, dates); rows built as the ORM builds them, without its query building
+    (which cost more than the queries on a first view of a page)."""
+    shipments = await rows_where(Shipment, "order_id = ?", [order.id], order="id")
+    items = await rows_where(
+        ShipmentItem,
+        "shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)",
+        [order.id],
+        order="id",
+    )
+    events = await rows_where(TrackingEvent, OF_ORDER, [order.id])
+    estimates = derive.latest(await rows_where(DeliveryEstimate, OF_ORDER, [order.id]))
+    for shipment in shipments:
+        shipment.items._set_result_for_query(  # as prefetch_related("items") leaves them
+            [item for item in items if item.shipment_id == shipment.id]  # type: ignore[attr-defined]
+        )
     by_number: dict[str, list[TrackingEvent]] = {}
     for event in events:
         by_number.setdefault(event.tracking_number, []).append(event)
@@ -62,53 +93,31 @@ async def parcels(order: Order) -> list[Parcel]:
     return result
 
 
-# Everything `parcels` and the order's delivery requests read, summed up. Items, events and
-# requests are only ever added or replaced (new ids), so a count with the newest id changes with
-# any of them. Shipments and dates are saved in place, each with a new time: every row's time is
-# listed, since a save that commits late can carry a time older than another row's newest.
-_CONTENT = """
-  (SELECT {shipments} FROM shipment WHERE order_id = o.id) AS v_shipments,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM shipment_item WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_items,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM tracking_event WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_events,
-  (SELECT {estimates} FROM delivery_estimate WHERE tracking_number IN (SELECT tracking_number FROM shipment WHERE order_id = o.id)) AS v_estimates,
-  (SELECT count(*) || '/' || coalesce(max(id), 0) FROM delivery_request WHERE shipment_id IN (SELECT id FROM shipment WHERE order_id = o.id)) AS v_requests
-"""  # noqa: E501
-
-
 @dataclass(frozen=True)
 class Viewed:
     """An order behind a shopper's link, with its customer, as one query found it."""
 
     order: Order
-    shipment_ids: frozenset[int]
-    # Every column of the order and its customer, and the version of all its parcels show:
-    # two views with the same fingerprint show the same.
+    # Every column of the order and its customer, the order's `version` among them (raised by
+    # the database on any write to what its page shows): two views with the same fingerprint
+    # show the same.
     fingerprint: tuple[str, ...]
 
 
 @cache
-def _by_token_sql(sqlite: bool) -> str:
-    """Built once per dialect (`sqlite`, as `Sql` tells it)."""
-    sql = Sql()
+def _by_token_sql() -> str:
     order = Order._meta.fields_db_projection.values()
     customer = Customer._meta.fields_db_projection.values()
     columns = [f'o."{c}"' for c in order] + [f'c."{c}" AS "customer.{c}"' for c in customer]
-    content = _CONTENT.format(
-        shipments=sql.joined("id || ':' || CAST(updated_at AS TEXT)", "id"),
-        estimates=sql.joined("id || ':' || CAST(received_at AS TEXT)", "id"),
-    )
-    return (
-        f"SELECT {', '.join(columns)},{content}"
-        'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
-    )
+    joined = 'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
+    return f"SELECT {', '.join(columns)} {joined}"
 
 
 async def by_token(brand_id: int, token: str) -> Viewed | None:
-    """One round trip for what every view of a tracking page needs first: the order, its
-    customer and whether anything it shows changed. Built from the row as the ORM would,
-    minus the ORM's query building, which cost more than the query itself."""
-    sql = Sql()
-    rows = await sql.rows(_by_token_sql(sql.sqlite), [token])
+    """One indexed SELECT for what every view of a tracking page needs first: the order, its
+    customer and (their version) whether anything it shows changed. Built from the row as the
+    ORM would, minus the ORM's query building, which cost more than the query itself."""
+    rows = await Sql().rows(_by_token_sql(), [token])
     if not rows or rows[0]["brand_id"] != brand_id:
         return None
     [row] = rows
@@ -117,10 +126,8 @@ async def by_token(brand_id: int, token: str) -> Viewed | None:
     for column, value in row.items():
         if column.startswith("customer."):
             customer_columns[column.removeprefix("customer.")] = value
-        elif not column.startswith("v_"):
+        else:
             order_columns[column] = value
     order = Order._init_from_db(**order_columns)
     object.__setattr__(order, "_customer", Customer._init_from_db(**customer_columns))
-    shipments = row["v_shipments"] or ""
-    ids = frozenset(int(stamp.split(":", 1)[0]) for stamp in shipments.split(",") if stamp)
-    return Viewed(order, ids, tuple(map(str, row.values())))
+    return Viewed(order, tuple(map(str, row.values())))

@@ -25,12 +25,14 @@ from portal.admin import (
     audit_page,
     brand_page,
     home,
+    import_page,
     integrations_page,
     look_page,
     messages,
     operations_page,
     people,
     shopify_page,
+    whatsapp_page,
 )
 
 routes = [
@@ -38,9 +40,11 @@ routes = [
     *brand_page.routes,
     *look_page.routes,
     *messages.routes,
+    *whatsapp_page.routes,
     *operations_page.routes,
     *integrations_page.routes,
     *people.routes,
     *shopify_page.routes,
+    *import_page.routes,
     *audit_page.routes,
 ]

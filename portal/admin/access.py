@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from porchlight.accounts.brands import brand_by_slug
 from porchlight.enums import Role
 from porchlight.models import Agent, Brand
 from portal.agent.session import agent_of, requires_agent
@@ -45,7 +46,7 @@ def brand_page(endpoint: Page) -> Page:
         agent = agent_of(request)
         slug = request.path_params["slug"]
         brand = (
-            await Brand.get_or_none(slug=slug)
+            await brand_by_slug(slug)
             if is_owner(agent)
             else next((b for b in agent.brands if b.slug == slug), None)
         )

@@ -19,7 +19,7 @@ from porchlight.accounts.brand_settings import (
 )
 from porchlight.accounts.brands import announce_brand_change
 from porchlight.channels import PermanentSendError, TransientSendError
-from porchlight.enums import Channel, Trigger
+from porchlight.enums import TEXT_CHANNELS, Channel, Trigger
 from porchlight.models import Brand, MessageText
 from porchlight.notifications.console_mail import preview, send_test
 from porchlight.notifications.messages import Rendered, default_source
@@ -79,7 +79,7 @@ async def _overview(request: Request, *, form: Any = None, errors: Any = None, s
     settings = settings_of(brand)
     context = {
         "triggers": list(Trigger),
-        "channels": list(Channel),
+        "channels": list(TEXT_CHANNELS),
         "on": _channels(settings),
         "policy": form or _policy_values(settings),
         "help": {path: spec_help(_, path) for path in POLICY},
@@ -145,7 +145,7 @@ async def save_channels(request: Request) -> Response:
     checked = set(form.getlist("on"))
     chosen = {}
     for trigger in Trigger:
-        wanted = {c for c in Channel if f"{trigger.value}:{c.value}" in checked}
+        wanted = {c for c in TEXT_CHANNELS if f"{trigger.value}:{c.value}" in checked}
         if wanted != DEFAULT_CHANNELS.get(trigger, set()):
             chosen[trigger.value] = sorted(wanted)
     await _change_settings(request, {"notification_channels": chosen})
@@ -160,7 +160,7 @@ def _message_path(request: Request) -> tuple[Trigger, Channel, str]:
     except ValueError:
         raise HTTPException(404) from None
     locale = params["locale"]
-    if locale not in i18n.SUPPORTED:
+    if locale not in i18n.SUPPORTED or channel not in TEXT_CHANNELS:  # WhatsApp: templates
         raise HTTPException(404)
     return trigger, channel, locale
 

@@ -16,6 +16,7 @@ NAV = (
     Section("brand", N_("Brand")),
     Section("look", N_("Look")),
     Section("messages", N_("Messages")),
+    Section("whatsapp", N_("WhatsApp")),
     Section("operations", N_("Operations")),
     Section("integrations", N_("Integrations")),
     Section("people", N_("People")),

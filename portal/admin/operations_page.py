@@ -1,7 +1,7 @@
 """Operations: when a quiet parcel becomes a case, how long agents have to act on each type,
-the business hours and holidays those clocks run in, the high-value mark and the delivery
-changes shoppers may ask for, with their cut-off. Every field is the schema's, with its help
-and range; an empty field goes back to the default."""
+the business hours and holidays those clocks run in, the high-value mark, the delivery
+changes shoppers may ask for, with their cut-off, and whether a low rating asks for a call-back.
+Every field is the schema's, with its help and range; an empty field goes back to the default."""
 
 from datetime import date
 from typing import Any
@@ -57,6 +57,7 @@ def _values(chosen: BrandSettings) -> dict[str, Any]:
     values[LISTS[1]] = "\n".join(d.isoformat() for d in sorted(chosen.business_hours.holidays))
     values["business_hours.days"] = sorted(chosen.business_hours.days)
     values["delivery_options"] = chosen.delivery_options.enabled()
+    values["after_delivery"] = ["low_rating_callback"] if chosen.low_rating_callback else []
     values.update({f"sla_hours.{t.value}": f"{h:g}" for t, h in chosen.sla_hours.items()})
     return values
 
@@ -89,6 +90,7 @@ def _changes(form: FormData, _: Gettext) -> tuple[dict[str, Any], dict[str, str]
     changes["business_hours.days"] = _days(form)
     for kind in OPTIONS:
         changes[f"delivery_options.{kind}"] = kind in form.getlist("delivery_options")
+    changes["low_rating_callback"] = "low_rating_callback" in form.getlist("after_delivery")
     changes["sla_hours"] = {
         t.value: optional(form, f"sla_hours.{t.value}")
         for t in ExceptionType
@@ -173,6 +175,7 @@ async def save(request: Request) -> Response:
         shown: dict[str, Any] = {k: text(form, k, 8000) for k in (*NUMBERS, *LISTS)}
         shown["business_hours.days"] = _days(form)
         shown["delivery_options"] = [str(o) for o in form.getlist("delivery_options")]
+        shown["after_delivery"] = [str(o) for o in form.getlist("after_delivery")]
         shown |= {f"sla_hours.{t.value}": text(form, f"sla_hours.{t.value}") for t in ExceptionType}
         return await _page(request, shown, _placed(errors), status=400)
     before = stored(settings_of(brand))

@@ -1,12 +1,14 @@
 """Integrations → Shopify (/admin/brands/<slug>/integrations/shopify): connect the brand's store
 and its own aggregator accounts (as `porchlight connect-shopify` and `connect-aggregator` do),
-see the webhook addresses to paste, the store's last deliveries and how registrations at the
-aggregators are going.
+see whether the store's webhooks are subscribed (the worker does it on connecting), the
+aggregators' webhook addresses to paste, the store's last deliveries and how registrations at
+the aggregators are going.
 
 Secrets go in password fields and are never shown again: only their last four characters."""
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -14,6 +16,7 @@ from tortoise.functions import Count
 
 from porchlight.connectors.accounts import ConnectError, connect_aggregator, connect_shopify
 from porchlight.connectors.shopify import TOPICS
+from porchlight.connectors.subscriptions import hook_url, subscribe_later
 from porchlight.models import (
     AggregatorAccount,
     ShopifyWebhook,
@@ -54,7 +57,7 @@ async def _page(
         "errors": errors or {},
         "saved": saved,
         "store": await StoreConnection.get_or_none(brand=brand, platform="shopify"),
-        "store_url": f"{base}/hooks/shopify/{brand.slug}",
+        "store_url": hook_url(app_state(request).settings, brand),
         "topics": TOPICS,
         "deliveries": await ShopifyWebhook.filter(brand=brand)
         .order_by("-received_at", "-id")
@@ -84,54 +87,43 @@ def _refused(request: Request, exc: ConnectError) -> dict[str, str]:
     return {exc.field: _(str(exc))}
 
 
+# Each form: the field naming what it connects (kept on a refusal) with its width, the field
+# holding the key, and the connector, which takes both with the webhook secret.
+FORMS = {
+    "store": ("shop", 255, "token", connect_shopify),
+    "aggregator": ("aggregator", 16, "api_key", connect_aggregator),
+}
+
+
 @brand_page
-async def save_store(request: Request) -> Response:
+async def save(request: Request) -> Response:
+    """Connect the store or an aggregator account; refused input shows on the page again."""
+    kind = request.path_params["kind"]
+    if kind not in FORMS:
+        raise HTTPException(404)
+    field, width, key, connect = FORMS[kind]
     form = await checked_form(request)
     brand = brand_of(request)
-    shop = text(form, "shop", 255)
+    named = text(form, field, width)
     try:
-        await connect_shopify(
+        connected = await connect(
             app_state(request).settings,
             brand,
-            shop,
-            text(form, "token", 600),
+            named,
+            text(form, key, 600),
             text(form, "webhook_secret", 600),
             actor=agent_of(request).email,
         )
     except ConnectError as exc:
-        return await _page(request, {"shop": shop}, _refused(request, exc), status=400)
+        return await _page(request, {field: named}, _refused(request, exc), status=400)
+    if isinstance(connected, StoreConnection):
+        await subscribe_later(app_state(request).arq, connected)
     return RedirectResponse(
-        f"/admin/brands/{brand.slug}/integrations/shopify?done=store", status_code=303
-    )
-
-
-@brand_page
-async def save_aggregator(request: Request) -> Response:
-    form = await checked_form(request)
-    brand = brand_of(request)
-    aggregator = text(form, "aggregator", 16)
-    try:
-        await connect_aggregator(
-            app_state(request).settings,
-            brand,
-            aggregator,
-            text(form, "api_key", 600),
-            text(form, "webhook_secret", 600),
-            actor=agent_of(request).email,
-        )
-    except ConnectError as exc:
-        return await _page(request, {"aggregator": aggregator}, _refused(request, exc), status=400)
-    return RedirectResponse(
-        f"/admin/brands/{brand.slug}/integrations/shopify?done=aggregator", status_code=303
+        f"/admin/brands/{brand.slug}/integrations/shopify?done={kind}", status_code=303
     )
 
 
 routes = [
     Route("/admin/brands/{slug:str}/integrations/shopify", show, methods=["GET"]),
-    Route("/admin/brands/{slug:str}/integrations/shopify/store", save_store, methods=["POST"]),
-    Route(
-        "/admin/brands/{slug:str}/integrations/shopify/aggregator",
-        save_aggregator,
-        methods=["POST"],
-    ),
+    Route("/admin/brands/{slug:str}/integrations/shopify/{kind:str}", save, methods=["POST"]),
 ]

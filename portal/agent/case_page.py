@@ -21,10 +21,11 @@ from porchlight.connectors import registration
 from porchlight.desk.actions import CONTACT_CHANNELS
 from porchlight.enums import CloseCode, ContactReason, Direction, ExceptionType, Role, Trigger
 from porchlight.insight.contacts import ContactIn, record_contact
-from porchlight.models import Agent, Case, CaseEntry, Notification, Order
+from porchlight.models import Agent, Case, CaseEntry, Notification, Order, TrackingEvent
 from porchlight.orders.refunds import announce
 from porchlight.platform.clock import utcnow
 from porchlight.tracking import labels, timeline
+from porchlight.tracking.labels import worded
 from porchlight.tracking.status_text import HEADLINE, N_, scan_text
 from portal.agent.queue import case_for, colleagues
 from portal.agent.session import agent_of, requires_agent
@@ -70,6 +71,50 @@ def place(location: dict[str, Any]) -> str:
     return ", ".join(str(location[k]) for k in ("city", "country") if location.get(k))
 
 
+def scan_moment(event: TrackingEvent, _: Callable[[str], str], who: str = "") -> Moment:
+    """A carrier scan: what it means in words, then the carrier's own message and the place."""
+    return Moment(
+        event.occurred_at,
+        "scan",
+        _(scan_text(event.status, event.carrier_substatus)),
+        " · ".join(part for part in (event.message, place(event.location)) if part),
+        who,
+    )
+
+
+def message_moment(sent: Notification, _: Callable[[str], str], who: str) -> Moment:
+    """A message sent or held back: channel, trigger and outcome in words, then its subject or,
+    when it was not sent, why."""
+    return Moment(
+        sent.sent_at or sent.created_at,
+        "message",
+        " · ".join(
+            worded(table, code, _)
+            for table, code in (
+                (labels.channel, sent.channel),
+                (labels.trigger, sent.trigger),
+                (labels.notification_status, sent.status),
+            )
+        ),
+        sent.subject
+        or sent.body
+        or (worded(labels.skip_reason, sent.skip_reason, _) if sent.skip_reason else "")
+        or sent.error,
+        who,
+    )
+
+
+def entry_moment(entry: CaseEntry, _: Callable[[str], str]) -> Moment:
+    return Moment(
+        entry.created_at,
+        "action",
+        entry.kind,
+        _entry_body(entry, _),
+        entry.author.email if entry.author else "",
+        entry.data,
+    )
+
+
 async def _context(request: Request, case: Case) -> dict[str, Any]:
     await case.fetch_related("shipment", "owner", "brand")
     order = await Order.get(id=case.shipment.order_id).select_related("customer")  # type: ignore[attr-defined]
@@ -79,43 +124,9 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
     entries = (
         await CaseEntry.filter(case=case).select_related("author").order_by("created_at", "id")
     )
-    moments = [
-        Moment(
-            e.occurred_at,
-            "scan",
-            _(scan_text(e.status, e.carrier_substatus)),
-            " · ".join(part for part in (e.message, place(e.location)) if part),
-        )
-        for e in parcel.events
-    ]
-    moments += [
-        Moment(
-            n.sent_at or n.created_at,
-            "message",
-            " · ".join(
-                _(table.get(code, code))
-                for table, code in (
-                    (labels.channel, n.channel),
-                    (labels.trigger, n.trigger),
-                    (labels.notification_status, n.status),
-                )
-            ),
-            n.subject or n.body or _(labels.skip_reason.get(n.skip_reason, n.skip_reason)),
-            n.recipient,
-        )
-        for n in sent
-    ]
-    moments += [
-        Moment(
-            e.created_at,
-            "action",
-            e.kind,
-            _entry_body(e, _),
-            e.author.email if e.author else "",
-            e.data,
-        )
-        for e in entries
-    ]
+    moments = [scan_moment(e, _) for e in parcel.events]
+    moments += [message_moment(n, _, n.recipient) for n in sent]
+    moments += [entry_moment(e, _) for e in entries]
     photos = [name for e in entries for name in (e.data or {}).get("photos", [])]
     now = utcnow()
     me = agent_of(request)
@@ -138,7 +149,9 @@ async def _context(request: Request, case: Case) -> dict[str, Any]:
         "open_claim": cases.open_claim(case),
         "colleagues": await colleagues(request) if me.role != Role.AGENT else [],
         "registrations": await registration.of_shipment(case.shipment),
-        "notice_sent": any(n.trigger == NOTICE[ExceptionType(case.type)] for n in sent),
+        # A call-back case (a low rating) has no message: the lead phones the shopper.
+        "notice": NOTICE.get(ExceptionType(case.type)),
+        "notice_sent": any(n.trigger == NOTICE.get(ExceptionType(case.type)) for n in sent),
     }
 
 
@@ -155,7 +168,9 @@ async def case_page(request: Request) -> Response:
 
 
 async def _notify(request: Request, case: Case, form: FormData, by: Agent) -> None:
-    trigger = NOTICE[ExceptionType(case.type)]
+    trigger = NOTICE.get(ExceptionType(case.type))
+    if trigger is None:
+        raise HTTPException(404)
     await case.fetch_related("shipment")
     if await Notification.exists(shipment_id=case.shipment.id, trigger=trigger):
         raise CaseError(N_("The customer has already had this message for this parcel."))

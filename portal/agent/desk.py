@@ -27,9 +27,11 @@ from porchlight.models import (
     Order,
 )
 from porchlight.notifications.phones import masked
-from porchlight.tracking import timeline
+from porchlight.platform.i18n import language_name, supported
+from porchlight.tracking import labels, timeline
+from porchlight.tracking.labels import worded
 from porchlight.tracking.status_text import HEADLINE, N_
-from portal.agent.case_page import Moment, place
+from portal.agent.case_page import Moment, entry_moment, message_moment, scan_moment
 from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.csrf import checked_form
 from portal.rendering import render, translator
@@ -62,6 +64,22 @@ async def order_for(request: Request) -> Order:
     return order
 
 
+def _audit_body(entry: AuditEntry, _: Callable[[str], str]) -> str:
+    """What an action on the order page chose (a case's type, a channel), in words."""
+    after = entry.after or {}
+    if "type" in after:
+        return worded(labels.exception, after["type"], _)
+    if "channel" in after:
+        table = labels.contact_channel if entry.action == "order.contact" else labels.channel
+        return worded(table, after["channel"], _)
+    return ""
+
+
+def _language(code: str) -> str:
+    """A shopper's language by its name; a code we do not translate into, as stored."""
+    return language_name(code) if supported(code) else code
+
+
 async def _context(request: Request, order: Order) -> dict[str, Any]:
     _ = translator(request, None)
     parcels = await timeline.parcels(order)
@@ -75,32 +93,19 @@ async def _context(request: Request, order: Order) -> dict[str, Any]:
     )
     trail = await AuditEntry.filter(brand_id=order.brand.id, subject=actions.subject_of(order))
     tracking = {p.shipment.id: p.shipment.tracking_number for p in parcels}
-    moments = [
-        Moment(e.occurred_at, "scan", e.message or _(HEADLINE[e.status]), place(e.location), who)
-        for p in parcels
-        for who in [p.shipment.tracking_number]
-        for e in p.events
-    ]
+    moments = [scan_moment(e, _, p.shipment.tracking_number) for p in parcels for e in p.events]
     moments += [
-        Moment(
-            n.sent_at or n.created_at,
-            "message",
-            f"{n.channel} · {n.trigger} · {n.status}",
-            n.subject or n.skip_reason or n.error,
-            tracking.get(n.shipment_id, ""),  # type: ignore[attr-defined]
-        )
+        message_moment(n, _, tracking.get(n.shipment_id, ""))  # type: ignore[attr-defined]
         for n in sent
     ]
-    moments += [
-        Moment(e.created_at, "action", e.kind, e.body, e.author.email if e.author else "")
-        for e in entries
-    ]
-    moments += [Moment(a.created_at, "action", a.action, "", a.actor) for a in trail]
+    moments += [entry_moment(e, _) for e in entries]
+    moments += [Moment(a.created_at, "action", a.action, _audit_body(a, _), a.actor) for a in trail]
     me = agent_of(request)
     return {
         "agent": me,
         "order": order,
         "customer": order.customer,
+        "language": _language(order.customer.locale or ""),
         "phone": masked(order.customer.phone) if order.customer.phone else "",
         "parcels": parcels,
         "headlines": HEADLINE,
@@ -216,8 +221,30 @@ async def availability(request: Request) -> Response:
     return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
 
 
+@requires_agent()
+async def language(request: Request) -> Response:
+    """An agent's own language for what is emailed to them (SLA alerts); none: the brand's."""
+    form = await checked_form(request)
+    me = agent_of(request)
+    wanted = supported(str(form.get("locale", "")))
+    if wanted != me.locale:
+        await record(
+            "agent.language",
+            brand=None,
+            agent=me,
+            subject=f"agent:{me.id}",
+            before={"locale": me.locale},
+            after={"locale": wanted},
+        )
+        me.locale = wanted
+        await me.save(update_fields=["locale"])
+    back = str(form.get("back", ""))
+    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+
+
 routes = [
     Route("/agent/availability", availability, methods=["POST"]),
+    Route("/agent/language", language, methods=["POST"]),
     Route("/agent/search", search_page, methods=["GET"]),
     Route("/agent/orders/{order_id:int}", order_page, methods=["GET"]),
     Route("/agent/orders/{order_id:int}/{action:str}", order_action, methods=["POST"]),

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from porchlight.connectors.registration import request_registration
 from porchlight.enums import Direction, Scope
 from porchlight.models import Brand, Order, Shipment
+from porchlight.models.limits import width
 from porchlight.orders.links import order_url
 from porchlight.orders.orders import (
     TrackingNumberTaken,
@@ -24,6 +25,18 @@ from portal.api.payload import payload, respond
 from portal.api.schemas import OrderOut, ParcelOut, RefundOut
 from portal.body import error
 from portal.state import app_state
+
+NUMBER_MAX = width(Order, "number")
+
+
+async def _named_order(request: Request, brand: Brand) -> Order | Response:
+    """The brand's order the path names, or the 404. A number longer than the column names no
+    order: it is answered before the query, which the ORM would refuse with a 500."""
+    number = request.path_params["number"]
+    order = None
+    if len(number) <= NUMBER_MAX:
+        order = await Order.get_or_none(brand=brand, number=number)
+    return order if order is not None else error(404, "no such order")
 
 
 async def order_document(request: Request, brand: Brand, order: Order) -> OrderOut:
@@ -86,24 +99,7 @@ async def post_shipment(request: Request, brand: Brand) -> Response:
       413: {$ref: '#/components/responses/TooLarge'}
       422: {$ref: '#/components/responses/Invalid'}
     """
-    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
-    if order is None:
-        return error(404, "no such order")
-    data = await payload(request, ShipmentIn)
-    if isinstance(data, Response):
-        return data
-    return await _parcel_added(request, brand, order, data)
-
-
-async def _parcel_added(request: Request, brand: Brand, order: Order, data: ShipmentIn) -> Response:
-    """A parcel (or a return) stored, reacted to, and the order answered (201)."""
-    try:
-        changes = await add_shipment(brand, order, data)
-    except TrackingNumberTaken as exc:
-        return error(409, str(exc), fields={"tracking_number": str(exc)})
-    await react_to_registration(app_state(request).arq, changes)
-    await request_registration(app_state(request).arq, brand, [data.tracking_number])
-    return respond(await order_document(request, brand, order), 201)
+    return await _add_parcel(request, brand, ShipmentIn)
 
 
 @requires_api_key(Scope.ORDERS_WRITE)
@@ -127,19 +123,34 @@ async def post_return(request: Request, brand: Brand) -> Response:
       413: {$ref: '#/components/responses/TooLarge'}
       422: {$ref: '#/components/responses/Invalid'}
     """
-    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
-    if order is None:
-        return error(404, "no such order")
-    data = await payload(request, ReturnIn)
+    return await _add_parcel(request, brand, ReturnIn)
+
+
+async def _add_parcel(
+    request: Request, brand: Brand, schema: type[ShipmentIn] | type[ReturnIn]
+) -> Response:
+    """A parcel or a return added to the order the path names: stored, reacted to, registered
+    at the aggregators, and the order answered (201). A return may not reuse the number of a
+    parcel sent out."""
+    order = await _named_order(request, brand)
+    if isinstance(order, Response):
+        return order
+    data = await payload(request, schema)
     if isinstance(data, Response):
         return data
-    parcel = data.as_shipment()  # normalised as any parcel's number is
-    if await Shipment.exists(
+    parcel = data.as_shipment() if isinstance(data, ReturnIn) else data  # normalised alike
+    if isinstance(data, ReturnIn) and await Shipment.exists(
         brand=brand, tracking_number=parcel.tracking_number, direction=Direction.OUTBOUND
     ):
         taken = f"tracking number {parcel.tracking_number} is an outbound parcel"
         return error(409, taken, fields={"tracking_number": taken})
-    return await _parcel_added(request, brand, order, parcel)
+    try:
+        changes = await add_shipment(brand, order, parcel)
+    except TrackingNumberTaken as exc:
+        return error(409, str(exc), fields={"tracking_number": str(exc)})
+    await react_to_registration(app_state(request).arq, changes)
+    await request_registration(app_state(request).arq, brand, [parcel.tracking_number])
+    return respond(await order_document(request, brand, order), 201)
 
 
 @requires_api_key(Scope.ORDERS_WRITE)
@@ -163,9 +174,9 @@ async def post_refund(request: Request, brand: Brand) -> Response:
       413: {$ref: '#/components/responses/TooLarge'}
       422: {$ref: '#/components/responses/Invalid'}
     """
-    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
-    if order is None:
-        return error(404, "no such order")
+    order = await _named_order(request, brand)
+    if isinstance(order, Response):
+        return order
     data = await payload(request, RefundIn)
     if isinstance(data, Response):
         return data
@@ -192,9 +203,9 @@ async def get_order(request: Request, brand: Brand) -> Response:
       401: {$ref: '#/components/responses/Unauthorized'}
       404: {$ref: '#/components/responses/NotFound'}
     """
-    order = await Order.get_or_none(brand=brand, number=request.path_params["number"])
-    if order is None:
-        return error(404, "no such order")
+    order = await _named_order(request, brand)
+    if isinstance(order, Response):
+        return order
     return respond(await order_document(request, brand, order))
 
 

@@ -12,6 +12,7 @@ from portal.ratelimit import Limit, Limiter
 from portal.rendering import render
 from portal.shopper.brand import brand_of_host, host_brand
 from portal.shopper.flash import refused, taken
+from portal.shopper.verified import remember
 from portal.state import app_state
 
 PER_ORDER = Limit("lookup-order", attempts=5, window_seconds=15 * 60)
@@ -55,6 +56,7 @@ async def lookup(request: Request) -> Response:
         await per_order.failed(order_key)
         await per_client.failed(client_key)
         return refused(request, "/track", 404, form=values, error="not_found")
+    remember(request, order.id)
     return RedirectResponse(f"/o/{order.access_token}", status_code=303)
 
 

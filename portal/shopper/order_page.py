@@ -7,23 +7,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from porchlight.accounts.brand_settings import settings_of
 from porchlight.accounts.brands import fingerprint
-from porchlight.models import Brand, Order
+from porchlight.models import Brand, Order, Shipment
 from porchlight.notifications import phones
 from porchlight.notifications.policy import quiet_hours
-from porchlight.orders.split import still_to_come_for
+from porchlight.orders.split import still_to_come
 from porchlight.platform import i18n
 from porchlight.tracking.summary import order_progress
 from porchlight.tracking.timeline import Viewed
+from portal.csrf import link_token
 from portal.rendering import is_htmx, render, render_html, request_locale, respond
 from portal.shopper.brand import viewed_order
+from portal.shopper.etags import etag, not_modified, unchanged
 from portal.shopper.flash import taken
 from portal.shopper.kept import kept
 from portal.shopper.parcel_cards import cards
 from portal.shopper.parcels import parcel_views
+from portal.shopper.verified import looked_up
 from portal.state import app_state
 
-PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
+# Kept by the browser for itself alone, and asked about again on every view (`etags`).
+PRIVATE = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-cache"}
 # What the page confirms after a form.
 DONE = ("preferences", "code_sent", "phone_confirmed", "reported", "report_joined", "requested")
 
@@ -48,9 +53,17 @@ async def page_context(
         "order": order,
         "customer": customer,
         "progress": order_progress([view.parcel for view in views], locale),
-        "cards": cards(brand, order, views, locale, time_zone(brand, order), **card_extra),
+        "cards": cards(
+            brand,
+            order,
+            views,
+            locale,
+            time_zone(brand, order),
+            looked_up=looked_up(request, order.id),
+            **card_extra,
+        ),
         "done": done if done in DONE else "",
-        "still_to_come": await still_to_come_for(order),
+        "still_to_come": still_to_come(order, [view.parcel.shipment for view in views]),
         "prefs": {
             "email": order.notify_email
             if order.notify_email is not None
@@ -63,6 +76,9 @@ async def page_context(
             "example": phones.example(phones.region(brand, order.destination)),
             "pending": phones.masked(customer.pending_phone) if customer.pending_phone else "",
             "stopped": customer.sms_opted_out_at is not None,
+            "whatsapp_offered": settings_of(brand).whatsapp.enabled,
+            "whatsapp": customer.whatsapp_opt_in,  # a STOP is said apart, as for texts
+            "whatsapp_stopped": customer.whatsapp_opted_out_at is not None,
             "locale": i18n.supported(customer.locale) or request_locale(request, brand),
             "quiet": quiet_hours(customer, brand),
             "zone": time_zone(brand, order),
@@ -78,38 +94,60 @@ def render_order(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    order = context["order"]
     return render(
         request,
         brand,
         "order.html",
         context,
         status=status,
-        locale=page_locale(request, brand, context["order"]),
+        locale=page_locale(request, brand, order),
         headers={**PRIVATE, **(headers or {})},
+        csrf=link_token(request, order.access_token),
     )
 
 
 def _key(request: Request, brand: Brand, viewed: Viewed, *rest: object) -> tuple[object, ...]:
-    """All a page or card shows depends on: the order's row and version, the brand, the
-    language and the page's own parameters (a form error is never kept)."""
+    """All a page or card shows depends on: the order's and its customer's row with the
+    order's version, the brand, the language, whether this browser looked the order up
+    (personal details) and the page's own parameters (a form error is never kept)."""
     done = request.query_params.get("done", "")
     return (
         viewed.fingerprint,
         fingerprint(brand),
         page_locale(request, brand, viewed.order),
+        looked_up(request, viewed.order.id),
         done if done in DONE else "",
         *rest,
     )
 
 
+def _served(request: Request, key: tuple[object, ...]) -> tuple[str, Response | None]:
+    """The page's ETag, and the 304 when the browser already holds it."""
+    tag = etag(key)
+    if unchanged(request, tag):
+        return tag, not_modified(request, tag, PRIVATE)
+    return tag, None
+
+
+def _respond(request: Request, viewed: Viewed, html: str, tag: str) -> Response:
+    """The same page for every visitor: the forms carry the link's token, no session's."""
+    csrf = link_token(request, viewed.order.access_token)
+    return respond(request, html, headers={**PRIVATE, "ETag": tag}, csrf=csrf)
+
+
 async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
+    key = _key(request, brand, viewed, "page")
+    tag, held = _served(request, key)
+    if held is not None:
+        return held
+
     async def rendered() -> str:
         context = await page_context(request, brand, viewed.order)
         locale = page_locale(request, brand, viewed.order)
         return render_html(request, brand, "order.html", context, locale=locale)
 
-    html = await kept(_key(request, brand, viewed, "page"), rendered)
-    return respond(request, html, headers=PRIVATE)
+    return _respond(request, viewed, await kept(key, rendered), tag)
 
 
 async def order_page(request: Request) -> Response:
@@ -129,10 +167,18 @@ async def parcel_partial(request: Request) -> Response:
     """One parcel's card, for htmx to swap in place (refresh without reloading the page)."""
     brand, viewed = await viewed_order(request)
     wanted = request.path_params["shipment_id"]
-    if wanted not in viewed.shipment_ids:  # before anything is rendered or kept
-        raise HTTPException(404)
     if not is_htmx(request):
+        # Compared here, not in SQL: an id past any column's range is a 404 like any other.
+        if wanted not in await Shipment.filter(order_id=viewed.order.id).values_list(
+            "id", flat=True
+        ):
+            raise HTTPException(404)
         return await _page(request, brand, viewed)
+    key = _key(request, brand, viewed, "card", wanted)
+    # Only a card this order showed had this tag: a 304 never stands for another order's.
+    tag, held = _served(request, key)
+    if held is not None:
+        return held
 
     async def rendered() -> str:
         context = await page_context(request, brand, viewed.order)
@@ -142,8 +188,7 @@ async def parcel_partial(request: Request) -> Response:
         locale = page_locale(request, brand, viewed.order)
         return render_html(request, brand, "_cards.html", {"cards": matching}, locale=locale)
 
-    html = await kept(_key(request, brand, viewed, "card", wanted), rendered)
-    return respond(request, html, headers=PRIVATE)
+    return _respond(request, viewed, await kept(key, rendered), tag)
 
 
 routes = [

@@ -10,6 +10,7 @@ from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, DeliveryRequest, Order, Refund
 from porchlight.platform.clock import utcnow
+from porchlight.platform.sql import rows_where
 from porchlight.tracking import derive, timeline
 from porchlight.tracking.derive import Derived
 from porchlight.tracking.status_text import N_, NEXT_STEP, headline
@@ -119,9 +120,12 @@ def problem_kinds(status: S, direction: Direction) -> list[str]:
 
 async def parcel_views(brand: Brand, order: Order) -> list[ParcelView]:
     parcels = await timeline.parcels(order)
-    requests = await DeliveryRequest.filter(
-        shipment_id__in=[p.shipment.id for p in parcels]
-    ).order_by("id")
+    requests = await rows_where(
+        DeliveryRequest,
+        "shipment_id IN (SELECT id FROM shipment WHERE order_id = ?)",
+        [order.id],
+        order="id",
+    )
     refunded = any(p.shipment.direction == Direction.RETURN for p in parcels) and (
         await Refund.exists(order_id=order.id)
     )

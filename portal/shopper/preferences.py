@@ -1,4 +1,5 @@
-"""Notification choices from the order page: this order or all orders, email and/or SMS, and a
+"""Notification choices from the order page: this order or all orders, email and/or SMS (and
+WhatsApp, for all orders, where the brand sends it: consent recorded as given here), and a
 new mobile number, which gets messages only once the code texted to it is entered here
 (porchlight.notifications.phones). Only the phone itself undoes a STOP (START, at the Twilio
 hook)."""
@@ -8,6 +9,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from tortoise.transactions import in_transaction
 
+from porchlight.accounts.brand_settings import settings_of
+from porchlight.accounts.consent import FIELDS as CONSENT_FIELDS
+from porchlight.accounts.consent import ON_THE_PAGE, record_whatsapp
 from porchlight.channels import PermanentSendError, TransientSendError
 from porchlight.models import Brand, Customer, Order
 from porchlight.notifications import phones
@@ -39,6 +43,8 @@ async def save_preferences(request: Request) -> Response:
     _ = translator(request, brand, order.customer.locale)
     customer = order.customer
     email, sms = form.get("email") == "1", form.get("sms") == "1"
+    offered = settings_of(brand).whatsapp.enabled
+    whatsapp = offered and form.get("whatsapp") == "1"
     typed = str(form.get("phone", "")).strip()[:32]
     locale = i18n.supported(str(form.get("locale", ""))) or customer.locale
     quiet, wrong_hours = _quiet_hours(form.get("quiet_start"), form.get("quiet_end"))
@@ -54,6 +60,8 @@ async def save_preferences(request: Request) -> Response:
             )
     elif sms and not (customer.phone or customer.pending_phone):
         error = _("Enter a mobile number to get text messages.")
+    elif whatsapp and not (customer.phone or customer.pending_phone):
+        error = _("Enter a mobile number to get WhatsApp messages.")
     if error:
         return _order_page(request, order, 422, {"prefs_error": error, "typed_phone": typed})
 
@@ -81,8 +89,11 @@ async def save_preferences(request: Request) -> Response:
             order.notify_email = order.notify_sms = None
         else:
             order.notify_email, order.notify_sms = email, sms
+        if offered and whatsapp != customer.whatsapp_opt_in:  # for all orders: it is consent
+            record_whatsapp(customer, whatsapp, ON_THE_PAGE)
         await customer.save(
             update_fields=[
+                *CONSENT_FIELDS,
                 "locale",
                 "email_opt_in",
                 "sms_opt_in",

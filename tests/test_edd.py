@@ -1,6 +1,8 @@
 """Predicted delivery dates: seeded histories whose right answer is known, the worker's refresh
 and what a predicted delay sets off, what the page and the API show, and the backtest."""
 
+import csv
+import io
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,6 +13,7 @@ from notifier import edd as edd_jobs
 from porchlight.accounts.brand_settings import InvalidSettings, validate_settings
 from porchlight.edd import accuracy, predict
 from porchlight.edd.calendar import DeliveryCalendar, calendar_for
+from porchlight.edd.lanes import Lane, Milestone
 from porchlight.enums import EventSource, ShipmentStatus
 from porchlight.models import (
     Brand,
@@ -18,6 +21,7 @@ from porchlight.models import (
     CaseEntry,
     Customer,
     EddAccuracy,
+    EddLane,
     Notification,
     Order,
     Shipment,
@@ -163,7 +167,30 @@ async def test_a_parcel_is_predicted_from_its_lane_at_the_brands_confidence():
     await brand.save()
     await predict.update(parcel, today=THURSDAY.date())
     await parcel.refresh_from_db()
-    assert parcel.predicted_delivery == date(2026, 12, 3)  # Thursday + 5 delivery days
+    # 95% lies between the 4th day (35 in 40) and the 5th (all): one or the other, the same
+    # one at every refresh.
+    assert parcel.predicted_delivery in (date(2026, 12, 2), date(2026, 12, 3))
+    first = parcel.predicted_delivery
+    await predict.update(parcel, today=THURSDAY.date())
+    await parcel.refresh_from_db()
+    assert parcel.predicted_delivery == first
+
+
+def test_a_lanes_dates_come_true_at_the_confidence_asked_for_not_at_the_nearest_whole_day():
+    # Half the parcels arrive after 1 day, 90% after 2, all after 3: no day is "80%".
+    lane = Lane(Milestone.FIRST_SCAN, 0, "dhl", 100, {1: 50.0, 2: 40.0, 3: 10.0})
+    draws = [i / 1000 for i in range(1000)]
+    for confidence in (0.8, 0.95, 0.6):
+        picks = [lane.date_for(confidence, draw=d) for d in draws]
+        come_true = sum(share for _, share in picks) / len(picks)  # type: ignore[misc]
+        assert abs(come_true - confidence) < 0.002
+    # 80%: the 1st day (50%) for a quarter of the parcels, the 2nd (90%) for the rest.
+    at_80 = [lane.date_for(0.8, draw=d) for d in draws]
+    assert sum(p == (1, 0.5) for p in at_80) == 250 and sum(p == (2, 0.9) for p in at_80) == 750
+    # No day earlier than any parcel ever took; none at all for a parcel later than them all.
+    fast = Lane(Milestone.FIRST_SCAN, 0, "dhl", 100, {2: 90.0, 3: 10.0})
+    assert {fast.date_for(0.8, draw=d) for d in draws} == {(2, 0.9)}
+    assert lane.date_for(0.8, at_least=4) is None
 
 
 async def test_a_lane_too_thin_falls_back_to_a_wider_one_and_none_predicts_below_the_minimum():
@@ -176,7 +203,8 @@ async def test_a_lane_too_thin_falls_back_to_a_wider_one_and_none_predicts_below
     await predict.update(munich, today=THURSDAY.date())
     await munich.refresh_from_db()
     assert munich.predicted_lane.startswith("country: dhl|parcel|DE (50)")
-    assert munich.predicted_delivery == date(2026, 11, 30)
+    # 80% falls between the 1st day (a fifth of that lane) and the 2nd (all of it).
+    assert munich.predicted_delivery in (date(2026, 11, 27), date(2026, 11, 30))
 
     brand.settings = {"delivery_prediction": {"min_samples": 10}}
     await brand.save()
@@ -425,6 +453,22 @@ async def test_the_kpi_page_shows_the_weeks_accuracy_ours_beside_the_carriers(cl
     ]  # fmt: skip
     assert [td.text(strip=True) for td in rows[0].css("td")][:2] == ["0", "—"]
 
+    # The CSV carries the same figures, per week, ours and the carriers', with the parcels.
+    response = await client.get("/agent/kpis.csv?weeks=4")
+    found = {
+        (r["kpi"], r["label"]): (r["unit"], r["value"], r["base"])
+        for r in csv.DictReader(io.StringIO(response.text))
+        if r["kpi"].startswith("edd_") and r["week"] == week.isoformat()
+    }
+    assert found == {
+        ("edd_on_time_rate", "ours"): ("%", "80.0", "10"),
+        ("edd_exact_day_rate", "ours"): ("%", "50.0", "10"),
+        ("edd_mae_days", "ours"): ("days", "0.6", "10"),
+        ("edd_on_time_rate", "carriers"): ("%", "40.0", "10"),
+        ("edd_exact_day_rate", "carriers"): ("%", "30.0", "10"),
+        ("edd_mae_days", "carriers"): ("days", "1.5", "10"),
+    }
+
 
 async def test_the_demo_shows_a_predicted_date_where_the_carrier_gave_none(
     client, settings, arq_redis
@@ -467,3 +511,30 @@ async def test_edd_backtest_prints_name_value_lines_a_script_can_read(settings):
     assert figures["brand"] == brand.slug and figures["c80.parcels"] == "40"
     assert figures["c80.ours.first_scan.on_time_rate"] == "1.0"
     assert figures["c80.carriers.first_scan.exact_day_rate"] == "0.0"
+
+
+async def test_lanes_count_delivery_days_where_the_parcel_goes_and_on_the_carriers_weekdays():
+    brand, _ = await a_brand()
+    brand.settings = {
+        "delivery_prediction": {"delivery_days_by_carrier": {"ups": [0, 1, 2, 3, 4, 5]}}
+    }
+    await brand.save()
+    friday, monday = date(2026, 11, 20), date(2026, 11, 23)
+    for i in range(3):  # Friday to Monday: two delivery days for UPS, which delivers Saturdays
+        await a_parcel(brand, f"U{i}", at(friday), delivered=at(monday, 15), carrier="ups")
+        await a_parcel(brand, f"D{i}", at(friday), delivered=at(monday, 15), carrier="dhl")
+    # Scanned Thursday noon UTC and delivered Friday morning UTC: both on Friday in Auckland.
+    far, _ = await a_brand("kiwi", "track.kiwi.example")
+    for i in range(3):
+        await a_parcel(far, f"NZ{i}", at(friday - timedelta(days=1), 12), delivered=at(friday, 10))
+    await Customer.filter(brand=far).update(time_zone="Pacific/Auckland")
+
+    for each in (brand, far):
+        await predict.refresh_lanes(each, NOW)
+    lanes = {
+        (lane.brand_id, lane.key): lane.histogram
+        for lane in await EddLane.filter(milestone="first_scan", level=3)
+    }
+    assert set(lanes[(brand.id, "ups")]) == {"2"}
+    assert set(lanes[(brand.id, "dhl")]) == {"1"}
+    assert set(lanes[(far.id, "dhl")]) == {"0"}

@@ -15,8 +15,8 @@ from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.edd.history import Delivered, delivered
-from porchlight.edd.lanes import LaneBook, Milestone
-from porchlight.edd.predict import Calendars, predict
+from porchlight.edd.lanes import Calendars, LaneBook, Milestone
+from porchlight.edd.predict import predict
 from porchlight.models import Brand, EddAccuracy
 from porchlight.platform.clock import utcnow
 
@@ -97,7 +97,7 @@ async def replay(
     for result in results:
         result.parcels = sum(p.delivered_at >= since for p in history)
     half_life = timedelta(weeks=chosen.half_life_weeks).total_seconds()
-    book, learnt, calendars = LaneBook(), 0, Calendars(chosen)
+    book, learnt, calendars = LaneBook(), 0, Calendars(chosen.delivery_days_by_carrier)
     for at, parcel, milestone in asked:
         while learnt < len(history) and history[learnt].delivered_at <= at:
             old = history[learnt]

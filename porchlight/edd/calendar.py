@@ -39,11 +39,16 @@ class DeliveryCalendar:
         i = bisect_left(self._days, day)
         return i < len(self._days) and self._days[i] == day
 
+    def rank(self, day: date) -> int:
+        """Delivery days up to and including `day` since the indexed span began: the
+        difference of two ranks counts the days between (the lane refresh's SQL joins them)."""
+        return bisect_right(self._days, day)
+
     def between(self, start: date, end: date) -> int:
         """Delivery days after `start` up to and including `end`: 0 for the same day."""
         if end <= start:
             return 0
-        return bisect_right(self._days, end) - bisect_right(self._days, start)
+        return self.rank(end) - self.rank(start)
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th delivery day after `start` (`start` itself for 0)."""
@@ -66,6 +71,10 @@ def _zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def zone_known(name: str) -> bool:
+    return _zone(name) is not None
 
 
 def local_day(moment: datetime, time_zone: str | None) -> date:

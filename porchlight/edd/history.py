@@ -31,7 +31,7 @@ class Delivered:
     carrier_estimate: date | None
 
 
-def _destination_sql() -> str:
+def destination_sql() -> str:
     """`destination_scan` in SQL: the same codes and phrases (our constants, no input)."""
     return " OR ".join(
         [f"e.carrier_substatus = '{code}'" for code in DESTINATION_CODES]
@@ -130,7 +130,7 @@ async def delivered(
     with `carrier_dates`, each with the carrier's date at its first scan (the backtest's)."""
     sql = Sql()
     parcels_sql = _parcels_sql(sql.sqlite)
-    milestones_sql = MILESTONES_SQL.format(destination=_destination_sql())
+    milestones_sql = MILESTONES_SQL.format(destination=destination_sql())
     after = ""
     routes: dict[tuple[str, ...], Route] = {}
     while True:

@@ -62,6 +62,14 @@ def reached(
     return times
 
 
+def calendar_of(
+    carrier: str, country: str, delivery_days: dict[str, frozenset[int]]
+) -> DeliveryCalendar:
+    """The destination's calendar on the carrier's delivery weekdays (the brand's setting)."""
+    weekdays = delivery_days.get(carrier.lower())
+    return calendar_for(country, weekdays) if weekdays else calendar_for(country)
+
+
 @dataclass(frozen=True)
 class Route:
     """What picks a parcel's lanes and calendar: known when the label is made."""
@@ -95,8 +103,7 @@ class Route:
         ]
 
     def calendar(self, delivery_days: dict[str, frozenset[int]]) -> DeliveryCalendar:
-        weekdays = delivery_days.get(self.carrier.lower())
-        return calendar_for(self.country, weekdays) if weekdays else calendar_for(self.country)
+        return calendar_of(self.carrier, self.country, delivery_days)
 
     def day(self, moment: datetime) -> date:
         return local_day(moment, self.time_zone)
@@ -123,22 +130,34 @@ class Lane:
         """The distribution of parcels not delivered before `at_least` days had passed."""
         return sorted((d, w) for d, w in self.histogram.items() if d >= at_least and w > 0)
 
-    def date_for(self, confidence: float, at_least: int = 0) -> tuple[int, float] | None:
-        """(days, share): the day count whose share of such parcels arrived by then is nearest
-        the confidence asked for (the later one on a tie), and that share. Days are whole, so
-        the share asked for is rarely there exactly; taking the nearest and saying which it
-        is keeps the dates calibrated: "80%" dates come true about 80% of the time, where
-        always rounding up would make them come true more often, and later than needed.
-        None for a parcel already later than every one the lane has seen: no basis for a date."""
+    def date_for(
+        self, confidence: float, at_least: int = 0, draw: float = 0.0
+    ) -> tuple[int, float] | None:
+        """(days, share): a day count for a parcel of this lane, and the share of such parcels
+        that arrived by then. Days are whole, so the share asked for is rarely there exactly:
+        the first day whose share reaches it overshoots, and the nearest one misses either way
+        by however the lane's days happen to fall. So the parcel gets the day before that
+        first day or the first day itself, the earlier when its `draw` (a number in [0, 1) of
+        its own, spread evenly over a lane's parcels) is below the chance that makes the two
+        average out to the confidence: "80%" dates come true 80% of the time on any lane in
+        expectation, not 83% on one and 76% on the next. The earlier day is offered only when
+        some parcels arrived by it. None for a parcel already later than every one the lane
+        has seen: no basis for a date."""
         rest = self._from(at_least)
         total = sum(w for _, w in rest)
         if not rest or total <= 0:
             return None
-        shares, running = [], 0.0
-        for days, weight in rest:
+        before, running = 0.0, 0.0  # the share by the day before the one being looked at
+        days, share = rest[-1][0], 1.0
+        for day, weight in rest:
             running += weight
-            shares.append((days, min(running / total, 1.0)))
-        return min(shares, key=lambda ds: (abs(ds[1] - confidence), -ds[0]))
+            if running / total >= confidence:
+                days, share = day, min(running / total, 1.0)
+                break
+            before = running / total
+        if before > 0 and draw < (share - confidence) / (share - before):
+            return days - 1, before
+        return days, share
 
 
 @dataclass
@@ -176,3 +195,15 @@ class LaneBook:
             for slot in self.counts
             for milestone, level, key in [slot]
         ]
+
+
+class Calendars(dict[Route, DeliveryCalendar]):
+    """Each route's delivery calendar, looked up once per route rather than once per parcel."""
+
+    def __init__(self, delivery_days: dict[str, frozenset[int]]) -> None:
+        super().__init__()
+        self.delivery_days = delivery_days
+
+    def __missing__(self, route: Route) -> DeliveryCalendar:
+        self[route] = route.calendar(self.delivery_days)
+        return self[route]

@@ -3,6 +3,7 @@
 The worker does the work (porchlight.edd.lanes from delivered parcels, then every parcel in
 flight); a page or an API call only reads the date stored on the shipment."""
 
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,9 +11,8 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from porchlight.accounts.brand_settings import DeliveryPrediction, settings_of
-from porchlight.edd.calendar import DeliveryCalendar
-from porchlight.edd.history import delivered
 from porchlight.edd.lanes import LEVELS, Lane, LaneBook, Milestone, Route, reached
+from porchlight.edd.tallies import tallies
 from porchlight.enums import Direction
 from porchlight.enums import ShipmentStatus as S
 from porchlight.models import Brand, EddLane, Order, Shipment, TrackingEvent
@@ -23,43 +23,17 @@ IN_FLIGHT = [S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.FAILED_ATTEMPT, S.EXCEPTION]
 LATEST_FIRST = (Milestone.OUT_FOR_DELIVERY, Milestone.DESTINATION, Milestone.FIRST_SCAN)
 
 
-def recency_weight(delivered_at: datetime, now: datetime, half_life_weeks: float) -> float:
-    age_weeks = max((now - delivered_at).total_seconds(), 0.0) / (7 * 86400)
-    return float(0.5 ** (age_weeks / half_life_weeks))
-
-
-class Calendars(dict[Route, DeliveryCalendar]):
-    """Each route's delivery calendar, looked up once per route rather than once per parcel."""
-
-    def __init__(self, chosen: DeliveryPrediction) -> None:
-        super().__init__()
-        self.days_by_carrier = chosen.delivery_days_by_carrier
-
-    def __missing__(self, route: Route) -> DeliveryCalendar:
-        self[route] = route.calendar(self.days_by_carrier)
-        return self[route]
-
-
 async def refresh_lanes(brand: Brand, now: datetime | None = None) -> int:
     """Relearn the brand's lanes from its delivered parcels; the number of lanes kept."""
     now = now or utcnow()
     chosen = settings_of(brand).delivery_prediction
-    calendars = Calendars(chosen)
-    # Parcels alike (same route, milestone and days) are summed first: a year of parcels
-    # travels a few thousand routes, so the four levels are updated per kind, not per parcel.
-    alike: dict[tuple[Route, Milestone, int], list[float]] = {}
-    async for batch in delivered(brand, now - timedelta(weeks=chosen.history_weeks)):
-        for parcel in batch:
-            weight = recency_weight(parcel.delivered_at, now, chosen.half_life_weeks)
-            route = parcel.route
-            for milestone, days in route.transit(
-                calendars[route], parcel.milestones, parcel.delivered_at
-            ):
-                tally = alike.setdefault((route, milestone, days), [0.0, 0])
-                tally[0] += weight
-                tally[1] += 1
+    # Parcels alike (same route, milestone and days) come summed: a year of parcels travels a
+    # few thousand routes, so the four levels are updated per kind, not per parcel.
+    since = now - timedelta(weeks=chosen.history_weeks)
     book = LaneBook()
-    for (route, milestone, days), (weight, count) in alike.items():
+    for (route, milestone, days), (weight, count) in (
+        await tallies(brand, since, now, chosen)
+    ).items():
         book.learn(route, milestone, days, weight, int(count))
     rows = [
         EddLane(
@@ -92,6 +66,14 @@ class Prediction:
         return f"{LEVELS[self.lane.level]}: {self.lane.key} ({self.lane.samples})"
 
 
+def draw(moment: datetime) -> float:
+    """A parcel's own number in [0, 1) for `Lane.date_for`, from the time it reached a
+    milestone: the same parcel gets the same date at every refresh, and scan times spread a
+    lane's parcels evenly over the interval."""
+    microseconds = int(moment.timestamp() * 1_000_000)
+    return random.Random(microseconds).random()  # noqa: S311 - a spread, not a secret
+
+
 def predict(
     route: Route,
     milestones: dict[Milestone, datetime],
@@ -120,7 +102,7 @@ def predict(
             continue
         start = route.day(at)
         elapsed = calendar.between(start, today)
-        found = lane.date_for(chosen.confidence, at_least=elapsed)
+        found = lane.date_for(chosen.confidence, at_least=elapsed, draw=draw(at))
         if found is None:
             continue
         days, share = found

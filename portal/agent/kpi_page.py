@@ -64,7 +64,8 @@ async def kpi_page(request: Request) -> Response:
 
 @requires_agent(Role.LEAD)
 async def kpi_csv(request: Request) -> Response:
-    """One row per figure: kpi, period (a week's Monday or "period"), label, value, base."""
+    """One row per figure: kpi, period (a week's Monday or "period"), label, value, base. The
+    accuracy of predicted dates is labelled "ours" or "carriers", with its parcels as base."""
     report, _, _ = await _report(request)
     out = io.StringIO()
     writer = SafeWriter(out)
@@ -75,6 +76,28 @@ async def kpi_csv(request: Request) -> Response:
     for kpi in kpis.BREAKDOWNS:
         for label, value, base in report.breakdowns[kpi.key]:
             writer.writerow([report.brand.slug, kpi.key, kpi.unit, "period", label, value, base])
+    # Predicted delivery dates, ours and the carriers' on the same parcels (label), each week's
+    # parcels as the base: the figures the page's accuracy table shows.
+    for measured in await prediction_accuracy.weekly(report.brand, report.weeks):
+        for source, figures in (("ours", measured.ours), ("carriers", measured.carriers)):
+            if figures is None:
+                continue
+            for key, unit, value in (
+                ("edd_on_time_rate", "%", figures.on_time_rate),
+                ("edd_exact_day_rate", "%", figures.exact_day_rate),
+                ("edd_mae_days", "days", figures.mae_days),
+            ):
+                writer.writerow(
+                    [
+                        report.brand.slug,
+                        key,
+                        unit,
+                        measured.monday.isoformat(),
+                        source,
+                        value,
+                        figures.parcels,
+                    ]
+                )
     name = f"porchlight-kpis-{report.brand.slug}-{report.weeks[-1].isoformat()}.csv"
     return Response(
         out.getvalue(),

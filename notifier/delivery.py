@@ -167,8 +167,8 @@ def skip_reason(row: Notification) -> str:
         trigger, row.about_date, shipment.estimated_delivery, order.promised_delivery_date
     ):
         return DATE_MOVED_BACK
-    if row.channel == Channel.WHATSAPP:  # a STOP or a change of mind while it waited
-        allowed = customer_allows(row.customer, order, Channel.WHATSAPP, suppressed=False)
+    if row.channel == Kind.WHATSAPP:  # a STOP or a change of mind while it waited
+        allowed = customer_allows(row.customer, order, Kind.WHATSAPP, suppressed=False)
         if not allowed.send:
             return allowed.reason
     return ""

@@ -129,6 +129,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+@pytest.fixture
+async def upgrade_url(settings: Settings, tmp_path: Path) -> str:
+    """An empty database of an upgrade test's own, of the suite's kind (SQLite or PostgreSQL)."""
+    if settings.is_sqlite:
+        return f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+    url = settings.database_url + "_upgrade"
+    await _fresh_postgres(url)
+    return url
+
+
 @pytest.fixture(scope="session")
 def settings(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory

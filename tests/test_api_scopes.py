@@ -10,7 +10,6 @@ from porchlight.accounts.apikeys import create_api_key
 from porchlight.enums import Scope
 from porchlight.models import ApiKey
 from porchlight.platform.db import migrate, tortoise_config
-from tests.conftest import _fresh_postgres
 from tests.factories import a_brand, an_order, bearer, order_payload
 from tests.test_api_keys import porchlight
 from tests.test_shopper_pages import csrf
@@ -134,14 +133,8 @@ async def test_create_api_key_needs_a_scope_and_makes_a_key_that_holds_only_thos
     assert row.split()[-1] == "track,contacts:write"
 
 
-async def test_keys_made_before_scopes_existed_keep_every_scope_after_the_upgrade(
-    settings, tmp_path
-):
-    if settings.is_sqlite:
-        url = f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
-    else:
-        url = settings.database_url + "_upgrade"
-        await _fresh_postgres(url)
+async def test_keys_made_before_scopes_existed_keep_every_scope_after_the_upgrade(upgrade_url):
+    url = upgrade_url
     config = tortoise_config(url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)

@@ -10,7 +10,6 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from porchlight.platform.db import migrate, tortoise_config
-from tests.conftest import _fresh_postgres
 
 LAST_RELEASE = "models.0015_delivery_prediction"  # where stop 26 left installations
 
@@ -108,12 +107,8 @@ async def _a_row_in_every_table(conn: BaseDBAsyncClient, sqlite: bool) -> list[s
     return done
 
 
-async def test_an_installation_of_the_last_release_with_data_upgrades(settings, tmp_path):
-    if settings.is_sqlite:
-        url = f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
-    else:
-        url = settings.database_url + "_upgrade"
-        await _fresh_postgres(url)
+async def test_an_installation_of_the_last_release_with_data_upgrades(settings, upgrade_url):
+    url = upgrade_url
     config = tortoise_config(url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)

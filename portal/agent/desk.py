@@ -201,46 +201,41 @@ async def order_action(request: Request) -> Response:
     return RedirectResponse(target or f"/agent/orders/{order.id}?done={name}", 303)
 
 
+async def _own_choice(
+    request: Request, form: FormData, action: str, field: str, wanted: object
+) -> Response:
+    """An agent's choice about themselves (`field` of their row), audited as `action` when it
+    changes; back to the workspace page the form was on."""
+    me = agent_of(request)
+    if wanted != getattr(me, field):
+        await record(
+            action,
+            brand=None,
+            agent=me,
+            subject=f"agent:{me.id}",
+            before={field: getattr(me, field)},
+            after={field: wanted},
+        )
+        setattr(me, field, wanted)
+        await me.save(update_fields=[field])
+    back = str(form.get("back", ""))
+    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+
+
 @requires_agent()
 async def availability(request: Request) -> Response:
     """An agent says whether they take new cases now (round-robin, porchlight.cases.assignment)."""
     form = await checked_form(request)
-    me = agent_of(request)
     wanted = form.get("available") == "1"
-    if wanted != me.available:
-        await record(
-            "agent.availability",
-            brand=None,
-            agent=me,
-            subject=f"agent:{me.id}",
-            before={"available": me.available},
-            after={"available": wanted},
-        )
-        me.available = wanted
-        await me.save(update_fields=["available"])
-    back = str(form.get("back", ""))
-    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+    return await _own_choice(request, form, "agent.availability", "available", wanted)
 
 
 @requires_agent()
 async def language(request: Request) -> Response:
     """An agent's own language for what is emailed to them (SLA alerts); none: the brand's."""
     form = await checked_form(request)
-    me = agent_of(request)
     wanted = supported(str(form.get("locale", "")))
-    if wanted != me.locale:
-        await record(
-            "agent.language",
-            brand=None,
-            agent=me,
-            subject=f"agent:{me.id}",
-            before={"locale": me.locale},
-            after={"locale": wanted},
-        )
-        me.locale = wanted
-        await me.save(update_fields=["locale"])
-    back = str(form.get("back", ""))
-    return RedirectResponse(back if back.startswith("/agent/") else "/agent/", 303)
+    return await _own_choice(request, form, "agent.language", "locale", wanted)
 
 
 routes = [

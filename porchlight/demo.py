@@ -299,10 +299,12 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     brand = await create_brand(
         spec.slug, spec.name, [spec.host], theme=spec.theme, locale=spec.locale
     )
-    # The demo shows date messages at once: a real brand holds them (estimate_hold_minutes).
+    # The demo shows date and split-order messages at once: a real brand holds them for a
+    # while (estimate_hold_minutes, group_hold_minutes).
     brand.settings = {
         "delivery_options": spec.delivery_options,
         "estimate_hold_minutes": 0,
+        "group_hold_minutes": 0,
         "accent": spec.accent,
         "reply_to": spec.reply_to,
         "country": spec.country,
@@ -362,6 +364,23 @@ async def _seed_brand(spec: DemoBrand, now: datetime, arq: ArqRedis) -> Brand:
     # No carrier date on this one: its page shows our prediction from the history below.
     events += _events(split[1], JOURNEYS[1][1], start, spec, None)
     events += _events(split[2], JOURNEYS[0][1], start, spec, on_time)
+    # Two parcels of three shipping together today: one message, "2 of 3 parcels shipped".
+    together = [f"{code}PAIR{i}" for i in (1, 2)]
+    await upsert_order(
+        brand,
+        _order(
+            spec,
+            f"{code}-2001",
+            [_shipment(tracking, now) for tracking in together],
+            now,
+            None,
+            expected_parcels=3,
+        ),
+    )
+    for tracking in together:
+        events += _events(
+            tracking, [S.LABEL_CREATED, S.IN_TRANSIT], now - timedelta(hours=10), spec, None
+        )
     # A few help-desk contacts, so the KPI page's contact figures are not empty.
     for n, days_ago in ((1, 1), (3, 2), (5, 9)):
         await record_contact(

@@ -62,6 +62,8 @@ async def parcels_of(orders: Sequence[Order]) -> dict[int, list[Parcel]]:
     ids; rows built as the ORM builds them, without its query building (which cost more than
     the queries on a first view of a page)."""
     ids = [o.id for o in orders]
+    if not ids:  # (`IN ()` is SQLite's, not PostgreSQL's)
+        return {}
     of_orders = f"order_id IN ({', '.join('?' for _ in ids)})"  # the values go as parameters
     numbers = f"tracking_number IN (SELECT tracking_number FROM shipment WHERE {of_orders})"  # noqa: S608
     shipments = await rows_where(Shipment, of_orders, ids, order="id")

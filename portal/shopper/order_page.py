@@ -8,7 +8,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order, Shipment
 from porchlight.notifications import phones
 from porchlight.notifications.policy import quiet_hours
@@ -108,15 +107,17 @@ def render_order(
 
 
 def _key(request: Request, brand: Brand, viewed: Viewed, *rest: object) -> tuple[object, ...]:
-    """All a page or card shows depends on: the order's and its customer's row with the
-    order's version, the brand, the language, whether this browser looked the order up
-    (personal details) and the page's own parameters (a form error is never kept)."""
+    """All a page or card shows depends on: the order's version (raised on any write to the
+    order's or its customer's row or to what its page shows), the brand's row, the language,
+    whether this browser looked the order up (personal details) and the page's own parameters
+    (a form error is never kept)."""
     done = request.query_params.get("done", "")
+    order_id = viewed.fingerprint[0]
     return (
         viewed.fingerprint,
-        fingerprint(brand),
-        page_locale(request, brand, viewed.order),
-        looked_up(request, viewed.order.id),
+        viewed.brand_mark,
+        request_locale(request, brand, viewed.customer_locale),
+        looked_up(request, order_id),
         done if done in DONE else "",
         *rest,
     )
@@ -132,7 +133,7 @@ def _served(request: Request, key: tuple[object, ...]) -> tuple[str, Response | 
 
 def _respond(request: Request, viewed: Viewed, html: str, tag: str) -> Response:
     """The same page for every visitor: the forms carry the link's token, no session's."""
-    csrf = link_token(request, viewed.order.access_token)
+    csrf = link_token(request, viewed.access_token)
     return respond(request, html, headers={**PRIVATE, "ETag": tag}, csrf=csrf)
 
 

@@ -143,9 +143,12 @@ def _by_token_sql() -> str:
         *(f'c."{c}" AS "customer.{c}"' for c in _CUSTOMER),  # a name of its own each
         *(f'b."{c}" AS "brand.{c}"' for c in _BRAND),
     ]
+    # The host's brand as a scalar subquery: joined, PostgreSQL may plan the order's lookup by
+    # brand (scanning the brand's orders) instead of by the token's unique index.
     joined = (
         'FROM "order" o JOIN customer c ON c.id = o.customer_id JOIN brand b ON b.id = o.brand_id'
-        " JOIN brand_host h ON h.brand_id = o.brand_id WHERE o.access_token = ? AND h.host = ?"
+        " WHERE o.access_token = ?"
+        " AND o.brand_id = (SELECT brand_id FROM brand_host WHERE host = ?)"
     )
     return f"SELECT {', '.join(columns)} {joined}"
 

@@ -27,7 +27,7 @@ class _Lines(JsonFormatter):
 
     def _time(self, record: logging.LogRecord) -> str:
         """As formatTime writes it, the date and time formatted once a second, not per line."""
-        if self.datefmt is not None:
+        if self.datefmt is not None or self.default_msec_format is None:
             return self.formatTime(record, self.datefmt)
         second = int(record.created)
         if second != self._second[0]:

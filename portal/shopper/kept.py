@@ -2,8 +2,8 @@
 
 A tracking page is mostly seen again, not new: shoppers reload it, and an open page polls each
 card every two minutes. Every view still looks the order up (`timeline.by_token`: one query),
-and that row, the order's content version and the brand are the key with the language and
-the page's parameters. So any change to what a page shows is a new key and renders afresh:
+and the order's content version and its brand's row are the key with the language and the
+page's parameters. So any change to what a page shows is a new key and renders afresh:
 nothing kept is ever stale. Kept as sent: encoded, with the forms' token (the link's, the same
 for every visitor) in place.
 """

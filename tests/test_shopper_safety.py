@@ -21,7 +21,7 @@ XSS = '<img src=x onerror="alert(1)">'
 
 class QueryCounter:
     """Counts the statements sent while the block runs: through the ORM, or (on PostgreSQL)
-    straight to asyncpg's pool, as a tracking page's first query goes (`sql.first_row`)."""
+    straight to asyncpg's pool, as the raw SQL of `porchlight.platform.sql` goes."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -51,7 +51,7 @@ class QueryCounter:
 
 
 class _CountedPool:
-    """asyncpg's pool (its methods are read-only), counting the rows fetched from it directly."""
+    """asyncpg's pool (its methods are read-only), counting the queries sent to it directly."""
 
     def __init__(self, pool: object, counter: QueryCounter) -> None:
         self._pool, self._counter = pool, counter
@@ -59,6 +59,10 @@ class _CountedPool:
     async def fetchrow(self, *args, **kwargs):
         self._counter.count += 1
         return await self._pool.fetchrow(*args, **kwargs)
+
+    async def fetch(self, *args, **kwargs):
+        self._counter.count += 1
+        return await self._pool.fetch(*args, **kwargs)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._pool, name)

@@ -55,9 +55,13 @@ class Sql:
         return value
 
     async def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        if not self.sqlite:
-            query = numbered(query)
-        return await self.conn.execute_query_dict(query, [self.value(p) for p in params])
+        values = [self.value(p) for p in params]
+        if self.sqlite:
+            return await self.conn.execute_query_dict(query, values)
+        pool = _pool(self.conn)
+        if pool is not None:
+            return [dict(row) for row in await pool.fetch(numbered(query), *values)]
+        return await self.conn.execute_query_dict(numbered(query), values)
 
     async def by_week(self, query: str, params: Sequence[Any]) -> dict[date, float]:
         """Rows of (week, n) → {monday: n}."""
@@ -85,16 +89,25 @@ def numbered(query: str) -> str:
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
 
 
+def _pool(conn: Any) -> Any:
+    """asyncpg's pool behind tortoise's PostgreSQL client, outside a transaction (inside one,
+    `conn` is the transaction's and its queries must go through it); None otherwise. Queries
+    written here go to it directly: tortoise's wrapper (its connection wrapper, lock, debug log
+    and row dicts) cost more than an indexed SELECT itself."""
+    if type(conn) is AsyncpgDBClient:
+        return conn._pool
+    return None
+
+
 async def first_row(query: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     """The first row's values in the SELECT's order (strings and numbers as parameters), for
-    the one query every view of a tracking page makes. On PostgreSQL outside a transaction it
-    goes to asyncpg's pool directly: tortoise's wrapper (its connection wrapper, lock, debug
-    log and row dicts) cost more than the indexed SELECT itself."""
-    conn = Tortoise.get_connection("default")
-    if type(conn) is AsyncpgDBClient and conn._pool is not None:
-        row = await conn._pool.fetchrow(numbered(query), *params)
+    the one query every view of a tracking page makes."""
+    sql = Sql()
+    pool = None if sql.sqlite else _pool(sql.conn)
+    if pool is not None:
+        row = await pool.fetchrow(numbered(query), *params)
         return None if row is None else tuple(row)
-    rows = await Sql().rows(query, params)
+    rows = await sql.rows(query, params)
     return tuple(rows[0].values()) if rows else None
 
 

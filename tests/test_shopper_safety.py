@@ -20,7 +20,8 @@ XSS = '<img src=x onerror="alert(1)">'
 
 
 class QueryCounter:
-    """Counts the statements the ORM sends while the block runs."""
+    """Counts the statements sent while the block runs: through the ORM, or (on PostgreSQL)
+    straight to asyncpg's pool, as the raw SQL of `porchlight.platform.sql` goes."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -37,11 +38,34 @@ class QueryCounter:
                 return await _original(*args, **kwargs)
 
             setattr(conn, name, counted)
+        self.pool = getattr(conn, "_pool", None)
+        if self.pool is not None:
+            conn._pool = _CountedPool(self.pool, self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for name, original in self.originals.items():
             setattr(self.conn, name, original)
+        if self.pool is not None:
+            self.conn._pool = self.pool
+
+
+class _CountedPool:
+    """asyncpg's pool (its methods are read-only), counting the queries sent to it directly."""
+
+    def __init__(self, pool: object, counter: QueryCounter) -> None:
+        self._pool, self._counter = pool, counter
+
+    async def fetchrow(self, *args, **kwargs):
+        self._counter.count += 1
+        return await self._pool.fetchrow(*args, **kwargs)
+
+    async def fetch(self, *args, **kwargs):
+        self._counter.count += 1
+        return await self._pool.fetch(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._pool, name)
 
 
 async def test_the_order_page_costs_a_bounded_number_of_queries(client):

@@ -108,8 +108,9 @@ async def hosts_of(brand: Brand) -> list[str]:
 # Every shopper request looks its brand up by host; brands change rarely, so each process keeps
 # them for this long. A change saved in this process clears the cache at once; one saved by the
 # console or the CLI also bumps a counter in Redis that every portal process compares on each
-# shopper request (keep_brands_current), so it shows on the next page view everywhere. Anything
-# else that edits a brand shows within this many seconds.
+# shopper request that finds its brand by host (keep_brands_current), so it shows on the next
+# page view everywhere. Anything else that edits a brand shows within this many seconds there.
+# (A tracking page reads its brand's row with its order: `timeline.by_token`.)
 BRAND_CACHE_SECONDS = 30
 BRANDS_VERSION_KEY = "porchlight:brands:version"
 _seen_version: list[bytes | None] = [None]

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from contextvars import ContextVar
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -22,12 +23,23 @@ class _Lines(JsonFormatter):
     request log's does) is written the same without searching all its attributes for them:
     the portal writes one per request, and the search was most of what a line cost."""
 
+    _second: tuple[int, str] = (-1, "")
+
+    def _time(self, record: logging.LogRecord) -> str:
+        """As formatTime writes it, the date and time formatted once a second, not per line."""
+        if self.datefmt is not None or self.default_msec_format is None:
+            return self.formatTime(record, self.datefmt)
+        second = int(record.created)
+        if second != self._second[0]:
+            self._second = (second, time.strftime(self.default_time_format, self.converter(second)))
+        return self.default_msec_format % (self._second[1], record.msecs)
+
     def format(self, record: logging.LogRecord) -> str:
         names = getattr(record, "json_fields", None)
         if names is None or record.exc_info or record.stack_info:
             return super().format(record)
         line = {
-            "time": self.formatTime(record, self.datefmt),
+            "time": self._time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

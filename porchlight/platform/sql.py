@@ -3,9 +3,11 @@ once for both databases: SQLite (the demo and tests) and PostgreSQL (production)
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from tortoise import Tortoise
+from tortoise.backends.asyncpg import AsyncpgDBClient
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -53,10 +55,13 @@ class Sql:
         return value
 
     async def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        if not self.sqlite:  # asyncpg numbers its placeholders
-            parts = query.split("?")
-            query = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
-        return await self.conn.execute_query_dict(query, [self.value(p) for p in params])
+        values = [self.value(p) for p in params]
+        if self.sqlite:
+            return await self.conn.execute_query_dict(query, values)
+        pool = _pool(self.conn)
+        if pool is not None:
+            return [dict(row) for row in await pool.fetch(numbered(query), *values)]
+        return await self.conn.execute_query_dict(numbered(query), values)
 
     async def by_week(self, query: str, params: Sequence[Any]) -> dict[date, float]:
         """Rows of (week, n) → {monday: n}."""
@@ -75,6 +80,35 @@ class Sql:
                 if value is not None:
                     result.setdefault(column, {})[week] = float(value)
         return result
+
+
+@cache
+def numbered(query: str) -> str:
+    """`?` placeholders as asyncpg numbers them ($1, $2, …)."""
+    parts = query.split("?")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+def _pool(conn: Any) -> Any:
+    """asyncpg's pool behind tortoise's PostgreSQL client, outside a transaction (inside one,
+    `conn` is the transaction's and its queries must go through it); None otherwise. Queries
+    written here go to it directly: tortoise's wrapper (its connection wrapper, lock, debug log
+    and row dicts) cost more than an indexed SELECT itself."""
+    if type(conn) is AsyncpgDBClient:
+        return conn._pool
+    return None
+
+
+async def first_row(query: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row's values in the SELECT's order (strings and numbers as parameters), for
+    the one query every view of a tracking page makes."""
+    sql = Sql()
+    pool = None if sql.sqlite else _pool(sql.conn)
+    if pool is not None:
+        row = await pool.fetchrow(numbered(query), *params)
+        return None if row is None else tuple(row)
+    rows = await sql.rows(query, params)
+    return tuple(rows[0].values()) if rows else None
 
 
 async def rows_in(model: type[M], column: str, values: Sequence[Any]) -> list[M]:

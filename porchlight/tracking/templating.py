@@ -34,6 +34,9 @@ def environment(theme: str, locale: str, tone: i18n.Tone = i18n.Tone.INFORMAL) -
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read once per process (a theme edited is shown after a restart, as
+        # the README says): no stat of each template file on every page rendered.
+        auto_reload=False,
     )
     translations = i18n.translations(locale, tone)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """An order's parcels with their distinct events: what the shopper, agent and API all see."""
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -7,6 +8,7 @@ from typing import Any
 
 from porchlight.enums import Direction, ShipmentStatus
 from porchlight.models import (
+    Brand,
     Customer,
     DeliveryEstimate,
     Order,
@@ -14,7 +16,7 @@ from porchlight.models import (
     ShipmentItem,
     TrackingEvent,
 )
-from porchlight.platform.sql import Sql, rows_where
+from porchlight.platform.sql import first_row, rows_where
 from porchlight.tracking import derive
 
 
@@ -112,41 +114,81 @@ def _parcel(
     )
 
 
-@dataclass(frozen=True)
 class Viewed:
-    """An order behind a shopper's link, with its customer, as one query found it."""
+    """An order behind a shopper's link, with its customer and its brand, as one query found
+    them. The order and customer are built only when a page is rendered: a repeat view (a
+    kept page, a 304) needs no more than the row's `fingerprint` and the brand."""
 
-    order: Order
-    # Every column of the order and its customer, the order's `version` among them (raised by
-    # the database on any write to what its page shows): two views with the same fingerprint
-    # show the same.
-    fingerprint: tuple[str, ...]
+    def __init__(self, columns: tuple[Any, ...], brand: Brand, brand_mark: str) -> None:
+        self._columns = columns
+        self.brand = brand
+        # A digest of every column of the brand's row: what is kept under it is redone when
+        # any of them changes.
+        self.brand_mark = brand_mark
+        # The order's id and `version`, raised by the database on any write to what its page
+        # shows, the order's and its customer's rows among them (migration 0022): two views
+        # with the same fingerprint show the same.
+        self.fingerprint = (columns[_ORDER_ID], columns[_ORDER_VERSION])
+        self.access_token: str = columns[_ORDER_TOKEN]
+        self.customer_locale: str | None = columns[len(_ORDER) + _CUSTOMER_LOCALE]
+        self._order: Order | None = None
+
+    @property
+    def order(self) -> Order:
+        if self._order is None:
+            order_columns = dict(zip(_ORDER, self._columns, strict=False))
+            customer_values = self._columns[len(_ORDER) : len(_ORDER) + len(_CUSTOMER)]
+            order = Order._init_from_db(**order_columns)
+            customer = Customer._init_from_db(**dict(zip(_CUSTOMER, customer_values, strict=True)))
+            object.__setattr__(order, "_customer", customer)
+            self._order = order
+        return self._order
+
+
+_ORDER = tuple(Order._meta.fields_db_projection.values())
+_CUSTOMER = tuple(Customer._meta.fields_db_projection.values())
+_BRAND = tuple(Brand._meta.fields_db_projection.values())
+_ORDER_ID, _ORDER_VERSION = _ORDER.index("id"), _ORDER.index("version")
+_ORDER_TOKEN, _CUSTOMER_LOCALE = _ORDER.index("access_token"), _CUSTOMER.index("locale")
+# The brand's row as last read, its Brand and its digest, by id: a view builds a Brand only when
+# the row it read differs from the last one this process built.
+_brands: dict[int, tuple[tuple[Any, ...], Brand, str]] = {}
 
 
 @cache
 def _by_token_sql() -> str:
-    order = Order._meta.fields_db_projection.values()
-    customer = Customer._meta.fields_db_projection.values()
-    columns = [f'o."{c}"' for c in order] + [f'c."{c}" AS "customer.{c}"' for c in customer]
-    joined = 'FROM "order" o JOIN customer c ON c.id = o.customer_id WHERE o.access_token = ?'
+    columns = [
+        *(f'o."{c}"' for c in _ORDER),
+        *(f'c."{c}" AS "customer.{c}"' for c in _CUSTOMER),  # a name of its own each
+        *(f'b."{c}" AS "brand.{c}"' for c in _BRAND),
+    ]
+    # The host's brand as a scalar subquery: joined, PostgreSQL may plan the order's lookup by
+    # brand (scanning the brand's orders) instead of by the token's unique index.
+    joined = (
+        'FROM "order" o JOIN customer c ON c.id = o.customer_id JOIN brand b ON b.id = o.brand_id'
+        " WHERE o.access_token = ?"
+        " AND o.brand_id = (SELECT brand_id FROM brand_host WHERE host = ?)"
+    )
     return f"SELECT {', '.join(columns)} {joined}"
 
 
-async def by_token(brand_id: int, token: str) -> Viewed | None:
-    """One indexed SELECT for what every view of a tracking page needs first: the order, its
-    customer and (their version) whether anything it shows changed. Built from the row as the
-    ORM would, minus the ORM's query building, which cost more than the query itself."""
-    rows = await Sql().rows(_by_token_sql(), [token])
-    if not rows or rows[0]["brand_id"] != brand_id:
+def _brand(values: tuple[Any, ...]) -> tuple[Brand, str]:
+    brand_id = values[_BRAND.index("id")]
+    known = _brands.get(brand_id)
+    if known is None or known[0] != values:
+        brand = Brand._init_from_db(**dict(zip(_BRAND, values, strict=True)))
+        mark = hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+        known = _brands[brand_id] = (values, brand, mark)
+    return known[1], known[2]
+
+
+async def by_token(host: str, token: str) -> Viewed | None:
+    """One indexed SELECT for what every view of a tracking page needs first: the order and its
+    customer, whether anything it shows changed (their version), the brand's row as it is now
+    and whether `host` (normalised) serves that brand. So a brand edit, a host added or removed,
+    shows on the very next view, with no other round trip (a Redis GET cost as much as this)."""
+    row = await first_row(_by_token_sql(), [token, host])
+    if row is None:
         return None
-    [row] = rows
-    order_columns: dict[str, Any] = {}
-    customer_columns: dict[str, Any] = {}
-    for column, value in row.items():
-        if column.startswith("customer."):
-            customer_columns[column.removeprefix("customer.")] = value
-        else:
-            order_columns[column] = value
-    order = Order._init_from_db(**order_columns)
-    object.__setattr__(order, "_customer", Customer._init_from_db(**customer_columns))
-    return Viewed(order, tuple(map(str, row.values())))
+    brand, mark = _brand(row[len(_ORDER) + len(_CUSTOMER) :])
+    return Viewed(row, brand, mark)

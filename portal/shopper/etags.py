@@ -1,10 +1,10 @@
 """ETags for tracking pages: a repeat view whose order has not changed is a 304, one indexed
 SELECT and no rendering, however many parcels and scans the page shows.
 
-The tag digests what the page is kept under (`order_page._key`: the order's and customer's row
-with the order's `version`, the brand, the language, the page's parameters) and this release's
-templates, translations, assets and code, so a deploy that changes how a page looks is never
-answered "not modified" for a page the browser holds from before it.
+The tag digests what the page is kept under (`order_page._key`: the order's `version`, raised
+on any write to what its page shows, the brand's row, the language, the page's parameters) and
+this release's templates, translations, assets and code, so a deploy that changes how a page
+looks is never answered "not modified" for a page the browser holds from before it.
 """
 
 import hashlib

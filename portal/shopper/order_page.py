@@ -4,11 +4,10 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.accounts.brands import fingerprint
 from porchlight.models import Brand, Order, Shipment
 from porchlight.notifications import phones
 from porchlight.notifications.policy import quiet_hours
@@ -16,8 +15,8 @@ from porchlight.orders.split import still_to_come
 from porchlight.platform import i18n
 from porchlight.tracking.summary import order_progress
 from porchlight.tracking.timeline import Viewed
-from portal.csrf import link_token
-from portal.rendering import is_htmx, render, render_html, request_locale, respond
+from portal.csrf import SLOT, link_token
+from portal.rendering import is_htmx, keep_language, render, render_html, request_locale
 from portal.shopper.brand import viewed_order
 from portal.shopper.etags import etag, not_modified, unchanged
 from portal.shopper.flash import taken
@@ -108,15 +107,17 @@ def render_order(
 
 
 def _key(request: Request, brand: Brand, viewed: Viewed, *rest: object) -> tuple[object, ...]:
-    """All a page or card shows depends on: the order's and its customer's row with the
-    order's version, the brand, the language, whether this browser looked the order up
-    (personal details) and the page's own parameters (a form error is never kept)."""
+    """All a page or card shows depends on: the order's version (raised on any write to the
+    order's or its customer's row or to what its page shows), the brand's row, the language,
+    whether this browser looked the order up (personal details) and the page's own parameters
+    (a form error is never kept)."""
     done = request.query_params.get("done", "")
+    order_id = viewed.fingerprint[0]
     return (
         viewed.fingerprint,
-        fingerprint(brand),
-        page_locale(request, brand, viewed.order),
-        looked_up(request, viewed.order.id),
+        viewed.brand_mark,
+        request_locale(request, brand, viewed.customer_locale),
+        looked_up(request, order_id),
         done if done in DONE else "",
         *rest,
     )
@@ -130,10 +131,16 @@ def _served(request: Request, key: tuple[object, ...]) -> tuple[str, Response | 
     return tag, None
 
 
-def _respond(request: Request, viewed: Viewed, html: str, tag: str) -> Response:
-    """The same page for every visitor: the forms carry the link's token, no session's."""
-    csrf = link_token(request, viewed.order.access_token)
-    return respond(request, html, headers={**PRIVATE, "ETag": tag}, csrf=csrf)
+def _finished(request: Request, viewed: Viewed, html: str) -> bytes:
+    """The page as sent, the same for every visitor: its forms carry the link's token, no
+    session's, so it is put in once, before the page is kept."""
+    return html.replace(SLOT, link_token(request, viewed.access_token)).encode()
+
+
+def _respond(request: Request, body: bytes, tag: str) -> Response:
+    response = HTMLResponse(body, headers={**PRIVATE, "ETag": tag})
+    keep_language(request, response)
+    return response
 
 
 async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
@@ -142,12 +149,14 @@ async def _page(request: Request, brand: Brand, viewed: Viewed) -> Response:
     if held is not None:
         return held
 
-    async def rendered() -> str:
+    async def rendered() -> bytes:
         context = await page_context(request, brand, viewed.order)
         locale = page_locale(request, brand, viewed.order)
-        return render_html(request, brand, "order.html", context, locale=locale)
+        return _finished(
+            request, viewed, render_html(request, brand, "order.html", context, locale=locale)
+        )
 
-    return _respond(request, viewed, await kept(key, rendered), tag)
+    return _respond(request, await kept(key, rendered), tag)
 
 
 async def order_page(request: Request) -> Response:
@@ -180,15 +189,16 @@ async def parcel_partial(request: Request) -> Response:
     if held is not None:
         return held
 
-    async def rendered() -> str:
+    async def rendered() -> bytes:
         context = await page_context(request, brand, viewed.order)
         matching = [card for card in context["cards"] if card.id == wanted]
         if not matching:  # removed since the order was read; nothing is kept
             raise HTTPException(404)
         locale = page_locale(request, brand, viewed.order)
-        return render_html(request, brand, "_cards.html", {"cards": matching}, locale=locale)
+        html = render_html(request, brand, "_cards.html", {"cards": matching}, locale=locale)
+        return _finished(request, viewed, html)
 
-    return _respond(request, viewed, await kept(key, rendered), tag)
+    return _respond(request, await kept(key, rendered), tag)
 
 
 routes = [

@@ -6,6 +6,7 @@ axe-core and photographed at laptop and phone widths (test-artifacts/console-*.p
 import re
 
 import pytest
+from playwright.async_api import expect
 
 from porchlight.accounts.agents import upsert_agent
 from porchlight.accounts.audit import record
@@ -79,9 +80,11 @@ async def test_an_owner_sets_up_a_brand_and_its_look_reaches_the_tracking_page(
     await clean(page)
     await page.fill("#f-accent", "#6b2c91")
     await page.fill("#f-tagline", "Outside is better")
-    await page.wait_for_function(
-        "document.querySelector('#preview iframe.page').src.includes('6b2c91')"
-    )  # the preview followed the form (htmx)
+    # The preview followed the form (htmx). Playwright's own assertion polls without eval(),
+    # which the page's Content-Security-Policy refuses.
+    await expect(page.locator("#preview iframe.page")).to_have_attribute(
+        "src", re.compile("6b2c91")
+    )
     await page.click("text=Save look")
     await page.wait_for_url("**/look?done=saved")
 

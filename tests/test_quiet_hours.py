@@ -2,6 +2,7 @@
 (hours in their time zone); messages due inside them wait, through the real worker."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -73,3 +74,22 @@ async def test_an_hour_not_on_the_list_is_refused_and_nothing_is_saved(client):
     assert refused.status_code == 422
     assert "Choose quiet hours from the lists." in refused.text
     assert not (await Customer.get(id=order.customer_id)).quiet_hours_chosen
+
+
+async def test_a_message_held_for_a_shopper_far_west_of_utc_is_not_due_before_their_morning(
+    client, providers, arq_redis
+):
+    """The wake-up is a local time (UTC-12, whose clock reads half a day behind UTC's); SQLite
+    keeps datetimes as text, and one kept in that zone once sorted before "now" and went out."""
+    _, settings = providers
+    zone = "Etc/GMT+12"
+    hour = datetime.now(ZoneInfo(zone)).hour
+    brand, _, _ = await shopper_order(zone=zone)
+    quiet = {"start": hour, "end": (hour + 2) % 24}  # it is quiet there now, for an hour or two
+    brand.settings = stored(validate_settings({"quiet_hours": quiet}))
+    await brand.save(update_fields=["settings"])
+    await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
+    await run_worker(settings, arq_redis)
+    assert await Notification.filter(trigger="out_for_delivery", status="pending").count() == 2
+    now = datetime.now(UTC)
+    assert not await Notification.filter(status="pending", due_at__lte=now).exists()

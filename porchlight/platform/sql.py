@@ -2,7 +2,7 @@
 once for both databases: SQLite (the demo and tests) and PostgreSQL (production)."""
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from typing import Any, TypeVar
 
@@ -46,16 +46,8 @@ class Sql:
         """A datetime parameter used inside an expression (not just compared to a column)."""
         return "?" if self.sqlite else "CAST(? AS timestamptz)"
 
-    def value(self, value: Any) -> Any:
-        """SQLite keeps datetimes as text in tortoise's format; compare like with like."""
-        if self.sqlite and isinstance(value, datetime):
-            return str(value.astimezone(UTC))
-        if self.sqlite and isinstance(value, date):
-            return value.isoformat()
-        return value
-
     async def rows(self, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        values = [self.value(p) for p in params]
+        values = list(params)
         if self.sqlite:
             return await self.conn.execute_query_dict(query, values)
         pool = _pool(self.conn)

@@ -1,7 +1,9 @@
 """The embedded database's client: tortoise's SQLite client, with write transactions that wait
-for the lock instead of failing ("engine": "porchlight.platform.sqlite" in db.py's config)."""
+for the lock instead of failing ("engine": "porchlight.platform.sqlite" in db.py's config), and
+every datetime written in UTC."""
 
 import sqlite3
+from datetime import UTC, datetime
 
 from tortoise.backends.sqlite.client import (
     SqliteClient,
@@ -10,6 +12,18 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+
+def utc_text(value: datetime) -> str:
+    """SQLite keeps a datetime as text and compares it as text: one written in its own zone
+    (a quiet-hours wake-up at 08:00-08:00) sorted before "now" in UTC and went out at night.
+    Tortoise's adapter (imported above, replaced here) writes the zone as given."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ")
+
+
+sqlite3.register_adapter(datetime, utc_text)
 
 
 class ImmediateTransaction(SqliteTransactionWrapper):

@@ -102,7 +102,8 @@ async def _a_row_in_every_table(conn: BaseDBAsyncClient, sqlite: bool) -> list[s
             given = {c["name"]: c for c in columns[table] if c["needed"] or c["name"] == "id"}
             names = list(given)
             values = [
-                1 if c["refers"] or n == "id" else _value(c["type"], sqlite) for n, c in given.items()
+                1 if c["refers"] or n == "id" else _value(c["type"], sqlite)
+                for n, c in given.items()
             ]
             marks = ", ".join("?" if sqlite else f"${i + 1}" for i in range(len(names)))
             quoted = ", ".join(f'"{n}"' for n in names)

@@ -24,6 +24,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from asgi_lifespan import LifespanManager
 from redis.connection import parse_url
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from porchlight.accounts.brands import forget_brands
 from porchlight.platform.db import database, migrate
@@ -173,6 +174,24 @@ def _tables() -> list[str]:
     return sorted(tables)
 
 
+async def _emptying_script(conn: BaseDBAsyncClient, tables: list[str]) -> str:
+    """PostgreSQL's tables emptied and their ids restarted. DELETE, not TRUNCATE: TRUNCATE
+    makes new files for every table, 190 ms a test here (over three minutes of the suite), a
+    DELETE of a test's few rows 2 ms. The replica role skips the foreign keys' and the page
+    versions' triggers while it runs."""
+    sequences = await conn.execute_query_dict(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+    )
+    return "".join(
+        [
+            "SET session_replication_role = replica;",
+            *(f'DELETE FROM "{t}";' for t in tables),
+            *(f'ALTER SEQUENCE "{s["sequencename"]}" RESTART;' for s in sequences),
+            "SET session_replication_role = DEFAULT;",
+        ]
+    )
+
+
 @pytest.fixture(autouse=True)
 async def db(_schema: None, settings: Settings) -> AsyncIterator[None]:
     conn = Tortoise.get_connection("default")
@@ -181,8 +200,7 @@ async def db(_schema: None, settings: Settings) -> AsyncIterator[None]:
         deletes = "".join(f'DELETE FROM "{t}";' for t in tables)
         await conn.execute_script(f"PRAGMA foreign_keys=OFF;{deletes}PRAGMA foreign_keys=ON;")
     else:
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        await conn.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        await conn.execute_script(await _emptying_script(conn, tables))
     forget_brands()  # the tables were emptied behind the ORM's back: no save signal fired
     yield
 

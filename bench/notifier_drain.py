@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -238,12 +238,13 @@ async def floor(settings: Settings, brand_id: int) -> tuple[float, float]:
     )
     batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
     readings = [(batch, await Reading.of(settings, batch)) for batch in batches]
-    ctx: dict[str, Any] = {"settings": settings}
-    wall, cpu = time.perf_counter(), time.process_time()
-    for batch, reading in readings:
-        messages = [compose(settings, row, {row.shipment_id}, reading) for row in batch]  # type: ignore[attr-defined]
-        await asyncio.gather(*(send_message(ctx, message) for message in messages))
-    return time.perf_counter() - wall, time.process_time() - cpu
+    async with AsyncExitStack() as resources:
+        ctx: dict[str, Any] = {"settings": settings, "resources": resources}
+        wall, cpu = time.perf_counter(), time.process_time()
+        for batch, reading in readings:
+            messages = [compose(settings, row, {row.shipment_id}, reading) for row in batch]  # type: ignore[attr-defined]
+            await asyncio.gather(*(send_message(ctx, message) for message in messages))
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 async def run(count: int, workdir: str) -> dict[str, Any]:

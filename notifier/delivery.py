@@ -354,7 +354,8 @@ async def send_message(ctx: dict[str, Any], message: Outgoing) -> str:
     gate: asyncio.Semaphore = ctx.setdefault("sends", asyncio.Semaphore(SENDS))
     async with gate:
         if message.kind not in channels:
-            channels[message.kind] = channel_for(message.kind, ctx["settings"])
+            channel = channels[message.kind] = channel_for(message.kind, ctx["settings"])
+            ctx["resources"].push_async_callback(channel.close)  # at the worker's shutdown
         return await channels[message.kind].send(message)
 
 

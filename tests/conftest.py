@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -211,6 +212,23 @@ async def arq_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
     await pool.flushdb()
     yield pool
     await pool.aclose()
+
+
+@pytest.fixture
+async def job_of(arq_redis: ArqRedis) -> AsyncIterator[Any]:
+    """A job's context as the worker's startup makes it, for calling a job's function
+    directly: `job_of(settings, "notify-due:1")`. What the job opened is closed at the end."""
+    async with AsyncExitStack() as resources:
+
+        def job(settings: Settings, job_id: str) -> dict[str, Any]:
+            return {
+                "redis": arq_redis,
+                "settings": settings,
+                "job_id": job_id,
+                "resources": resources,
+            }
+
+        yield job
 
 
 @pytest.fixture

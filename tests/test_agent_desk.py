@@ -267,7 +267,7 @@ async def test_paused_orders_get_nothing_from_the_notifier_until_resumed(desk, a
     ]
 
 
-async def test_a_message_already_queued_is_held_back_by_a_pause(desk, arq_redis, providers):
+async def test_a_message_already_queued_is_held_back_by_a_pause(desk, arq_redis, providers, job_of):
     from notifier.delivery import deliver_batch
 
     client, token, ana, stub = desk
@@ -276,7 +276,7 @@ async def test_a_message_already_queued_is_held_back_by_a_pause(desk, arq_redis,
     await schedule({"redis": arq_redis}, shipment, order, Trigger.DELAY)
     await client.post(f"/agent/orders/{ana.id}/pause", data={"paused": "1", "csrf_token": token})
     email = await Notification.get(trigger="delay", channel="email")
-    job = {"redis": arq_redis, "settings": providers[1], "job_id": "a-job"}
+    job = job_of(providers[1], "a-job")
     assert await deliver_batch(job, [email.id]) == {"skipped": 1}
     assert (await Notification.get(id=email.id)).skip_reason == "paused"
     assert stub.emails == []

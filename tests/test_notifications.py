@@ -96,7 +96,9 @@ async def test_a_message_due_at_night_waits_for_the_morning(client, providers, a
     assert all(n.due_at > datetime.now(UTC) + timedelta(hours=4) for n in pending)
 
 
-async def test_out_for_delivery_is_skipped_once_delivered_beats_it(client, providers, arq_redis):
+async def test_out_for_delivery_is_skipped_once_delivered_beats_it(
+    client, providers, arq_redis, job_of
+):
     _, settings = providers
     await shopper_order(zone=night_zone())
     await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery")
@@ -107,7 +109,7 @@ async def test_out_for_delivery_is_skipped_once_delivered_beats_it(client, provi
         due_at=datetime.now(UTC) - timedelta(hours=1)
     )
     ofd = await Notification.get(trigger="out_for_delivery", channel="email")
-    job = {"redis": arq_redis, "settings": settings, "job_id": "a-job"}
+    job = job_of(settings, "a-job")
     assert await deliver_batch(job, [ofd.id]) == {"skipped": 1}
     assert (await Notification.get(id=ofd.id)).skip_reason == "superseded"
 
@@ -162,7 +164,7 @@ async def test_a_rejected_number_fails_without_retrying(client, providers, arq_r
 
 
 async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
-    client, providers, arq_redis
+    client, providers, arq_redis, job_of
 ):
     stub, settings = providers
     brand, _, order = await shopper_order()
@@ -179,7 +181,7 @@ async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
     # What a worker killed between claiming the row and recording the provider's answer leaves
     # behind; arq then runs the same job (same id) again.
     await Notification.filter(id=row.id).update(status="sending", claimed_by="notify-due:1")
-    job = {"redis": arq_redis, "settings": settings, "job_id": "notify-due:1"}
+    job = job_of(settings, "notify-due:1")
     assert await deliver_batch(job, [row.id]) == {}
     assert (
         (await Notification.get(id=row.id)).error
@@ -190,7 +192,7 @@ async def test_a_claim_cut_short_by_a_dying_worker_is_failed_not_stuck(
 
 
 async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
-    client, providers, arq_redis
+    client, providers, arq_redis, job_of
 ):
     stub, settings = providers
     await held_for_each_other(client, settings, arq_redis)
@@ -202,14 +204,14 @@ async def test_a_siblings_job_never_fails_the_message_another_job_is_sending(
     await Notification.filter(id=first.id).update(
         status="sending", claimed_by="job-a", grouped_into_id=second.id
     )
-    job = {"redis": arq_redis, "settings": settings, "job_id": "job-b"}
+    job = job_of(settings, "job-b")
     assert await deliver_batch(job, [first.id, second.id]) == {}
     assert [n.status for n in await shipped.order_by("id")] == ["sending", "sending"]
     assert stub.emails == []
 
 
 async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
-    client, providers, arq_redis
+    client, providers, arq_redis, job_of
 ):
     """One job's claim is mid-statement (its row locks held) when the sibling's job claims."""
     import asyncio
@@ -234,7 +236,7 @@ async def test_two_sibling_jobs_claiming_at_the_same_moment_never_both_win(
             first.id,
             [first.id, second.id],
         )
-        job = {"redis": arq_redis, "settings": settings, "job_id": "job-b"}
+        job = job_of(settings, "job-b")
         racing = asyncio.create_task(deliver_batch(job, [second.id]))
         await asyncio.sleep(0.5)  # the sibling's UPDATE now waits on the first job's row locks
         await claim.commit()
@@ -348,7 +350,7 @@ async def test_messages_due_together_share_one_job_and_each_goes_out_once(
 
 
 async def test_a_job_run_again_after_its_worker_died_fails_its_wave_and_sends_the_rest(
-    client, providers, arq_redis
+    client, providers, arq_redis, job_of
 ):
     stub, settings = providers
     brand, _, order = await shopper_order()
@@ -367,7 +369,7 @@ async def test_a_job_run_again_after_its_worker_died_fails_its_wave_and_sends_th
     ]
     # The job's first run claimed the email's wave and died before the provider answered.
     await Notification.filter(id=rows[0].id).update(status="sending", claimed_by="notify-due:7")
-    job = {"redis": arq_redis, "settings": settings, "job_id": "notify-due:7"}
+    job = job_of(settings, "notify-due:7")
     assert await deliver_batch(job, [r.id for r in rows]) == {"sent": 1}
     email, sms = [await Notification.get(id=r.id) for r in rows]
     assert (email.status, email.error) == ("failed", INTERRUPTED)

@@ -7,7 +7,7 @@ workers never both send, and a send the provider refused for now is unmarked for
 from datetime import datetime, timedelta
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, channel_for
+from porchlight.channels import Outgoing, PermanentSendError, TransientSendError, send_once
 from porchlight.enums import CaseState, Channel, Role
 from porchlight.models import Agent, Brand, Case, Order
 from porchlight.platform import i18n
@@ -44,7 +44,7 @@ async def _send(
             status_callback="",
         )
         try:
-            await channel_for(Channel.EMAIL, settings).send(message)
+            await send_once(Channel.EMAIL, settings, message)
         except PermanentSendError:
             continue  # this address; the others still hear of it
         sent += 1

@@ -26,4 +26,21 @@ def channel_for(kind: Kind, settings: Settings) -> Channel:
     return Outbox(settings)
 
 
-__all__ = ["Channel", "Outgoing", "PermanentSendError", "TransientSendError", "channel_for"]
+async def send_once(kind: Kind, settings: Settings, message: Outgoing) -> str:
+    """One message outside the worker's send loop (an agent's, an alert): a channel of its own,
+    closed after."""
+    channel = channel_for(kind, settings)
+    try:
+        return await channel.send(message)
+    finally:
+        await channel.close()
+
+
+__all__ = [
+    "Channel",
+    "Outgoing",
+    "PermanentSendError",
+    "TransientSendError",
+    "channel_for",
+    "send_once",
+]

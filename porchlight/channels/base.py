@@ -38,3 +38,8 @@ class Channel(Protocol):
     name: str
 
     async def send(self, message: Outgoing) -> str: ...
+
+    async def close(self) -> None:
+        """Its kept connections closed (a channel lives as long as its worker); a channel that
+        keeps none has nothing to do."""
+        return None

@@ -5,11 +5,11 @@ import json
 
 import anyio
 
-from porchlight.channels.base import Outgoing
+from porchlight.channels.base import Channel, Outgoing
 from porchlight.platform.settings import Settings
 
 
-class Outbox:
+class Outbox(Channel):
     name = "outbox"
 
     def __init__(self, settings: Settings) -> None:

@@ -7,14 +7,14 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, From, Header, Mail, ReplyTo
 
-from porchlight.channels.base import Outgoing, PermanentSendError, TransientSendError
+from porchlight.channels.base import Channel, Outgoing, PermanentSendError, TransientSendError
 from porchlight.platform.settings import Settings
 
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 TIMEOUT = 10.0
 
 
-class SendGridEmail:
+class SendGridEmail(Channel):
     name = "sendgrid"
 
     def __init__(self, settings: Settings) -> None:

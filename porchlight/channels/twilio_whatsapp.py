@@ -2,22 +2,20 @@
 pre-approved template (ContentSid with its ContentVariables) instead of a body, which WhatsApp
 requires for messages the business starts."""
 
-import anyio
-
-from porchlight.channels.base import Outgoing
-from porchlight.channels.twilio_sms import created, twilio_client
+from porchlight.channels.base import Channel, Outgoing
+from porchlight.channels.twilio_sms import close_client, created, twilio_client
 from porchlight.platform.settings import Settings
 
 
-class TwilioWhatsApp:
+class TwilioWhatsApp(Channel):
     name = "twilio"
 
     def __init__(self, settings: Settings) -> None:
         self.client = twilio_client(settings)
 
-    def _send(self, message: Outgoing) -> str:
-        return created(
-            lambda: self.client.messages.create(
+    async def send(self, message: Outgoing) -> str:
+        return await created(
+            self.client.messages.create_async(
                 to=message.to,
                 from_=message.sender,
                 content_sid=message.content_sid,
@@ -26,5 +24,5 @@ class TwilioWhatsApp:
             )
         )
 
-    async def send(self, message: Outgoing) -> str:
-        return await anyio.to_thread.run_sync(self._send, message)
+    async def close(self) -> None:
+        await close_client(self.client)

@@ -5,7 +5,7 @@ tracking link, issue a new one, pause or resume the order's notifications."""
 from porchlight.accounts.audit import record
 from porchlight.accounts.brand_settings import settings_of
 from porchlight.cases.cases import CaseError, open_or_join
-from porchlight.channels import Outgoing, channel_for
+from porchlight.channels import Outgoing, send_once
 from porchlight.enums import CaseSource, Channel, ContactReason, Direction, ExceptionType
 from porchlight.insight.contacts import ContactIn, record_contact
 from porchlight.models import Agent, Case, EmailSuppression, Order, Shipment
@@ -115,7 +115,7 @@ async def resend_link(settings: Settings, order: Order, channel: str, by: Agent)
         unsubscribe_url=unsubscribe,
         status_callback=f"{settings.public_base_url}/hooks/twilio/status",
     )
-    provider_id = await channel_for(Channel(channel), settings).send(message)
+    provider_id = await send_once(Channel(channel), settings, message)
     await record(
         "order.link_resent",
         brand=brand,

@@ -4,7 +4,7 @@ outbox), like every notification."""
 
 import secrets
 
-from porchlight.channels import Outgoing, channel_for
+from porchlight.channels import Outgoing, send_once
 from porchlight.enums import Channel, Trigger
 from porchlight.models import Brand, MessageText
 from porchlight.notifications.messages import Rendered, render_message, sample_context
@@ -60,7 +60,7 @@ async def send_test(
         # Twilio reports on it like any SMS; the hook finds no notification for it and moves on.
         status_callback="" if email else f"{settings.public_base_url}/hooks/twilio/status",
     )
-    return await channel_for(channel, settings).send(outgoing)
+    return await send_once(channel, settings, outgoing)
 
 
 def invite_link(settings: Settings, token: str) -> str:
@@ -85,4 +85,4 @@ async def send_invite(
         unsubscribe_url="",
         status_callback="",
     )
-    return await channel_for(Channel.EMAIL, settings).send(outgoing)
+    return await send_once(Channel.EMAIL, settings, outgoing)

@@ -17,7 +17,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from tortoise.expressions import F
 
 from porchlight.accounts.brand_settings import settings_of
-from porchlight.channels import Outgoing, channel_for
+from porchlight.channels import Outgoing, send_once
 from porchlight.enums import Channel
 from porchlight.models import Brand, Customer
 from porchlight.notifications.sms import to_gsm7
@@ -100,7 +100,7 @@ async def send_code(
         status_callback=f"{settings.public_base_url}/hooks/twilio/status",
     )
     try:
-        await channel_for(Channel.SMS, settings).send(message)
+        await send_once(Channel.SMS, settings, message)
     except Exception:
         await forget_candidate(customer, digest)
         raise

@@ -32,6 +32,7 @@ class ProviderStub:
         self.rng = random.Random(4)
         self.refused = 0
         self.lock = threading.Lock()
+        self._delivered: dict[int, list[Received]] = {}  # a mail/send call's emails
 
     @property
     def sms(self) -> list[Received]:
@@ -52,10 +53,48 @@ class ProviderStub:
 
     @property
     def emails(self) -> list[Received]:
+        """Each email as its recipient gets it: a call with several personalizations is
+        several emails."""
+        for call in self.email_calls:
+            if id(call) not in self._delivered:  # the same objects each time: `is` holds
+                self._delivered[id(call)] = _as_delivered(call)
+        return [email for call in self.email_calls for email in self._delivered[id(call)]]
+
+    @property
+    def messages(self) -> list[Received]:
+        """Every message a recipient gets: emails, SMS and WhatsApp."""
+        texts = [r for r in self.received if r.path.endswith("/Messages.json")]
+        return self.emails + texts
+
+    @property
+    def email_calls(self) -> list[Received]:
         return [r for r in self.received if r.path == "/v3/mail/send"]
 
     def fail_next(self, *failures: str) -> None:
         self.failures.extend(failures)
+
+
+def _as_delivered(call: Received) -> list[Received]:
+    """A mail/send call's emails as SendGrid makes them: one per personalization, its subject,
+    headers and custom args over the mail's, its substitutions filled into the content."""
+    mail = call.json
+    emails = []
+    for own in mail["personalizations"]:
+        values = own.get("substitutions", {})
+
+        def filled(text: str, values: dict[str, str] = values) -> str:
+            for key, value in values.items():
+                text = text.replace(key, value)
+            return text
+
+        email = {**mail, "personalizations": [own]}
+        email["subject"] = filled(own.get("subject", mail.get("subject", "")))
+        email["content"] = [{**c, "value": filled(c["value"])} for c in mail["content"]]
+        for part in ("headers", "custom_args"):
+            if merged := {**mail.get(part, {}), **own.get(part, {})}:
+                email[part] = merged
+        emails.append(Received(call.path, call.headers, json=email))
+    return emails
 
 
 def _handler(stub: ProviderStub) -> type[BaseHTTPRequestHandler]:

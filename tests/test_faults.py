@@ -56,7 +56,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     await wait_for(lambda: _received(stub, 6), 120)
     first.send_signal(signal.SIGKILL)
     await first.wait()
-    killed_at = len(stub.received)
+    killed_at = len(stub.messages)
 
     await a_worker_until_settled(env, arq_redis, 150)
 
@@ -71,8 +71,8 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     # The provider saw each sent message once; an interrupted one at most once (it may have
     # gone out before the kill): never twice.
     all_sent = await Notification.filter(status="sent").count()
-    assert all_sent <= len(stub.received) <= all_sent + len(interrupted)
-    assert len(stub.received) > killed_at  # the second worker did the rest
+    assert all_sent <= len(stub.messages) <= all_sent + len(interrupted)
+    assert len(stub.messages) > killed_at  # the second worker did the rest
 
 
 async def a_worker_until_settled(env, arq_redis, seconds: float) -> None:
@@ -92,7 +92,7 @@ async def settled(arq_redis) -> bool:
 
 
 async def _received(stub, n: int) -> bool:
-    return len(stub.received) >= n
+    return len(stub.messages) >= n
 
 
 async def test_a_worker_told_to_stop_mid_send_finishes_its_sends_and_exits(
@@ -116,4 +116,4 @@ async def test_a_worker_told_to_stop_mid_send_finishes_its_sends_and_exits(
     await a_worker_until_settled(env, arq_redis, 60)
     statuses = await Notification.filter(trigger="delivered").values_list("status", flat=True)
     assert statuses and set(statuses) == {"sent"}
-    assert len(stub.received) == len(statuses)  # each once
+    assert len(stub.messages) == len(statuses)  # each once

@@ -57,11 +57,11 @@ async def test_a_replayed_or_stale_webhook_never_sends_again(client, providers, 
     await shopper_order()
     await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
     await run_worker(settings, arq_redis)
-    sent = len(stub.received)
+    sent = len(stub.messages)
     await deliver_scans(client, "TN1", "pre_transit", "in_transit", "out_for_delivery", "delivered")
     await deliver_scans(client, "TN1", "pre_transit", "in_transit")  # older, arriving late
     await run_worker(settings, arq_redis)
-    assert len(stub.received) == sent
+    assert len(stub.messages) == sent
 
 
 async def test_the_message_speaks_the_customers_language(client, providers, arq_redis):

@@ -1,6 +1,12 @@
 """Where messages go: a Protocol and one module per provider, chosen by setting."""
 
-from porchlight.channels.base import Channel, Outgoing, PermanentSendError, TransientSendError
+from porchlight.channels.base import (
+    Channel,
+    ManyAtOnce,
+    Outgoing,
+    PermanentSendError,
+    TransientSendError,
+)
 from porchlight.enums import Channel as Kind
 from porchlight.platform.settings import Settings
 
@@ -38,6 +44,7 @@ async def send_once(kind: Kind, settings: Settings, message: Outgoing) -> str:
 
 __all__ = [
     "Channel",
+    "ManyAtOnce",
     "Outgoing",
     "PermanentSendError",
     "TransientSendError",

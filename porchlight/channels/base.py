@@ -1,7 +1,7 @@
 """The contract every channel keeps: send one rendered message, return the provider's id."""
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from porchlight.enums import Channel as Kind
 
@@ -43,3 +43,14 @@ class Channel(Protocol):
         """Its kept connections closed (a channel lives as long as its worker); a channel that
         keeps none has nothing to do."""
         return None
+
+
+@runtime_checkable
+class ManyAtOnce(Protocol):
+    """A channel whose provider takes many messages in one call (SendGrid's personalizations)."""
+
+    batch: int  # messages one call may carry
+
+    async def send_many(self, messages: list[Outgoing]) -> list[str | BaseException]:
+        """Each message's provider id or error, in order."""
+        ...

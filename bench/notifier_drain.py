@@ -40,7 +40,7 @@ from tortoise.functions import Count
 
 from bench.support import Row, Target, ensure_database
 from notifier.compose import Reading, compose
-from notifier.delivery import BATCH, SENDS, WAVE, send_message
+from notifier.delivery import BATCH, SENDS, WAVE, send_all
 from notifier.notifications import enqueue
 from notifier.worker import MAX_JOBS, POLL_DELAY, worker_settings
 from porchlight.accounts.brands import create_brand
@@ -229,8 +229,8 @@ async def drain(settings: Settings) -> tuple[float, float, Worker]:
 
 
 async def floor(settings: Settings, brand_id: int) -> tuple[float, float]:
-    """The same messages rendered and sent as the worker does (a batch at a time, SENDS calls in
-    flight), everything they show read beforehand. Returns wall and CPU seconds."""
+    """The same messages rendered and sent as the worker does (a batch at a time, in waves of
+    WAVE, SENDS calls in flight), everything they show read beforehand. Returns wall and CPU seconds."""
     rows = (
         await Notification.filter(brand_id=brand_id)
         .select_related("shipment__order__brand", "customer")
@@ -243,7 +243,8 @@ async def floor(settings: Settings, brand_id: int) -> tuple[float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         for batch, reading in readings:
             messages = [compose(settings, row, {row.shipment_id}, reading) for row in batch]  # type: ignore[attr-defined]
-            await asyncio.gather(*(send_message(ctx, message) for message in messages))
+            waves = [messages[i : i + WAVE] for i in range(0, len(messages), WAVE)]
+            await asyncio.gather(*(send_all(ctx, wave) for wave in waves))
         return time.perf_counter() - wall, time.process_time() - cpu
 
 

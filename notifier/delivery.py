@@ -397,12 +397,6 @@ async def send_all(ctx: dict[str, Any], messages: list[Outgoing]) -> list[str | 
     return results
 
 
-async def send_message(ctx: dict[str, Any], message: Outgoing) -> str:
-    """One message through the worker's client for its provider (the benchmark's floor)."""
-    async with _gate(ctx):
-        return await _channel(ctx, message.kind).send(message)
-
-
 def _settle(
     ctx: dict[str, Any],
     send: Send,

@@ -230,7 +230,8 @@ async def drain(settings: Settings) -> tuple[float, float, Worker]:
 
 async def floor(settings: Settings, brand_id: int) -> tuple[float, float]:
     """The same messages rendered and sent as the worker does (a batch at a time, in waves of
-    WAVE, SENDS calls in flight), everything they show read beforehand. Returns wall and CPU seconds."""
+    WAVE, SENDS calls in flight), everything they show read beforehand. Returns wall and CPU
+    seconds."""
     rows = (
         await Notification.filter(brand_id=brand_id)
         .select_related("shipment__order__brand", "customer")

@@ -1,6 +1,7 @@
 """The local outbox, browsable: what the demo (or any install without providers) would have
 sent. Mounted only when OUTBOX_VIEWER is on and a channel writes to the outbox; each signed-in
-agent sees their own brands' messages (they hold order links, addresses and unsubscribe links)."""
+agent sees their own brands' messages (they hold order links, addresses and unsubscribe links),
+an owner every brand's."""
 
 import json
 import re
@@ -12,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from porchlight.enums import Role
 from porchlight.models import Brand
 from porchlight.orders.links import brand_base_url
-from portal.agent.session import brand_ids, requires_agent
+from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.rendering import render
 from portal.state import app_state
 
@@ -26,12 +28,15 @@ SHOWN = 200
 
 
 async def _record(path: anyio.Path, request: Request) -> dict[str, Any] | None:
-    """The stored message, if it belongs to one of the agent's brands (a message written
-    before the outbox recorded its brand belongs to none)."""
+    """The stored message, if it belongs to one of the agent's brands, or to any brand for an
+    owner, who runs them all (a message written before the outbox recorded its brand belongs
+    to none)."""
     if not await path.is_file():
         return None
     record: dict[str, Any] = json.loads(await path.read_text())
-    return record if record.get("brand") in brand_ids(request) else None
+    brand = record.get("brand")
+    owner = agent_of(request).role == Role.OWNER and brand is not None
+    return record if owner or brand in brand_ids(request) else None
 
 
 @requires_agent()

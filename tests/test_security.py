@@ -58,7 +58,7 @@ NOT_BRAND_SCOPED = {
 # Brand-scoped, checked by their own tests below.
 CHECKED_APART = {
     "/api/v1/contacts": "it can only link the caller's own orders",
-    "/outbox": "each agent sees their brands' messages, with OUTBOX_VIEWER on only",
+    "/outbox": "each agent sees their brands' messages (an owner all), with OUTBOX_VIEWER on only",
     "/outbox/{stem:str}": "same",
     # tests/test_connectors.py: signed with the named brand's own secret; another brand's
     # secret, or a brand with nothing connected, is a 401.
@@ -360,6 +360,18 @@ async def test_the_outbox_shows_a_signed_in_agent_only_their_brands_messages(
     assert "img-src data: https://track.example.com;" in policy and "sandbox" in policy
     assert "script-src" not in policy and "default-src 'none'" in policy
     assert (await viewer_client.get("/outbox/00000002-email")).status_code == 404
+
+
+async def test_an_owner_sees_every_brands_messages_in_the_outbox(viewer_client, viewer_settings):
+    a, _ = await a_brand()
+    b, _ = await a_brand("fjord", host=B_HOST)
+    for brand, reference in ((a, "00000001"), (b, "00000002")):
+        await Outbox(viewer_settings).send(an_outbox_email(brand, reference))
+    await an_agent("owner@porchlight.test", role="owner", brands=())  # runs every brand
+    await sign_in(viewer_client, "owner@porchlight.test")
+    page = await viewer_client.get("/outbox")
+    assert "shopper@northwind.test" in page.text and "shopper@fjord.test" in page.text
+    assert (await viewer_client.get("/outbox/00000002-email")).status_code == 200
 
 
 @contextlib.contextmanager

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from porchlight.enums import Role
 from porchlight.models import Brand
 from porchlight.orders.links import brand_base_url
+from portal.admin.access import is_owner
 from portal.agent.session import agent_of, brand_ids, requires_agent
 from portal.rendering import render
 from portal.state import app_state
@@ -35,7 +35,7 @@ async def _record(path: anyio.Path, request: Request) -> dict[str, Any] | None:
         return None
     record: dict[str, Any] = json.loads(await path.read_text())
     brand = record.get("brand")
-    owner = agent_of(request).role == Role.OWNER and brand is not None
+    owner = is_owner(agent_of(request)) and brand is not None
     return record if owner or brand in brand_ids(request) else None
 
 

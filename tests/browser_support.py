@@ -147,6 +147,7 @@ async def checked_for_accessibility(page: Any) -> None:
 async def accessibility_violations(page: Any) -> list[str]:
     """axe-core's WCAG 2.1 A and AA violations on the page as it is shown now, one
     "rule (impact): element" line each; empty when the page is clean."""
+    await page.wait_for_load_state()
     return list(
         await page.evaluate(
             """async (tags) => {

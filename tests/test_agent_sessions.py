@@ -149,7 +149,7 @@ async def _time_sign_in(app, email: str, address: str) -> float:
     return took
 
 
-async def test_an_unknown_email_takes_as_long_to_refuse_as_a_known_one(app):
+async def test_an_unknown_email_takes_as_long_to_refuse_as_a_known_one(app, real_password_hashing):
     await a_brand()
     known = [await an_agent(f"agent{n}@northwind.test") for n in range(2)]
     await _time_sign_in(app, "warm@nowhere.test", "192.0.2.99")  # the process's first of either
@@ -162,7 +162,9 @@ async def test_an_unknown_email_takes_as_long_to_refuse_as_a_known_one(app):
     assert 0.5 < ratio < 2, (unknown_times, known_times)
 
 
-async def test_the_server_keeps_answering_while_many_sign_ins_are_checked(app, client):
+async def test_the_server_keeps_answering_while_many_sign_ins_are_checked(
+    app, client, real_password_hashing
+):
     await a_brand()
     await an_agent()
     sign_ins = [  # half known (four tries: no lock), half unknown

@@ -26,6 +26,11 @@ class AgentError(Exception):
     pass
 
 
+def hash_password(password: str) -> str:
+    """Blocking for a tenth of a second or more (argon2), like `password_matches`."""
+    return hasher.hash(password)
+
+
 def strong_enough(password: str) -> str:
     if len(password) < 10:
         raise AgentError("password must be at least 10 characters")
@@ -45,7 +50,7 @@ async def upsert_agent(
         agent, _ = await Agent.update_or_create(
             email=email.strip().lower(),
             defaults={
-                "password_hash": hasher.hash(password),
+                "password_hash": hash_password(password),
                 "role": Role(role),
                 "name": name,
                 "active": True,
@@ -71,7 +76,7 @@ async def _change(email: str, **changes: object) -> Agent:
 
 async def set_password(email: str, password: str) -> Agent:
     """A new password ends the agent's sessions at once."""
-    return await _change(email, password_hash=hasher.hash(strong_enough(password)))
+    return await _change(email, password_hash=hash_password(strong_enough(password)))
 
 
 async def deactivate_agent(email: str) -> Agent:
@@ -83,7 +88,7 @@ async def deactivate_agent(email: str) -> Agent:
 def _unknown_hash() -> str:
     """What an unknown or inactive email's password is checked against: the same argon2 work as
     a known one's, so the time of the answer does not tell which emails have accounts."""
-    return hasher.hash(secrets.token_urlsafe(32))
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def password_matches(agent: Agent | None, password: str) -> bool:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from anyio import to_thread
 from tortoise.transactions import in_transaction
 
-from porchlight.accounts.agents import AgentError, end_sessions, hasher, strong_enough
+from porchlight.accounts.agents import AgentError, end_sessions, hash_password, strong_enough
 from porchlight.accounts.audit import record
 from porchlight.enums import Role
 from porchlight.models import Agent, AgentInvite, Brand
@@ -124,7 +124,7 @@ async def pending_invite(token: str) -> AgentInvite | None:
 async def accept(token: str, password: str) -> Agent:
     """Sets the invited agent's password and spends the link, at most once."""
     strong_enough(password)
-    digest = await to_thread.run_sync(hasher.hash, password)  # argon2: off the event loop
+    digest = await to_thread.run_sync(hash_password, password)  # argon2: off the event loop
     now = utcnow()
     async with in_transaction():
         found = await pending_invite(token)

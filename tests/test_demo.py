@@ -85,20 +85,6 @@ async def test_the_demo_seeds_every_status_and_its_messages_land_in_the_outbox(
     assert "WhatsApp template HX" in page.text
 
 
-async def test_seeding_again_changes_nothing(arq_redis):
-    await seed(arq_redis)
-    orders = await Order.all().count()
-    lines = await seed(arq_redis)
-    assert await Order.all().count() == orders
-    assert len([line for line in lines if "tracking page" in line]) == len(BRANDS)
-
-
-async def test_the_demo_points_at_the_port_it_serves_on(arq_redis):
-    lines = await seed(arq_redis, port=8123)
-    links = [word for line in lines for word in line.split() if word.startswith("http://")]
-    assert links and all(":8123/" in link for link in links)
-
-
 def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, tmp_path):
     """A service manager or `kill` sends TERM, not Ctrl-C: nothing may be left running."""
     import contextlib
@@ -165,7 +151,7 @@ def test_stopping_the_demo_with_term_stops_its_portal_and_worker_too(settings, t
         Redis.from_url(redis_url).flushdb()
 
 
-async def test_the_demo_index_links_one_order_per_status_per_brand_only_in_the_demo(
+async def test_the_demo_prints_and_indexes_one_order_per_status_per_brand_on_its_own_port(
     client, settings, arq_redis
 ):
     from asgi_lifespan import LifespanManager
@@ -174,7 +160,9 @@ async def test_the_demo_index_links_one_order_per_status_per_brand_only_in_the_d
     from portal.app import create_app
     from tests.conftest import client_for
 
-    await seed(arq_redis, port=8123)
+    lines = await seed(arq_redis, port=8123)
+    links = [word for line in lines for word in line.split() if word.startswith("http://")]
+    assert links and all(":8123/" in link for link in links)
     assert (await client.get("/demo")).status_code == 404  # not outside the demo
     demo = settings.model_copy(update={"demo_index": True})
     async with LifespanManager(create_app(demo)) as manager, client_for(manager.app) as c:
@@ -195,7 +183,9 @@ async def test_the_demo_index_links_one_order_per_status_per_brand_only_in_the_d
             assert (await order.brand).slug == spec.slug
 
 
-async def test_the_demo_brands_have_thirteen_weeks_of_history_for_every_weekly_chart(arq_redis):
+async def test_the_demo_brands_have_thirteen_weeks_of_history_and_seeding_again_adds_nothing(
+    arq_redis,
+):
     from porchlight.insight import kpis
     from porchlight.models import Brand
 
@@ -207,3 +197,8 @@ async def test_the_demo_brands_have_thirteen_weeks_of_history_for_every_weekly_c
         empty = [key for key, values in report.series.items() if not any(values)]
         assert empty == [], (spec.slug, empty)  # no chart is empty
         assert any(report.series["exception_rate"]), spec.slug
+
+    orders = await Order.all().count()
+    lines = await seed(arq_redis)
+    assert await Order.all().count() == orders
+    assert len([line for line in lines if "tracking page" in line]) == len(BRANDS)

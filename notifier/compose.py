@@ -106,7 +106,10 @@ def compose(
         ],
     }
     own = reading.texts.own(brand, trigger, locale)  # the brand's wording, from the console
-    rendered = render_message(trigger, brand.theme, locale, context, chosen.tone, own=own)
+    email = row.channel == Channel.EMAIL
+    rendered = render_message(
+        trigger, brand.theme, locale, context, chosen.tone, own=own, email=email, sms=not email
+    )
     if row.channel == Channel.WHATSAPP:
         template = whatsapp.template_for(brand, (trigger, Trigger(row.trigger)), locale, context)
         if template is None:  # turned off since the row was written
@@ -125,7 +128,6 @@ def compose(
             content_sid=template.content_sid,
             content_variables=template.content_variables,
         )
-    email = row.channel == Channel.EMAIL
     return Outgoing(
         reference=f"{row.id:08d}",
         brand_id=brand.id,

@@ -69,18 +69,22 @@ def render_message(
     tone: Tone = Tone.INFORMAL,
     *,
     own: Mapping[Channel, MessageText] | None = None,
+    email: bool = True,
+    sms: bool = True,
 ) -> Rendered:
+    """Every part by default (the console's previews); a sender asks only for its channel's:
+    an SMS renders one template where an email renders three (half the worker's rendering)."""
     env = environment(theme, locale, tone)
     folder = f"notifications/{trigger.value}"
     values = values_of(trigger, locale, context) if own else {}
-    email, sms = (own or {}).get(Channel.EMAIL), (own or {}).get(Channel.SMS)
+    own_email, own_sms = (own or {}).get(Channel.EMAIL), (own or {}).get(Channel.SMS)
     extra: dict[str, Any] = {}
-    if email is not None:
+    if own_email is not None and email:
         # The brand's subject is also the headline and its message goes where the theme's
         # would: the parcels, the link and the unsubscribe footer stay the theme's.
-        message = render_text(email.body, values).strip()
+        message = render_text(own_email.body, values).strip()
         extra["own"] = {
-            "headline": " ".join(render_text(email.subject, values).split()),
+            "headline": " ".join(render_text(own_email.subject, values).split()),
             "message": message,
             "message_html": Markup("<br>").join(escape(line) for line in message.split("\n")),
         }
@@ -88,14 +92,14 @@ def render_message(
     def part(name: str, **more: Any) -> str:
         return env.get_template(f"{folder}/{name}").render({**context, **extra, **more}).strip()
 
-    subject = extra["own"]["headline"] if email else " ".join(part("subject.txt").split())
-    sms_text = render_text(sms.body, values) if sms else part("sms.txt")
-    return Rendered(
-        subject=subject,
-        text=part("body.txt"),
-        html=part("body.html", subject=subject),  # the HTML's <title>
-        sms=to_gsm7(" ".join(sms_text.split())),
-    )
+    subject = text = html = sms_text = ""
+    if email:
+        subject = extra["own"]["headline"] if own_email else " ".join(part("subject.txt").split())
+        text = part("body.txt")
+        html = part("body.html", subject=subject)  # the HTML's <title>
+    if sms:
+        sms_text = render_text(own_sms.body, values) if own_sms else part("sms.txt")
+    return Rendered(subject=subject, text=text, html=html, sms=to_gsm7(" ".join(sms_text.split())))
 
 
 def sample_context(brand: Brand, locale: str, order_url: str) -> dict[str, Any]:

@@ -77,10 +77,11 @@ async def parcels_of(orders: Sequence[Order]) -> dict[int, list[Parcel]]:
     )
     events = await rows_where(TrackingEvent, numbers, ids)
     estimates = derive.latest(await rows_where(DeliveryEstimate, numbers, ids))
-    for shipment in shipments:
-        shipment.items._set_result_for_query(  # as prefetch_related("items") leaves them
-            [item for item in items if item.shipment_id == shipment.id]  # type: ignore[attr-defined]
-        )
+    items_of: dict[int, list[ShipmentItem]] = {}
+    for item in items:
+        items_of.setdefault(item.shipment_id, []).append(item)  # type: ignore[attr-defined]
+    for shipment in shipments:  # as prefetch_related("items") leaves them
+        shipment.items._set_result_for_query(items_of.get(shipment.id, []))
     by_number: dict[str, list[TrackingEvent]] = {}
     for event in events:
         by_number.setdefault(event.tracking_number, []).append(event)

@@ -15,7 +15,6 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
-from tortoise.expressions import Q
 from tortoise.models import Model
 
 from notifier.compose import Reading, compose
@@ -35,7 +34,7 @@ from porchlight.notifications.policy import customer_allows, daily_cap, quiet_un
 from porchlight.platform.clock import utcnow
 from porchlight.platform.jobs import DELIVER_BATCH, DELIVER_DUE
 from porchlight.platform.settings import Settings
-from porchlight.platform.sql import Sql
+from porchlight.platform.sql import Sql, rows_in, rows_where
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Model)
@@ -148,11 +147,15 @@ async def _read(ids: list[int], now: datetime) -> list[Notification]:
     once each, in a query per table, and shared by their rows: `select_related` built all five
     wide rows again for every row (an order's email and SMS, a brand's hundreds), the biggest
     part of a batch's own work."""
-    rows = await Notification.filter(
-        Q(due_at__lte=now + timedelta(seconds=1)) | Q(due_at=None),
-        id__in=ids,
-        status=S.PENDING,
-    ).order_by("id")
+    if not ids:  # (`IN ()` is SQLite's, not PostgreSQL's)
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = await rows_where(
+        Notification,
+        f'("due_at" <= ? OR "due_at" IS NULL) AND "status" = ? AND "id" IN ({marks})',
+        [now + timedelta(seconds=1), S.PENDING.value, *ids],
+        order='"id"',
+    )
     if not rows:
         return rows
     shipments = await _by_id(Shipment, {row.shipment_id for row in rows})  # type: ignore[attr-defined]
@@ -170,7 +173,7 @@ async def _read(ids: list[int], now: datetime) -> list[Notification]:
 
 
 async def _by_id(model: type[M], ids: set[int]) -> dict[int, M]:
-    return {row.pk: row for row in await model.filter(id__in=ids)}
+    return {row.pk: row for row in await rows_in(model, "id", list(ids))}
 
 
 async def _hand_on(ctx: dict[str, Any], ids: list[int], part: str) -> dict[str, int]:

@@ -72,19 +72,33 @@ async def deliver_due(ctx: dict[str, Any]) -> dict[str, int]:
     """The rows due now: the first batch here, one job for each further batch."""
     job = ctx["job_id"]
     await _fail_interrupted(job)
-    due = await (
-        Notification.filter(status=S.PENDING, due_at__lte=utcnow())
-        .order_by("due_at", "id")
-        .limit(MAX_DUE)
-        .values_list("id", flat=True)
-    )
-    ids: list[int] = list(due)  # type: ignore[arg-type]
+    ids = await hand_out(utcnow(), timedelta(seconds=ctx["settings"].job_timeout_seconds))
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
     for n, batch in enumerate(batches[1:], 1):
         await ctx["redis"].enqueue_job(DELIVER_BATCH, batch, _job_id=f"{job}:{n}")
     if len(ids) == MAX_DUE:  # the batches handed out claim theirs meanwhile
         await wake(ctx["redis"], utcnow() + timedelta(seconds=30))
     return await _deliver(ctx, batches[0]) if batches else {}
+
+
+async def hand_out(now: datetime, lease: timedelta) -> list[int]:
+    """The due rows no batch job holds, oldest due first, marked as handed out. Without the
+    mark, every second of a backlog woke a job that handed out the whole backlog again: 10,000
+    rows due over eleven seconds were read by 374 batch jobs instead of 34, most of them
+    finding their rows taken. A row handed out longer ago than `lease` (a job's timeout: arq
+    too gives a job up by then, as when its worker was killed) is handed out again; the claim
+    still lets one job alone send it. Wake-ups at the same moment skip each other's rows
+    (`SKIP LOCKED`): waiting on them, PostgreSQL rechecked the whole subquery for each row."""
+    sql = Sql()
+    free = (
+        "status = ? AND due_at <= ? AND (handed_out_at IS NULL OR handed_out_at < due_at"
+        " OR handed_out_at < ?)"
+    )
+    skip = "" if sql.sqlite else " FOR UPDATE SKIP LOCKED"  # SQLite has one writer at a time
+    oldest = f"SELECT id FROM notification WHERE {free} ORDER BY due_at, id LIMIT ?{skip}"  # noqa: S608 - fixed text, values as parameters
+    query = f"UPDATE notification SET handed_out_at = ? WHERE id IN ({oldest}) RETURNING id, due_at"  # noqa: S608
+    rows = await sql.rows(query, [now, S.PENDING.value, now, now - lease, MAX_DUE])
+    return [row["id"] for row in sorted(rows, key=lambda row: (row["due_at"], row["id"]))]
 
 
 async def deliver_batch(ctx: dict[str, Any], ids: list[int]) -> dict[str, int]:
@@ -221,7 +235,9 @@ async def _decide(
             candidates.append(row)
     await _skip(skipped, outcome)
     for wake_at, ids in deferred.items():
-        await Notification.filter(id__in=ids, status=S.PENDING).update(due_at=wake_at)
+        await Notification.filter(id__in=ids, status=S.PENDING).update(
+            due_at=wake_at, handed_out_at=None
+        )
         await wake(redis, wake_at)
         outcome["deferred"] += len(ids)
     return candidates
@@ -465,4 +481,4 @@ async def _settle_riders(sends: list[Send]) -> None:
         elif row.error == INTERRUPTED:
             await ours.update(status=S.FAILED, error=INTERRUPTED)
         else:
-            await ours.update(status=S.PENDING, grouped_into_id=None)
+            await ours.update(status=S.PENDING, grouped_into_id=None, handed_out_at=None)

@@ -10,10 +10,13 @@ from tests.worker_run import run_worker
 
 
 async def minutes_pass(minutes, settings, arq_redis):
-    """Move every pending message's due time back, then let the due sweep and a worker run."""
+    """Move every pending message's due time (and when it was handed to a job) back, then let
+    the due sweep and a worker run."""
     for row in await Notification.filter(status="pending"):
         row.due_at -= timedelta(minutes=minutes)
-        await row.save(update_fields=["due_at"])
+        if row.handed_out_at is not None:
+            row.handed_out_at -= timedelta(minutes=minutes)
+        await row.save(update_fields=["due_at", "handed_out_at"])
     await send_due({"redis": arq_redis, "settings": settings})
     await run_worker(settings, arq_redis)
 
@@ -376,3 +379,55 @@ async def test_a_job_run_again_after_its_worker_died_fails_its_wave_and_sends_th
     assert sms.status == "sent"
     assert [s.form["To"] for s in stub.sms] == ["+4915112345678"]
     assert stub.emails == []
+
+
+async def due_rows(n: int) -> list[int]:
+    """`n` messages (an email and a text per order), due a minute ago, oldest first."""
+    from porchlight.models import Shipment
+    from tests.factories import a_brand, reachable_orders
+
+    brand, _ = await a_brand()
+    await reachable_orders(brand, "H", n // 2)
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    for shipment in await Shipment.filter(brand=brand).select_related("order__customer"):
+        customer = shipment.order.customer
+        for channel, to in (("email", customer.email), ("sms", customer.phone)):
+            await Notification.create(
+                brand=brand,
+                shipment=shipment,
+                customer=customer,
+                trigger="out_for_delivery",
+                channel=channel,
+                recipient=to,
+                due_at=due,
+            )
+    return list(await Notification.all().order_by("id").values_list("id", flat=True))
+
+
+async def test_a_later_wake_up_leaves_rows_already_handed_to_a_batch(providers):
+    from notifier.delivery import hand_out
+
+    rows = await due_rows(8)
+    now, lease = datetime.now(UTC), timedelta(hours=1)
+    assert await hand_out(now, lease) == rows
+    # Each second of a backlog wakes a job: the rows already handed out stay with their batch.
+    assert await hand_out(now + timedelta(seconds=1), lease) == []
+    # A send refused for a moment is due again later: handed out again once that time comes.
+    await Notification.filter(id=rows[3]).update(due_at=now + timedelta(minutes=5))
+    assert await hand_out(now + timedelta(minutes=4), lease) == []
+    assert await hand_out(now + timedelta(minutes=6), lease) == [rows[3]]
+    # A batch job lost with Redis: its rows go out again once a job's time is long past,
+    # oldest due first.
+    assert await hand_out(now + timedelta(hours=2), lease) == [*rows[:3], *rows[4:], rows[3]]
+
+
+async def test_two_wake_ups_at_the_same_moment_share_the_rows_out_between_them(providers):
+    import asyncio
+
+    from notifier.delivery import hand_out
+
+    rows = await due_rows(40)
+    now, lease = datetime.now(UTC), timedelta(hours=1)
+    first, second = await asyncio.gather(hand_out(now, lease), hand_out(now, lease))
+    assert not set(first) & set(second)
+    assert sorted(first + second) == rows

@@ -38,6 +38,9 @@ class Notification(Model):
     # finds the rows it left "sending" by this mark: the provider may have taken them, so they
     # are failed, never sent twice.
     claimed_by = fields.CharField(max_length=128, default="", db_default="")
+    # When a wake-up last handed the row to a batch job, for the due time it then had: later
+    # wake-ups leave it to that job, unless its due time moved since or the job is long lost.
+    handed_out_at = fields.DatetimeField(null=True)
     # A date message's starting point: the estimate before the move it is about. When it is
     # due, a date back where it started (Tue -> Thu -> Tue) sends nothing.
     about_date = fields.DateField(null=True)

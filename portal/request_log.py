@@ -14,14 +14,11 @@ import secrets
 from prometheus_client import Histogram
 from starlette.types import Scope
 
+from porchlight.platform.logs import info_line
 from porchlight.platform.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-# What a request's line holds beside the message, in this order.
-FIELDS = ("method", "path", "client", "route", "status", "duration_ms")
-
-
 # The segment after `o/`, `unsubscribe/`, `rate/` or `welcome/` (an invitation) is a link's secret,
 # wherever the path puts it: a mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route
 # and must not leak it either.
@@ -95,7 +92,4 @@ class RequestLog:
             "status": status,
             "duration_ms": round(elapsed * 1000, 2),
         }
-        # As log.info("request", extra=fields) makes it, minus looking up the caller's file
-        # and line, which no line shows.
-        extra = {**fields, "json_fields": FIELDS}
-        log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", (), None, extra=extra))
+        info_line(log, "request", fields)

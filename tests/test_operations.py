@@ -198,6 +198,37 @@ async def test_a_sampled_request_log_still_logs_every_error_and_every_post(setti
     assert logged == [("GET", "/nowhere", 404), ("POST", "/track", 403)]
 
 
+def test_a_request_line_written_directly_reads_as_one_logging_would_write(capsys):
+    from porchlight.platform.logs import correlation_id, info_line
+
+    fields = {"method": "GET", "path": "/o/{token}", "status": 304, "duration_ms": 1.25}
+    request_log = logging.getLogger("porchlight.request")
+    configure()
+    own = correlation_id.set("abc-123")
+    try:
+        info_line(request_log, "request", fields)  # only the installed handler: written directly
+        kept: list[logging.LogRecord] = []
+        other = logging.Handler()
+        other.emit = kept.append  # type: ignore[method-assign]
+        logging.getLogger().addHandler(other)  # an operator's own: a record, as logging makes it
+        info_line(request_log, "request", fields)
+    finally:
+        correlation_id.reset(own)
+        logging.getLogger().handlers.clear()
+    direct, through_logging = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert direct.pop("time")[:10] == through_logging.pop("time")[:10]
+    assert direct == through_logging
+    assert direct == {
+        "level": "INFO",
+        "logger": "porchlight.request",
+        "message": "request",
+        "correlation_id": "abc-123",
+        **fields,
+    }
+    [record] = kept
+    assert (record.getMessage(), record.path, record.status) == ("request", "/o/{token}", 304)
+
+
 async def test_request_ids_made_here_are_16_hex_digits_and_never_repeat(client):
     ids = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(50)]
     assert len(set(ids)) == 50

@@ -3,6 +3,7 @@
 import logging
 import time
 from contextvars import ContextVar
+from typing import Any
 
 import orjson
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -26,29 +27,86 @@ class _Lines(OrjsonFormatter):
 
     _second: tuple[int, str] = (-1, "")
 
-    def _time(self, record: logging.LogRecord) -> str:
+    def _time(self, created: float) -> str:
         """As formatTime writes it, the date and time formatted once a second, not per line."""
-        if self.datefmt is not None or self.default_msec_format is None:
-            return self.formatTime(record, self.datefmt)
-        second = int(record.created)
+        second = int(created)
         if second != self._second[0]:
             self._second = (second, time.strftime(self.default_time_format, self.converter(second)))
-        return self.default_msec_format % (self._second[1], record.msecs)
+        return self.default_msec_format % (self._second[1], (created - second) * 1000)  # type: ignore[operator]
+
+    def line(
+        self,
+        level: str,
+        name: str,
+        message: str,
+        correlation: str,
+        fields: dict[str, Any],
+        created: float,
+    ) -> str:
+        """A line of named fields (str, int, float or None), as `format` writes a record's."""
+        return orjson.dumps(
+            {
+                "time": self._time(created),
+                "level": level,
+                "logger": name,
+                "message": message,
+                "correlation_id": correlation,
+                **fields,
+            }
+        ).decode()
 
     def format(self, record: logging.LogRecord) -> str:
         names = getattr(record, "json_fields", None)
-        if names is None or record.exc_info or record.stack_info:
+        if names is None or record.exc_info or record.stack_info or self.datefmt is not None:
             return super().format(record)
-        line = {
-            "time": self._time(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "correlation_id": getattr(record, "correlation_id", ""),
-        }
-        for name in names:
-            line[name] = getattr(record, name)
-        return orjson.dumps(line).decode()  # the fields named are str, int, float or None
+        return self.line(
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            getattr(record, "correlation_id", ""),
+            {name: getattr(record, name) for name in names},
+            record.created,
+        )
+
+
+# The handler `configure` installed, for `info_line` to write to directly.
+_installed: logging.StreamHandler | None = None  # type: ignore[type-arg]
+
+
+def _only_ours(logger: logging.Logger) -> logging.StreamHandler | None:  # type: ignore[type-arg]
+    """The installed handler when an INFO record of `logger` would reach it and nothing else
+    (no test's capture or operator's handler on the way, no filter of the logger's own)."""
+    handler = _installed
+    if handler is None or logger.filters or not logger.isEnabledFor(logging.INFO):
+        return None
+    if handler.level > logging.INFO or len(handler.filters) != 1:
+        return None
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.handlers:
+            return handler if node.handlers == [handler] and node.parent is None else None
+        if not node.propagate:
+            return None
+        node = node.parent
+    return None
+
+
+def info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+    """`logger.info(message, extra=fields)` for a line written on every request: when only the
+    installed handler would take it (a served portal), the line it would write goes straight
+    to its stream, without a record made and passed through logging (a third of what
+    `/healthz` cost through the whole stack). Otherwise, a record as `logger.info` makes it."""
+    handler = _only_ours(logger)
+    if handler is None:
+        extra = {**fields, "json_fields": tuple(fields)}
+        record = logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None, extra=extra)
+        logger.handle(record)
+        return
+    formatter: _Lines = handler.formatter  # type: ignore[assignment]
+    text = formatter.line("INFO", logger.name, message, correlation_id.get(), fields, time.time())
+    with handler.lock:  # type: ignore[union-attr]
+        handler.stream.write(text + handler.terminator)
+        handler.flush()
 
 
 def configure(level: int = logging.INFO) -> None:
@@ -61,6 +119,8 @@ def configure(level: int = logging.INFO) -> None:
         )
     )
     handler.addFilter(_WithCorrelation())
+    global _installed
+    _installed = handler
     # No line shows a record's thread or process: not looking them up makes each record cheaper.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()

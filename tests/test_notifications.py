@@ -324,25 +324,10 @@ async def test_messages_due_together_share_one_job_and_each_goes_out_once(
     from arq.constants import default_queue_name
 
     from notifier.notifications import enqueue
-    from porchlight.models import Shipment
-    from tests.factories import a_brand, reachable_orders
 
     stub, settings = providers
-    brand, _ = await a_brand()
-    await reachable_orders(brand, "W", 12)
-    due = datetime.now(UTC) + timedelta(seconds=2)  # all due in the same second
-    for shipment in await Shipment.filter(brand=brand).select_related("order__customer"):
-        customer = shipment.order.customer
-        for channel, to in (("email", customer.email), ("sms", customer.phone)):
-            await Notification.create(
-                brand=brand,
-                shipment=shipment,
-                customer=customer,
-                trigger="failed_attempt",
-                channel=channel,
-                recipient=to,
-                due_at=due,
-            )
+    # all due in the same second
+    await due_rows(12, datetime.now(UTC) + timedelta(seconds=2), "failed_attempt")
     for row in await Notification.all():
         await enqueue(arq_redis, row)  # what planning does for each row
     assert await arq_redis.zcard(default_queue_name) == 1  # the morning wave wakes one job
@@ -381,14 +366,13 @@ async def test_a_job_run_again_after_its_worker_died_fails_its_wave_and_sends_th
     assert stub.emails == []
 
 
-async def due_rows(n: int) -> list[int]:
-    """`n` messages (an email and a text per order), due a minute ago, oldest first."""
+async def due_rows(orders: int, due: datetime, trigger: str = "out_for_delivery") -> list[int]:
+    """An email and a text for each of `orders` orders, due at `due`: their ids, oldest first."""
     from porchlight.models import Shipment
     from tests.factories import a_brand, reachable_orders
 
     brand, _ = await a_brand()
-    await reachable_orders(brand, "H", n // 2)
-    due = datetime.now(UTC) - timedelta(minutes=1)
+    await reachable_orders(brand, "H", orders)
     for shipment in await Shipment.filter(brand=brand).select_related("order__customer"):
         customer = shipment.order.customer
         for channel, to in (("email", customer.email), ("sms", customer.phone)):
@@ -396,7 +380,7 @@ async def due_rows(n: int) -> list[int]:
                 brand=brand,
                 shipment=shipment,
                 customer=customer,
-                trigger="out_for_delivery",
+                trigger=trigger,
                 channel=channel,
                 recipient=to,
                 due_at=due,
@@ -407,7 +391,7 @@ async def due_rows(n: int) -> list[int]:
 async def test_a_later_wake_up_leaves_rows_already_handed_to_a_batch(providers):
     from notifier.delivery import hand_out
 
-    rows = await due_rows(8)
+    rows = await due_rows(4, datetime.now(UTC) - timedelta(minutes=1))
     now, lease = datetime.now(UTC), timedelta(hours=1)
     assert await hand_out(now, lease) == rows
     # Each second of a backlog wakes a job: the rows already handed out stay with their batch.
@@ -426,7 +410,7 @@ async def test_two_wake_ups_at_the_same_moment_share_the_rows_out_between_them(p
 
     from notifier.delivery import hand_out
 
-    rows = await due_rows(40)
+    rows = await due_rows(20, datetime.now(UTC) - timedelta(minutes=1))
     now, lease = datetime.now(UTC), timedelta(hours=1)
     first, second = await asyncio.gather(hand_out(now, lease), hand_out(now, lease))
     assert not set(first) & set(second)

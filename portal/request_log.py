@@ -19,6 +19,7 @@ from porchlight.platform.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("porchlight.request")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
 # The segment after `o/`, `unsubscribe/`, `rate/` or `welcome/` (an invitation) is a link's secret,
 # wherever the path puts it: a mistyped link (`/o/<token>/nope`, `/o/<token>/`) matches no route
 # and must not leak it either.

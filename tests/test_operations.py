@@ -229,6 +229,22 @@ def test_a_request_line_written_directly_reads_as_one_logging_would_write(capsys
     assert (record.getMessage(), record.path, record.status) == ("request", "/o/{token}", 304)
 
 
+async def test_a_log_that_cannot_be_written_still_lets_the_request_answer(client, capsys):
+    import io
+
+    configure()
+    [handler] = logging.getLogger().handlers
+    closed = io.StringIO()
+    closed.close()
+    handler.setStream(closed)  # type: ignore[attr-defined]  # say, a log pipe gone
+    try:
+        response = await client.get("/healthz")
+    finally:
+        logging.getLogger().handlers.clear()
+    assert response.status_code == 200
+    assert "Logging error" in capsys.readouterr().err  # said where logging says it
+
+
 async def test_request_ids_made_here_are_16_hex_digits_and_never_repeat(client):
     ids = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(50)]
     assert len(set(ids)) == 50

@@ -19,6 +19,9 @@ class _WithCorrelation(logging.Filter):
         return True
 
 
+_correlation = _WithCorrelation()
+
+
 class _Lines(OrjsonFormatter):
     """python-json-logger's lines, encoded by orjson (a request's line in a tenth of the time
     the standard library's encoder took). A record that names its extras (`json_fields`, as the
@@ -79,7 +82,7 @@ def _only_ours(logger: logging.Logger) -> logging.StreamHandler | None:  # type:
     handler = _installed
     if handler is None or logger.filters or not logger.isEnabledFor(logging.INFO):
         return None
-    if handler.level > logging.INFO or len(handler.filters) != 1:
+    if handler.level > logging.INFO or handler.filters != [_correlation]:
         return None
     node: logging.Logger | None = logger
     while node is not None:
@@ -104,9 +107,12 @@ def info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> N
         return
     formatter: _Lines = handler.formatter  # type: ignore[assignment]
     text = formatter.line("INFO", logger.name, message, correlation_id.get(), fields, time.time())
-    with handler.lock:  # type: ignore[union-attr]
-        handler.stream.write(text + handler.terminator)
-        handler.flush()
+    try:
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream.write(text + handler.terminator)
+            handler.flush()
+    except Exception:  # as logging does: a line that cannot be written never fails the request
+        handler.handleError(logging.makeLogRecord({"name": logger.name, "msg": message}))
 
 
 def configure(level: int = logging.INFO) -> None:
@@ -118,7 +124,7 @@ def configure(level: int = logging.INFO) -> None:
             reserved_attrs=[*RESERVED_ATTRS, "json_fields"],
         )
     )
-    handler.addFilter(_WithCorrelation())
+    handler.addFilter(_correlation)
     global _installed
     _installed = handler
     # No line shows a record's thread or process: not looking them up makes each record cheaper.

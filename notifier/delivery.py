@@ -69,7 +69,8 @@ async def wake(redis: Any, due: datetime) -> None:
 
 
 async def deliver_due(ctx: dict[str, Any]) -> dict[str, int]:
-    """The rows due now: the first batch here, one job for each further batch."""
+    """The rows due now that no batch job holds (`hand_out`): the first batch here, one job
+    for each further batch."""
     job = ctx["job_id"]
     await _fail_interrupted(job)
     ids = await hand_out(utcnow(), timedelta(seconds=ctx["settings"].job_timeout_seconds))

@@ -97,8 +97,8 @@ def _only_ours(logger: logging.Logger) -> logging.StreamHandler | None:  # type:
 def info_line(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
     """`logger.info(message, extra=fields)` for a line written on every request: when only the
     installed handler would take it (a served portal), the line it would write goes straight
-    to its stream, without a record made and passed through logging (a third of what
-    `/healthz` cost through the whole stack). Otherwise, a record as `logger.info` makes it."""
+    to its stream, without a record made and passed through logging (an in-process `/healthz`
+    went from 283k to about 160k instructions). Otherwise, a record as `logger.info` makes it."""
     handler = _only_ours(logger)
     if handler is None:
         extra = {**fields, "json_fields": tuple(fields)}

@@ -1,6 +1,7 @@
 """Rendering pages: the brand's theme, the visitor's language, CSRF token, htmx partials."""
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
@@ -21,7 +22,12 @@ def offered(brand: Brand | None) -> tuple[str, ...]:
     """The languages the brand's pages offer (the console's "Languages offered"); all without."""
     if brand is None:
         return i18n.SUPPORTED
-    chosen = settings_of(brand).languages
+    return _in_order(settings_of(brand).languages)
+
+
+@cache
+def _in_order(chosen: frozenset[str]) -> tuple[str, ...]:
+    """Asked on every view of a brand's page; the sets a brand can choose are few."""
     return tuple(code for code in i18n.SUPPORTED if code in chosen)
 
 

@@ -111,8 +111,13 @@ def prune_variants() -> None:
                     write_po(handle, catalog, width=100)
 
 
+# Browsers send a handful of distinct Accept-Language headers; each is parsed once per process
+# (bounded: the header is the visitor's to choose).
+@lru_cache(maxsize=1024)
 def best_match(accept_language: str, among: tuple[str, ...] = SUPPORTED) -> str | None:
     """The locale (of `among`: a brand's offered ones) the browser prefers most, by q-value."""
+    if not accept_language:
+        return None
     wanted: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -132,6 +137,8 @@ def best_match(accept_language: str, among: tuple[str, ...] = SUPPORTED) -> str 
 
 
 def supported(locale: str | None, among: tuple[str, ...] = SUPPORTED) -> str | None:
+    if not locale:  # most of a page view's questions (no ?lang=, no cookie)
+        return None
     language = (locale or "").replace("_", "-").split("-")[0].lower()
     return language if language in among else None
 

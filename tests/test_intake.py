@@ -5,6 +5,7 @@ import json
 from datetime import date
 
 import pytest
+from tortoise.exceptions import IncompleteInstanceError
 
 from notifier.tracking import reconcile
 from porchlight.models import DeliveryEstimate, Shipment, TrackingEvent
@@ -334,6 +335,18 @@ async def test_no_signed_body_however_broken_gets_a_500(client, hook):
     assert statuses == {200, 400}
 
 
+async def test_scans_read_without_their_raw_bodies_cannot_be_saved_over_them():
+    await scans("TN1", "pre_transit", "in_transit")
+    first, *_ = await derive.events_for(["TN1"])
+    assert not hasattr(first, "raw_payload") and first.tracking_number == "TN1"
+    with pytest.raises(IncompleteInstanceError):
+        await first.save()
+    first.signed_by = "M. Muster"
+    await first.save(update_fields=["signed_by"])  # what was read can still be written
+    stored = await TrackingEvent.get(id=first.id)
+    assert stored.signed_by == "M. Muster" and stored.raw_payload
+
+
 async def test_scans_and_dates_read_without_the_orms_query_building_are_the_orms_rows():
     await scans("TN1", "pre_transit", "in_transit", "delivered")
     await scans("TN2", "pre_transit")  # EasyPost bodies carry a delivery date too
@@ -344,8 +357,11 @@ async def test_scans_and_dates_read_without_the_orms_query_building_are_the_orms
     numbers = ["TN1", "TN2", "TN-unknown"]
     for model in (TrackingEvent, DeliveryEstimate):
         read = await rows_in(model, "tracking_number", numbers)
-        assert rows(read) == rows(await model.filter(tracking_number__in=numbers))
+        orms = await model.filter(tracking_number__in=numbers).order_by("id")
+        assert rows(read) == rows(orms)
         assert read and all(isinstance(m, model) for m in read)
+        # built as the ORM builds them: the same attributes, its bookkeeping included
+        assert [vars(m) for m in sorted(read, key=lambda m: m.pk)] == [vars(m) for m in orms]
     assert await rows_in(TrackingEvent, "tracking_number", []) == []
     with pytest.raises(ValueError, match="no column"):
         await rows_in(TrackingEvent, "1=1 OR tracking_number", ["x"])

@@ -98,7 +98,10 @@ def derive(events: Iterable[TrackingEvent], stored: Dated | None = None) -> Deri
 
 
 async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
-    return await rows_in(TrackingEvent, "tracking_number", tracking_numbers)
+    """Read to derive a status from, so without their raw bodies (partial rows)."""
+    return await rows_in(
+        TrackingEvent, "tracking_number", tracking_numbers, without=frozenset({"raw_payload"})
+    )
 
 
 async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:

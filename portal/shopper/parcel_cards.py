@@ -121,7 +121,7 @@ def cards(
                 order=order,
                 view=view,
                 tz=tz,
-                scan_line=scan_line,
+                scans=[scan_line(event) for event in reversed(view.parcel.events)],
                 split=split,
                 looked_up=looked_up,
                 csrf_token=SLOT,

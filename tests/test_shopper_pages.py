@@ -133,6 +133,14 @@ async def test_an_unknown_host_gets_a_neutral_404(client):
     assert "Northwind" not in response.text
 
 
+async def test_a_mistyped_order_link_points_the_shopper_to_the_lookup_form(client):
+    await a_brand()
+    response = await client.get("/o/" + "A" * 32)
+    assert response.status_code == 404
+    assert '<a href="/track">Track your order</a>' in response.text
+    assert "Northwind" not in response.text  # a guessed link still learns no brand
+
+
 async def test_a_new_brand_and_a_brand_change_show_at_once_despite_the_host_cache(client):
     assert (await client.get("/track", headers={"host": "track.fjord.test"})).status_code == 404
     fjord, _ = await a_brand("fjord", "track.fjord.test")

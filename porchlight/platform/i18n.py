@@ -139,7 +139,7 @@ def best_match(accept_language: str, among: tuple[str, ...] = SUPPORTED) -> str 
 def supported(locale: str | None, among: tuple[str, ...] = SUPPORTED) -> str | None:
     if not locale:  # most of a page view's questions (no ?lang=, no cookie)
         return None
-    language = (locale or "").replace("_", "-").split("-")[0].lower()
+    language = locale.replace("_", "-").split("-")[0].lower()
     return language if language in among else None
 
 

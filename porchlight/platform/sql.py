@@ -148,7 +148,7 @@ def _builder(model: type[M], without: frozenset[str]) -> Callable[[Mapping[str, 
     """`model._init_from_db` for a row read by `rows_where`, in half its time (3.5 vs 7 us a
     scan; a first view of a page builds 40): each column's conversion looked up once, not per
     row, and the attributes set at once rather than one `__setattr__` at a time. The same
-    attributes as `_init_from_db` sets (tests/test_sql.py holds the two alike)."""
+    attributes as `_init_from_db` sets (test_intake.py holds the two alike)."""
     meta = model._meta
     plain = [(key, name) for key, name, _ in meta.db_native_fields if key not in without]
     typed = [(k, name, f.field_type) for k, name, f in meta.db_default_fields if k not in without]

@@ -97,11 +97,13 @@ def derive(events: Iterable[TrackingEvent], stored: Dated | None = None) -> Deri
     )
 
 
+# What the carrier's body said of a scan, kept for whoever investigates: neither deriving a
+# status nor any timeline reads it, so scans are read without it (partial rows).
+UNREAD = frozenset({"raw_payload"})
+
+
 async def events_for(tracking_numbers: Sequence[str]) -> list[TrackingEvent]:
-    """Read to derive a status from, so without their raw bodies (partial rows)."""
-    return await rows_in(
-        TrackingEvent, "tracking_number", tracking_numbers, without=frozenset({"raw_payload"})
-    )
+    return await rows_in(TrackingEvent, "tracking_number", tracking_numbers, without=UNREAD)
 
 
 async def estimates_for(tracking_numbers: Sequence[str]) -> dict[str, Dated]:

@@ -19,9 +19,6 @@ from porchlight.models import (
 from porchlight.platform.sql import first_row, rows_where
 from porchlight.tracking import derive
 
-# What the carrier's body said of a scan, kept for whoever investigates; no timeline shows it.
-UNSHOWN = frozenset({"raw_payload"})
-
 
 @dataclass(frozen=True)
 class Parcel:
@@ -78,7 +75,7 @@ async def parcels_of(orders: Sequence[Order]) -> dict[int, list[Parcel]]:
         ids,
         order="id",
     )
-    events = await rows_where(TrackingEvent, numbers, ids, without=UNSHOWN)
+    events = await rows_where(TrackingEvent, numbers, ids, without=derive.UNREAD)
     estimates = derive.latest(await rows_where(DeliveryEstimate, numbers, ids))
     items_of: dict[int, list[ShipmentItem]] = {}
     for item in items:
